@@ -12,7 +12,7 @@ import (
 // millimetre in a handful of steps.
 
 const (
-	gcjA  = 6378245.0             // Krasovsky 1940 semi-major axis
+	gcjA  = 6378245.0              // Krasovsky 1940 semi-major axis
 	gcjEE = 0.00669342162296594323 // its first eccentricity squared
 )
 
