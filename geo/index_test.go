@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 
@@ -194,12 +195,42 @@ func TestLocateAgreesWithOracle(t *testing.T) {
 	agreeWithOracle(t, c, ix, 1_000_000)
 }
 
-func agreeWithOracle(t *testing.T, c *data.City, ix *Index, n int) {
-	o := newOracle(c)
+// randomPoints returns n points: four in five uniform in the bounding box
+// of a grid picked at random (so the urban area and its boundaries are well
+// covered however sparse the city), one in five uniform in the city's
+// bounding box grown by 2%.
+func randomPoints(c *data.City, n int, seed uint64) []orb.Point {
 	b := cityBound(c)
-	// Grow the box by 2% so points outside the urban area are covered too.
 	dx, dy := (b.Max[0]-b.Min[0])*0.02, (b.Max[1]-b.Min[1])*0.02
 	b.Min[0], b.Min[1], b.Max[0], b.Max[1] = b.Min[0]-dx, b.Min[1]-dy, b.Max[0]+dx, b.Max[1]+dy
+	rng := rand.New(rand.NewPCG(seed, 99))
+	pts := make([]orb.Point, n)
+	for i := range pts {
+		bb := b
+		if rng.IntN(5) != 0 {
+			bb = c.Grids[rng.IntN(len(c.Grids))].Geom.Bound()
+		}
+		pts[i] = orb.Point{bb.Min[0] + rng.Float64()*(bb.Max[0]-bb.Min[0]), bb.Min[1] + rng.Float64()*(bb.Max[1]-bb.Min[1])}
+	}
+	return pts
+}
+
+// urbanPoints returns n random points that lie in some grid.
+func urbanPoints(c *data.City, ix *Index, n int, seed uint64) []orb.Point {
+	out := make([]orb.Point, 0, n)
+	for s := seed; len(out) < n; s++ {
+		for _, p := range randomPoints(c, n, s) {
+			if len(out) < n && ix.Locate(p).Grid >= 0 {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func agreeWithOracle(t *testing.T, c *data.City, ix *Index, n int) {
+	o := newOracle(c)
+	pts := randomPoints(c, n, 1)
 	workers := runtime.GOMAXPROCS(0)
 	var mu sync.Mutex
 	var inside, outside, fails int
@@ -208,11 +239,10 @@ func agreeWithOracle(t *testing.T, c *data.City, ix *Index, n int) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), 99))
 			var buf []int
 			in, out, bad := 0, 0, 0
 			for i := w; i < n; i += workers {
-				p := orb.Point{b.Min[0] + rng.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + rng.Float64()*(b.Max[1]-b.Min[1])}
+				p := pts[i]
 				buf = o.containing(p, buf)
 				r := ix.Locate(p)
 				switch len(buf) {
@@ -233,11 +263,7 @@ func agreeWithOracle(t *testing.T, c *data.City, ix *Index, n int) {
 						}
 					}
 				default: // on a boundary: vanishingly rare for random points
-					found := false
-					for _, g := range buf {
-						found = found || g == r.Grid
-					}
-					if !found {
+					if !slices.Contains(buf, r.Grid) {
 						bad++
 						t.Errorf("%v: oracle %v, got %d", p, buf, r.Grid)
 					}
@@ -249,9 +275,9 @@ func agreeWithOracle(t *testing.T, c *data.City, ix *Index, n int) {
 		}(w)
 	}
 	wg.Wait()
-	t.Logf("%d random points: %d inside a grid, %d outside, %d disagreements", n, inside, outside, fails)
+	t.Logf("%d random points: %d inside a grid, %d outside, %d disagreements with the oracle", n, inside, outside, fails)
 	if inside < n/2 {
-		t.Errorf("only %d of %d points inside: test box too loose", inside, n)
+		t.Errorf("only %d of %d points inside", inside, n)
 	}
 }
 
@@ -293,8 +319,16 @@ func boundaryPoints(c *data.City) (pts []orb.Point, touching [][]int) {
 
 func TestLocateBoundaries(t *testing.T) {
 	c, ix := testIndex(t)
+	checkBoundaries(t, c, ix)
+}
+
+// checkBoundaries locates every grid vertex and edge midpoint: the answer
+// must be "inside" one of the grids that touch the point (by topology, or by
+// the boundary-inclusive oracle), and the same on a second call and on
+// rebuilds with very different cell sizes.
+func checkBoundaries(t *testing.T, c *data.City, ix *Index) {
 	pts, touching := boundaryPoints(c)
-	// Rebuilds with different cell sizes must give the same answers.
+	o := newOracle(c)
 	ix2, err := NewIndexWith(c, IndexOptions{CellsPerGrid: 7})
 	if err != nil {
 		t.Fatal(err)
@@ -304,14 +338,12 @@ func TestLocateBoundaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	shared, outer := 0, 0
+	var buf []int
 	for i, p := range pts {
 		r := ix.Locate(p)
-		ok := false
-		for _, g := range touching[i] {
-			ok = ok || g == r.Grid
-		}
-		if !ok || r.Match != MatchInside {
-			t.Fatalf("%v touches %v, got grid %d (%s)", p, touching[i], r.Grid, r.Match)
+		buf = o.containing(p, buf)
+		if (!slices.Contains(touching[i], r.Grid) && !slices.Contains(buf, r.Grid)) || r.Match != MatchInside {
+			t.Fatalf("%v touches %v (oracle %v), got grid %d (%s)", p, touching[i], buf, r.Grid, r.Match)
 		}
 		if len(touching[i]) > 1 {
 			shared++
@@ -327,7 +359,7 @@ func TestLocateBoundaries(t *testing.T) {
 			t.Fatalf("%v: second call answers %+v, first %+v", p, r2, r)
 		}
 	}
-	t.Logf("%d boundary points (%d shared by several grids, %d on the outer boundary): all resolved to one touching grid", len(pts), shared, outer)
+	t.Logf("%d boundary points (%d shared by several grids, %d on the outer boundary): each resolved to one touching grid, stable across calls and rebuilds", len(pts), shared, outer)
 }
 
 // TestLocateHalfOpenRule pins the documented tie-break on a hand-made
