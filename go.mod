@@ -19,6 +19,7 @@ require (
 	github.com/tidwall/rtree v1.10.0 // indirect
 	github.com/tidwall/sjson v1.2.4 // indirect
 	github.com/twpayne/go-geom v1.7.0 // indirect
+	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/features"
+	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/synth"
+	"github.com/gridmap/gridmap/geo"
+)
+
+func cmdGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("generate", "generate --out city.gpkg [--seed N] [--scale K] [--force]", stderr)
+	out := fs.String("out", "city.gpkg", "GeoPackage file to write")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same city")
+	scale := fs.Int("scale", 1, "copies of the city (1,230 grids each)")
+	incidents := fs.Int("incidents", 0, "historical incidents per copy (0: 3,000)")
+	force := fs.Bool("force", false, "overwrite an existing file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if _, err := os.Stat(*out); err == nil && !*force {
+		return failf(2, "%s exists (use --force to overwrite)", *out)
+	}
+	// Write to a temporary file beside the target and rename at the end, so
+	// an interrupted run never leaves a half-written city under the name.
+	tmp := filepath.Join(filepath.Dir(*out), "."+filepath.Base(*out)+".tmp")
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(tmp + suffix)
+	}
+	st, err := store.OpenGeoPackage(tmp)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	var grids, copies int
+	err = synth.Generate(synth.Options{Seed: *seed, Scale: *scale, Incidents: *incidents}, func(part *data.City) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := st.Append(ctx, part); err != nil {
+			return err
+		}
+		copies++
+		grids += len(part.Grids)
+		if *scale > 1 && (copies%10 == 0 || copies == *scale) {
+			el := time.Since(start)
+			fmt.Fprintf(stderr, "generate: %d/%d copies, %d grids, %s elapsed, %.0f grids/s\n",
+				copies, *scale, grids, el.Round(time.Second), float64(grids)/el.Seconds())
+		}
+		return nil
+	})
+	if err == nil {
+		err = st.AppendAudit(ctx, data.AuditEntry{At: time.Now().UTC(), Actor: "gridmap generate", Action: "generate",
+			Target: "city", Detail: fmt.Sprintf(`{"seed":%d,"scale":%d}`, *seed, *scale)})
+	}
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("generate: %w", err)
+	}
+	if err := os.Rename(tmp, *out); err != nil {
+		return err
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		os.Remove(*out + suffix)
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d grids in %s (seed %d, scale %d)\n", *out, grids, time.Since(start).Round(time.Millisecond), *seed, *scale)
+	return nil
+}
+
+// openCity opens a store and loads its city.
+func openCity(ctx context.Context, path string) (*store.GeoPackage, *data.City, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil, failf(2, "no store at %s (run `gridmap generate --out %s` first)", path, path)
+	}
+	st, err := store.OpenGeoPackage(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := st.Load(ctx)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, c, nil
+}
+
+// expectedCounts are the published figures times the generated scale.
+func expectedCounts(c *data.City) map[string]int {
+	scale := 1
+	if c.Meta != nil {
+		if v, err := strconv.Atoi(c.Meta["scale"]); err == nil && v > 0 {
+			scale = v
+		}
+		if c.Meta["generator"] == "" {
+			return nil // not a generated city: no published figures to hold it to
+		}
+	}
+	return map[string]int{
+		data.LayerDistricts:      6 * scale,
+		data.LayerStreets:        21 * scale,
+		data.LayerCommunities:    synth.Communities * scale,
+		data.LayerGrids:          synth.Grids * scale,
+		data.LayerCadres:         synth.Cadres * scale,
+		data.LayerStations:       (synth.CommunityCentres + synth.BuiltGridStations + synth.PlannedGridStations) * scale,
+		data.LayerReportingUnits: (synth.MunicipalUnits + synth.DistrictUnits) * scale,
+	}
+}
+
+func cmdValidate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("validate", "validate --data city.gpkg [--no-counts]", stderr)
+	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	noCounts := fs.Bool("no-counts", false, "do not hold the city to the published counts")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, c, err := openCity(ctx, *path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	opt := geo.ValidateOptions{}
+	if !*noCounts {
+		opt.Expect = expectedCounts(c)
+	}
+	rep := geo.ValidateCity(c, opt)
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return err
+	}
+	if !rep.OK {
+		return failf(1, "%d problems found", len(rep.Problems))
+	}
+	return nil
+}
+
+func cmdExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("export", "export --data city.gpkg --layer grids [--format geojson|geojsonseq|csv] [--out file] [--personal]", stderr)
+	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	layer := fs.String("layer", data.LayerGrids, "layer to export")
+	format := fs.String("format", features.FormatGeoJSON, "geojson, geojsonseq or csv")
+	out := fs.String("out", "-", "output file (- for stdout)")
+	personal := fs.Bool("personal", false, "include names and phone numbers unmasked")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if _, err := features.Count(&data.City{}, *layer); err != nil {
+		return &exitError{2, err}
+	}
+	switch *format {
+	case features.FormatGeoJSON, features.FormatGeoJSONSeq, features.FormatCSV:
+	default:
+		return failf(2, "unknown format %q (want geojson, geojsonseq or csv)", *format)
+	}
+	st, c, err := openCity(ctx, *path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w := stdout
+	if *out != "-" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	return features.Write(w, c, *layer, *format, features.Options{ShowPersonal: *personal})
+}

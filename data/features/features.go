@@ -1,0 +1,176 @@
+// Package features turns the model's records into GeoJSON features and CSV
+// rows with flat properties: every feature carries its own code and its
+// parents' codes, buildings their full standard address. The same shape is
+// used by `gridmap export`, the layer GeoJSON endpoints and OGC API
+// Features, so QGIS, GDAL and the frontend see one schema everywhere.
+package features
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/gridmap/gridmap/data"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// Layers lists the layers that can be exported, in nesting order.
+var Layers = []string{
+	data.LayerDistricts, data.LayerStreets, data.LayerCommunities, data.LayerGrids,
+	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations,
+	data.LayerIncidents, data.LayerCadres, data.LayerReportingUnits,
+}
+
+// Options tune what personal data a feature carries.
+type Options struct {
+	// ShowPersonal includes names and phone numbers of grid heads, teams and
+	// cadres unmasked; otherwise phones are masked and names reduced to the
+	// family name.
+	ShowPersonal bool
+}
+
+// Count returns the number of features of a layer.
+func Count(c *data.City, layer string) (int, error) {
+	n, ok := c.Counts()[layer]
+	if !ok {
+		return 0, fmt.Errorf("features: unknown layer %q (known: %s)", layer, strings.Join(Layers, ", "))
+	}
+	return n, nil
+}
+
+// Feature returns feature i of a layer. Attribute layers (cadres,
+// reporting units) have a nil geometry.
+func Feature(c *data.City, layer string, i int, opt Options) (*geojson.Feature, error) {
+	f := &geojson.Feature{Properties: geojson.Properties{}}
+	p := f.Properties
+	person := func(prefix string, x data.Person) {
+		name, phone := x.Name, x.Phone
+		if !opt.ShowPersonal {
+			name, phone = data.MaskName(name), data.MaskPhone(phone)
+		}
+		p[prefix+"name"], p[prefix+"phone"], p[prefix+"title"] = name, phone, x.Title
+	}
+	switch layer {
+	case data.LayerDistricts:
+		d := c.Districts[i]
+		f.ID, f.Geometry = d.Code, d.Geom
+		p["code"], p["name"], p["seat_lon"], p["seat_lat"] = d.Code, d.Name, d.Seat[0], d.Seat[1]
+	case data.LayerStreets:
+		s := c.Streets[i]
+		f.ID, f.Geometry = s.Code, s.Geom
+		p["code"], p["name"], p["district_code"] = s.Code, s.Name, s.DistrictCode
+	case data.LayerCommunities:
+		m := c.Communities[i]
+		f.ID, f.Geometry = m.Code, m.Geom
+		p["code"], p["name"], p["street_code"], p["district_code"] = m.Code, m.Name, m.StreetCode, m.DistrictCode
+	case data.LayerGrids:
+		g := c.Grids[i]
+		f.ID, f.Geometry = g.Code, g.Geom
+		p["code"], p["name"], p["seq"] = g.Code, g.Name, g.Seq
+		p["community_code"], p["street_code"], p["district_code"] = g.CommunityCode, g.StreetCode, g.DistrictCode
+		person("head_", g.Head)
+		p["team_size"] = len(g.Team)
+		p["volunteer_team"], p["volunteers"] = g.VolunteerTeam, g.Volunteers
+		p["buildings"], p["households"], p["population"] = g.Buildings, g.Households, g.Population
+		p["cadres"] = len(c.CadresOf(g.Code))
+	case data.LayerCompounds:
+		m := c.Compounds[i]
+		f.ID, f.Geometry = m.Code, m.Geom
+		p["code"], p["name"], p["aliases"] = m.Code, m.Name, strings.Join(m.Aliases, ";")
+		p["grid_code"], p["community_code"] = m.GridCode, m.CommunityCode
+		p["property_status"], p["property_company"] = m.PropertyStatus, m.PropertyCompany
+		p["owners_committee"], p["party_org"] = m.OwnersCommittee, m.PartyOrg
+	case data.LayerBuildings:
+		b := c.Buildings[i]
+		f.ID, f.Geometry = b.Code, b.Geom
+		compound := ""
+		if cp := c.Compound(b.CompoundCode); cp != nil {
+			compound = cp.Name
+		}
+		p["code"], p["compound_code"], p["grid_code"] = b.Code, b.CompoundCode, b.GridCode
+		p["community_code"], p["street_code"], p["district_code"] = b.CommunityCode, b.StreetCode, b.DistrictCode
+		p["road"], p["house_number"], p["compound"], p["building_number"] = b.Road, b.HouseNumber, compound, b.Number
+		p["units"], p["floors"], p["households"], p["population"] = b.Units, b.Floors, b.Households, b.Population
+		p["entrance_lon"], p["entrance_lat"] = b.Entrance[0], b.Entrance[1]
+		p["address"] = Address(c, &b)
+	case data.LayerRoads:
+		r := c.Roads[i]
+		f.ID, f.Geometry = r.ID, r.Geom
+		p["id"], p["name"], p["class"], p["from_node"], p["to_node"] = r.ID, r.Name, r.Class, r.FromNode, r.ToNode
+		p["left_from"], p["left_to"], p["right_from"], p["right_to"] = r.LeftFrom, r.LeftTo, r.RightFrom, r.RightTo
+	case data.LayerStations:
+		s := c.Stations[i]
+		f.ID, f.Geometry = s.Code, s.Point
+		p["code"], p["name"], p["kind"], p["status"], p["stars"] = s.Code, s.Name, s.Kind, s.Status, s.Stars
+		p["grid_code"], p["community_code"] = s.GridCode, s.CommunityCode
+	case data.LayerIncidents:
+		n := c.Incidents[i]
+		f.ID, f.Geometry = n.ID, n.Point
+		p["id"], p["module"], p["category"], p["status"] = n.ID, n.Module, n.Category, n.Status
+		p["description"], p["address"] = n.Description, n.Address
+		p["grid_code"], p["community_code"], p["street_code"], p["district_code"] = n.GridCode, n.CommunityCode, n.StreetCode, n.DistrictCode
+		p["departments"] = strings.Join(n.Departments, ";")
+		p["reported_at"], p["updated_at"] = n.ReportedAt.UTC().Format("2006-01-02T15:04:05Z"), n.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")
+	case data.LayerCadres:
+		d := c.Cadres[i]
+		f.ID = d.ID
+		name, phone := d.Name, d.Phone
+		if !opt.ShowPersonal {
+			name, phone = data.MaskName(name), data.MaskPhone(phone)
+		}
+		p["id"], p["name"], p["unit"], p["rank"], p["phone"] = d.ID, name, d.Unit, d.Rank, phone
+		p["grid_codes"] = strings.Join(d.GridCodes, ";")
+	case data.LayerReportingUnits:
+		u := c.ReportingUnits[i]
+		f.ID = u.Code
+		p["code"], p["name"], p["level"], p["members"] = u.Code, u.Name, u.Level, u.Members
+		p["community_codes"] = strings.Join(u.CommunityCodes, ";")
+	default:
+		return nil, fmt.Errorf("features: unknown layer %q (known: %s)", layer, strings.Join(Layers, ", "))
+	}
+	if n, err := Count(c, layer); err != nil || i < 0 || i >= n {
+		return nil, fmt.Errorf("features: %s: no feature %d", layer, i)
+	}
+	return f, nil
+}
+
+// Address is a building's standard address: district, street, community,
+// road and house number, compound, building.
+// For example 市中区光明路街道青檀社区 青檀路12号 幸福小区3号楼.
+func Address(c *data.City, b *data.Building) string {
+	var sb strings.Builder
+	if d := c.District(b.DistrictCode); d != nil {
+		sb.WriteString(d.Name)
+	}
+	if s := c.Street(b.StreetCode); s != nil {
+		sb.WriteString(s.Name)
+	}
+	if m := c.Community(b.CommunityCode); m != nil {
+		sb.WriteString(m.Name)
+	}
+	fmt.Fprintf(&sb, "%s%d号", b.Road, b.HouseNumber)
+	if cp := c.Compound(b.CompoundCode); cp != nil {
+		sb.WriteString(cp.Name)
+	}
+	fmt.Fprintf(&sb, "%d号楼", b.Number)
+	return sb.String()
+}
+
+// Fields returns the property names of a layer, sorted, taken from its
+// first feature; empty for an empty layer.
+func Fields(c *data.City, layer string) []string {
+	f, err := Feature(c, layer, 0, Options{})
+	if err != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(f.Properties))
+	for k := range f.Properties {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ensure orb geometry types satisfy the interface used above.
+var _ orb.Geometry = orb.Polygon{}

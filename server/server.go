@@ -1,0 +1,253 @@
+// Package server is gridmap's HTTP front: the JSON API, layer GeoJSON,
+// health endpoints and the embedded frontend, routed with gorilla/mux.
+// It is the only package, with cmd, that wires stores, the spatial engine
+// and tiles together.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/features"
+	"github.com/paulmach/orb"
+)
+
+// Loader loads the whole city from the store of record.
+type Loader interface {
+	Load(ctx context.Context) (*data.City, error)
+}
+
+// Config configures a Server.
+type Config struct {
+	Store  Loader
+	Logger *slog.Logger
+	Assets fs.FS // frontend pages; nil serves none
+	// MaxBodyBytes caps request bodies (default 32 MiB).
+	MaxBodyBytes int64
+}
+
+// Snapshot is one consistent version of the city and everything derived
+// from it. Handlers take one snapshot per request and never see a mix.
+type Snapshot struct {
+	City    *data.City
+	Version int64
+	Loaded  time.Time
+}
+
+// Server serves the API. Create it with New.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	snap   atomic.Pointer[Snapshot]
+	router *mux.Router
+}
+
+// New loads the city from the store and builds the router.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 32 << 20
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	s.routes()
+	return s, nil
+}
+
+// Reload reads the city from the store and swaps it in atomically.
+func (s *Server) Reload(ctx context.Context) error {
+	c, err := s.cfg.Store.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("server: load city: %w", err)
+	}
+	var v int64 = 1
+	if old := s.snap.Load(); old != nil {
+		v = old.Version + 1
+	}
+	s.snap.Store(&Snapshot{City: c, Version: v, Loaded: time.Now()})
+	s.log.Info("city loaded", "version", v, "grids", len(c.Grids), "buildings", len(c.Buildings))
+	return nil
+}
+
+// Current returns the snapshot in force.
+func (s *Server) Current() *Snapshot { return s.snap.Load() }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("panic in handler", "path", r.URL.Path, "panic", v)
+			writeError(w, http.StatusInternalServerError, "internal error")
+		}
+	}()
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	}
+	s.router.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() {
+	r := mux.NewRouter()
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+	}).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/readyz", s.handleReady).Methods(http.MethodGet, http.MethodHead)
+	api := r.PathPrefix("/api/v1").Subrouter()
+	api.HandleFunc("/layers", s.handleLayers).Methods(http.MethodGet)
+	api.HandleFunc("/layers/{layer}", s.handleLayer).Methods(http.MethodGet)
+	api.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+	})
+	api.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path)
+	})
+	if s.cfg.Assets != nil {
+		r.PathPrefix("/").Handler(http.FileServerFS(s.cfg.Assets))
+	}
+	s.router = r
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
+	sn := s.Current()
+	if sn == nil || len(sn.City.Grids) == 0 {
+		writeError(w, http.StatusServiceUnavailable, "city not loaded")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "version": sn.Version, "grids": len(sn.City.Grids)})
+}
+
+func (s *Server) handleLayers(w http.ResponseWriter, _ *http.Request) {
+	c := s.Current().City
+	type layer struct {
+		Name  string `json:"name"`
+		Count int    `json:"count"`
+		Href  string `json:"href"`
+	}
+	var out []layer
+	counts := c.Counts()
+	for _, l := range features.Layers {
+		out = append(out, layer{l, counts[l], "/api/v1/layers/" + l})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"layers": out})
+}
+
+// handleLayer serves a layer as a GeoJSON FeatureCollection, optionally cut
+// to a bbox (lon,lat,lon,lat) and paged with limit and offset.
+func (s *Server) handleLayer(w http.ResponseWriter, r *http.Request) {
+	c := s.Current().City
+	layer := mux.Vars(r)["layer"]
+	n, err := features.Count(c, layer)
+	if err != nil {
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	q := r.URL.Query()
+	var bbox *orb.Bound
+	if v := q.Get("bbox"); v != "" {
+		b, err := ParseBBox(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		bbox = &b
+	}
+	limit, err := intParam(q.Get("limit"), n, 0, math.MaxInt32)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "limit: "+err.Error())
+		return
+	}
+	offset, err := intParam(q.Get("offset"), 0, 0, math.MaxInt32)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "offset: "+err.Error())
+		return
+	}
+	opt := features.Options{}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, `{"type":"FeatureCollection","name":%q,"features":[`, layer)
+	matched, written := 0, 0
+	for i := 0; i < n && written < limit; i++ {
+		f, err := features.Feature(c, layer, i, opt)
+		if err != nil {
+			break
+		}
+		if bbox != nil && (f.Geometry == nil || !bbox.Intersects(f.Geometry.Bound())) {
+			continue
+		}
+		matched++
+		if matched <= offset {
+			continue
+		}
+		b, err := json.Marshal(f)
+		if err != nil {
+			continue
+		}
+		if written > 0 {
+			w.Write([]byte{','})
+		}
+		w.Write(b)
+		written++
+	}
+	fmt.Fprintf(w, `],"numberReturned":%d}`, written)
+}
+
+// ParseBBox parses "minLon,minLat,maxLon,maxLat" in WGS84.
+func ParseBBox(v string) (orb.Bound, error) {
+	parts := strings.Split(v, ",")
+	if len(parts) != 4 {
+		return orb.Bound{}, errors.New("bbox: want minLon,minLat,maxLon,maxLat")
+	}
+	var f [4]float64
+	for i, p := range parts {
+		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return orb.Bound{}, fmt.Errorf("bbox: %q is not a number", p)
+		}
+		f[i] = x
+	}
+	if f[0] < -180 || f[2] > 180 || f[1] < -90 || f[3] > 90 || f[0] > f[2] || f[1] > f[3] {
+		return orb.Bound{}, errors.New("bbox: out of range or min greater than max")
+	}
+	return orb.Bound{Min: orb.Point{f[0], f[1]}, Max: orb.Point{f[2], f[3]}}, nil
+}
+
+func intParam(v string, def, lo, hi int) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not an integer", v)
+	}
+	if n < lo || n > hi {
+		return 0, fmt.Errorf("%d out of range %d..%d", n, lo, hi)
+	}
+	return n, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// writeError writes a JSON error body {"error": msg, "status": code}.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]any{"error": msg, "status": status})
+}
