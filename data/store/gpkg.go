@@ -1,0 +1,281 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gridmap/gridmap/data"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// GeoPackage is a Store in an OGC GeoPackage 1.3 file. Writes go through a
+// single connection (one writer, as SQLite allows); reads use a pool of
+// read-only connections that see the last committed state (WAL mode).
+// It is safe for concurrent use.
+type GeoPackage struct {
+	path string
+	w    *sql.DB // one connection, BEGIN IMMEDIATE
+	r    *sql.DB // readers, query_only
+	log  *slog.Logger
+	now  func() time.Time
+}
+
+// Option configures OpenGeoPackage.
+type Option func(*options)
+
+type options struct {
+	busyTimeout time.Duration
+	readers     int
+	log         *slog.Logger
+}
+
+// WithBusyTimeout sets how long a connection waits for a lock held by
+// another process before failing (default 10 s).
+func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyTimeout = d } }
+
+// WithReaders sets the size of the read connection pool (default 4).
+func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// OpenGeoPackage opens the GeoPackage at path, creating the file and its
+// schema when missing. The file uses WAL journaling with synchronous=FULL so
+// a write is durable once acknowledged, foreign keys on, and a busy timeout.
+// A file that is an SQLite database but not a GeoPackage is refused.
+func OpenGeoPackage(path string, opts ...Option) (*GeoPackage, error) {
+	o := options{busyTimeout: 10 * time.Second, readers: 4, log: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("store: invalid GeoPackage path %q", path)
+	}
+	if err := registerFuncs(); err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(o.busyTimeout.Milliseconds(), 10)+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	wq := url.Values{"_pragma": append([]string{"journal_mode(WAL)", "synchronous(FULL)"}, q["_pragma"]...), "_txlock": {"immediate"}}
+	w, err := sql.Open("sqlite", path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	g := &GeoPackage{path: path, w: w, log: o.log, now: time.Now}
+	if err := g.initSchema(context.Background()); err != nil {
+		w.Close()
+		return nil, err
+	}
+	rq := url.Values{"_pragma": append([]string{"query_only(1)"}, q["_pragma"]...)}
+	r, err := sql.Open("sqlite", path+"?"+rq.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(max(o.readers, 1))
+	r.SetMaxIdleConns(max(o.readers, 1))
+	g.r = r
+	return g, nil
+}
+
+// Path returns the file the GeoPackage lives in.
+func (g *GeoPackage) Path() string { return g.path }
+
+// Close closes every connection; the last one checkpoints the WAL into the
+// main file.
+func (g *GeoPackage) Close() error {
+	var errs []error
+	if g.r != nil {
+		errs = append(errs, g.r.Close())
+	}
+	errs = append(errs, g.w.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("store: close %s: %w", g.path, err)
+	}
+	return nil
+}
+
+// initSchema checks the file is empty or a GeoPackage and creates whatever
+// part of the schema is missing.
+func (g *GeoPackage) initSchema(ctx context.Context) error {
+	var appID, tables int64
+	if err := g.w.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
+		return fmt.Errorf("store: open %s: %w", g.path, err)
+	}
+	if err := g.w.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables); err != nil {
+		return fmt.Errorf("store: open %s: %w", g.path, err)
+	}
+	if appID != gpkgApplicationID && (appID != 0 || tables != 0) {
+		return fmt.Errorf("store: %s is an SQLite database but not a GeoPackage (application_id %#x)", g.path, appID)
+	}
+	return g.inTx(ctx, func(tx *sql.Tx) error {
+		for _, s := range []string{
+			fmt.Sprintf("PRAGMA application_id = %d", gpkgApplicationID),
+			fmt.Sprintf("PRAGMA user_version = %d", gpkgUserVersion),
+		} {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("store: %s: %w", s, err)
+			}
+		}
+		for _, s := range schemaDDL() {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("store: create schema: %w\n%s", err, s)
+			}
+		}
+		return nil
+	})
+}
+
+// inTx runs fn in one write transaction, committing if it returns nil and
+// rolling back otherwise.
+func (g *GeoPackage) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := g.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, fmt.Errorf("store: rollback: %w", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// AppendAudit appends one entry; a zero At becomes now. Seq is assigned by
+// the store.
+func (g *GeoPackage) AppendAudit(ctx context.Context, e data.AuditEntry) error {
+	return g.inTx(ctx, func(tx *sql.Tx) error { return g.appendAudit(ctx, tx, e) })
+}
+
+func (g *GeoPackage) appendAudit(ctx context.Context, tx *sql.Tx, e data.AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = g.now()
+	}
+	if e.Actor == "" || e.Action == "" {
+		return errors.New("store: audit entry needs an actor and an action")
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`,
+		formatTime(e.At), e.Actor, e.Action, e.Target, e.Detail)
+	if err != nil {
+		return fmt.Errorf("store: append audit: %w", err)
+	}
+	return g.touch(ctx, tx, tableAudit)
+}
+
+// Audit returns the latest limit entries, newest first; limit <= 0 returns
+// them all.
+func (g *GeoPackage) Audit(ctx context.Context, limit int) ([]data.AuditEntry, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := g.r.QueryContext(ctx, `SELECT seq, at, actor, action, target, detail FROM audit_log ORDER BY seq DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: read audit: %w", err)
+	}
+	defer rows.Close()
+	var out []data.AuditEntry
+	for rows.Next() {
+		var (
+			e                             data.AuditEntry
+			at                            nullTime
+			actor, action, target, detail nullString
+		)
+		if err := rows.Scan(&e.Seq, &at, &actor, &action, &target, &detail); err != nil {
+			return nil, fmt.Errorf("store: read audit: %w", err)
+		}
+		e.At, e.Actor, e.Action, e.Target, e.Detail = at.t, actor.s, action.s, target.s, detail.s
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read audit: %w", err)
+	}
+	return out, nil
+}
+
+// SetMeta sets metadata keys in one transaction.
+func (g *GeoPackage) SetMeta(ctx context.Context, kv map[string]string) error {
+	return g.inTx(ctx, func(tx *sql.Tx) error { return g.setMeta(ctx, tx, kv) })
+}
+
+func (g *GeoPackage) setMeta(ctx context.Context, tx *sql.Tx, kv map[string]string) error {
+	if len(kv) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+	if err != nil {
+		return fmt.Errorf("store: set meta: %w", err)
+	}
+	defer st.Close()
+	for k, v := range kv {
+		if _, err := st.ExecContext(ctx, k, v); err != nil {
+			return fmt.Errorf("store: set meta %q: %w", k, err)
+		}
+	}
+	return g.touch(ctx, tx, tableMeta)
+}
+
+// Meta returns all metadata.
+func (g *GeoPackage) Meta(ctx context.Context) (map[string]string, error) {
+	return readMeta(ctx, g.r)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func readMeta(ctx context.Context, q querier) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT key, value FROM meta ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("store: read meta: %w", err)
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var k, v nullString
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("store: read meta: %w", err)
+		}
+		m[k.s] = v.s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read meta: %w", err)
+	}
+	return m, nil
+}
+
+// touch records a change of table in gpkg_contents: last_change, and for a
+// feature table the extent, taken from its R-tree.
+func (g *GeoPackage) touch(ctx context.Context, tx *sql.Tx, table string) error {
+	var err error
+	if _, ok := featureTableByName(table); ok {
+		rt := "rtree_" + table + "_geom"
+		_, err = tx.ExecContext(ctx, `UPDATE gpkg_contents SET
+	last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+	min_x = (SELECT min(minx) FROM `+rt+`), max_x = (SELECT max(maxx) FROM `+rt+`),
+	min_y = (SELECT min(miny) FROM `+rt+`), max_y = (SELECT max(maxy) FROM `+rt+`)
+	WHERE table_name = ?`, table)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?`, table)
+	}
+	if err != nil {
+		return fmt.Errorf("store: update gpkg_contents for %s: %w", table, err)
+	}
+	return nil
+}
