@@ -53,6 +53,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/gridmap/gridmap/data"
@@ -121,6 +122,9 @@ type Index struct {
 	gridTree     rtree.RTreeG[int32]
 	stationTree  rtree.RTreeG[int32]
 	buildingTree rtree.RTreeG[int32]
+
+	codesOnce sync.Once // csvCodes, built on first batch
+	codes     *gridCodes
 }
 
 // NewIndex builds the index of c with the default options.

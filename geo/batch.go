@@ -1,0 +1,738 @@
+package geo
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/paulmach/orb"
+)
+
+// CSVHeader is the header line LocateCSV writes.
+const CSVHeader = "id,grid_code,community_code,street_code,district_code,match,distance_m"
+
+// MatchError marks a batch row or feature that could not be read.
+const MatchError = "error"
+
+// BatchOptions tune LocateCSV and LocateGeoJSON. The zero value reads WGS84
+// with one worker per core and the index's MaxDistance.
+type BatchOptions struct {
+	// CRS of the input: "" or "wgs84", or "gcj02" (converted to WGS84
+	// before locating; output codes are unaffected).
+	CRS string
+	// MaxDistance overrides the index's reach for "nearest" answers in
+	// metres when non-zero; negative turns nearest answers off.
+	MaxDistance float64
+	// Workers locating rows in parallel; 0 means GOMAXPROCS.
+	Workers int
+	// Errors, when set, receives one line per malformed row or feature,
+	// "line N: reason" (CSV, N counting from 1 with the header) or
+	// "feature N: reason" (GeoJSON, N counting from 1), in input order.
+	Errors io.Writer
+	// ChunkBytes is the size of the pieces of input handed to workers
+	// (default 256 KiB).
+	ChunkBytes int
+}
+
+// BatchStats counts the answers of a batch.
+type BatchStats struct {
+	Rows    int64 // rows or features read (blank lines and the header excluded)
+	Inside  int64
+	Nearest int64
+	None    int64
+	Errors  int64 // malformed rows or features
+}
+
+func (s *BatchStats) add(o *BatchStats) {
+	s.Rows += o.Rows
+	s.Inside += o.Inside
+	s.Nearest += o.Nearest
+	s.None += o.None
+	s.Errors += o.Errors
+}
+
+func (o *BatchOptions) crs() (gcj bool, err error) {
+	switch strings.ToLower(o.CRS) {
+	case "", "wgs84", "epsg:4326", "crs84":
+		return false, nil
+	case "gcj02", "gcj-02":
+		return true, nil
+	}
+	return false, fmt.Errorf("geo: unknown crs %q (want wgs84 or gcj02)", o.CRS)
+}
+
+// LocateCSV reads CSV rows "id,lon,lat" from r and writes
+// "id,grid_code,community_code,street_code,district_code,match,distance_m"
+// to w, one row per input row and in input order, after a header line. An
+// input header (a first line whose second and third fields name longitude
+// and latitude, such as "id,lon,lat") is skipped; blank lines are skipped.
+//
+// Rows are located in parallel, in chunks, by opt.Workers goroutines. For
+// match "inside" the codes are those of the grid's record; for "nearest"
+// grid_code is the nearest grid (within reach, never containing the point)
+// and distance_m its distance in metres, and the other codes name the
+// outlines that contain the point, if any; for "none" only those outline
+// codes are given. distance_m is "0" inside and empty for "none".
+//
+// A malformed row (wrong number of fields, a coordinate that is not a
+// finite number in range) does not stop the batch: it is written as
+// "id,,,,,error," and, when opt.Errors is set, reported there as
+// "line N: reason". LocateCSV stops at the first read or write error, or
+// when ctx is done, and returns it with the counts so far.
+func LocateCSV(ctx context.Context, r io.Reader, w io.Writer, ix *Index, opt BatchOptions) (BatchStats, error) {
+	var total BatchStats
+	gcj, err := opt.crs()
+	if err != nil {
+		return total, err
+	}
+	if ix == nil {
+		return total, errors.New("geo: nil index")
+	}
+	maxM := ix.MaxDistance
+	if opt.MaxDistance != 0 {
+		maxM = opt.MaxDistance
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	chunkSize := opt.ChunkBytes
+	if chunkSize <= 0 {
+		chunkSize = 256 << 10
+	}
+	codes := ix.csvCodes()
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	type chunk struct {
+		seq   int
+		line  int // line number of the first line in in
+		in    []byte
+		out   []byte
+		errs  []byte
+		stats BatchStats
+	}
+	var pool sync.Pool
+	get := func() *chunk {
+		if c, ok := pool.Get().(*chunk); ok {
+			return c
+		}
+		return &chunk{in: make([]byte, 0, chunkSize+1024), out: make([]byte, 0, chunkSize*2)}
+	}
+	inflight := make(chan struct{}, 4*workers) // bounds the chunks in memory
+	work := make(chan *chunk, workers)
+	done := make(chan *chunk, 4*workers)
+
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range work {
+				c.out, c.errs, c.stats = c.out[:0], c.errs[:0], BatchStats{}
+				locateCSVChunk(c.in, c.line, ix, codes, gcj, maxM, &c.out, &c.errs, &c.stats)
+				done <- c
+			}
+		}()
+	}
+
+	// The writer puts chunks back in order.
+	var writeErr atomic.Pointer[error]
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		bw := bufio.NewWriterSize(w, 256<<10)
+		failed := false
+		fail := func(err error) {
+			if !failed {
+				failed = true
+				writeErr.Store(&err)
+				cancel(err)
+			}
+		}
+		if _, err := bw.WriteString(CSVHeader + "\n"); err != nil {
+			fail(err)
+		}
+		pending := map[int]*chunk{}
+		next := 0
+		for c := range done {
+			pending[c.seq] = c
+			for {
+				c, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
+				next++
+				if !failed {
+					if _, err := bw.Write(c.out); err != nil {
+						fail(err)
+					}
+					if len(c.errs) > 0 && opt.Errors != nil {
+						if _, err := opt.Errors.Write(c.errs); err != nil {
+							fail(err)
+						}
+					}
+				}
+				total.add(&c.stats)
+				pool.Put(c)
+				<-inflight
+			}
+		}
+		if !failed {
+			if err := bw.Flush(); err != nil {
+				fail(err)
+			}
+		}
+	}()
+
+	readErr := func() error {
+		br := bufio.NewReaderSize(r, 64<<10)
+		line, seq := 1, 0
+		// Skip a header line.
+		if b, _ := br.Peek(4096); len(b) > 0 {
+			if nl := bytes.IndexByte(b, '\n'); nl >= 0 && isCSVHeader(b[:nl+1]) {
+				br.Discard(nl + 1)
+				line++
+			} else if nl < 0 && len(b) < 4096 && isCSVHeader(b) {
+				br.Discard(len(b))
+				line++
+			}
+		}
+		for eof := false; !eof; {
+			c := get()
+			c.in = c.in[:0]
+			// Whole lines, at least chunkSize bytes unless the input ends.
+			for len(c.in) < chunkSize || c.in[len(c.in)-1] != '\n' {
+				b, err := br.ReadSlice('\n')
+				c.in = append(c.in, b...)
+				if err == nil || errors.Is(err, bufio.ErrBufferFull) {
+					continue
+				}
+				if err == io.EOF {
+					eof = true
+					break
+				}
+				return err
+			}
+			if len(c.in) == 0 {
+				pool.Put(c)
+				break
+			}
+			if c.in[len(c.in)-1] != '\n' {
+				c.in = append(c.in, '\n')
+			}
+			c.seq, c.line = seq, line
+			line += bytes.Count(c.in, []byte{'\n'})
+			seq++
+			select {
+			case inflight <- struct{}{}:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+			work <- c
+		}
+		return nil
+	}()
+	close(work)
+	wg.Wait()
+	close(done)
+	<-writerDone
+	if p := writeErr.Load(); p != nil {
+		return total, *p
+	}
+	if readErr != nil {
+		return total, readErr
+	}
+	return total, ctx.Err()
+}
+
+// isCSVHeader reports whether a first line is a header naming longitude
+// and latitude in its second and third fields.
+func isCSVHeader(b []byte) bool {
+	f := strings.Split(strings.TrimRight(string(b), "\r\n"), ",")
+	if len(f) != 3 {
+		return false
+	}
+	name := func(s string) string { return strings.ToLower(strings.Trim(strings.TrimSpace(s), `"`)) }
+	switch name(f[1]) {
+	case "lon", "lng", "long", "longitude", "x":
+	default:
+		return false
+	}
+	switch name(f[2]) {
+	case "lat", "latitude", "y":
+		return true
+	}
+	return false
+}
+
+// csvCodes returns, per grid, "grid,community,street,district" from the
+// grid's record, built once per index.
+func (ix *Index) csvCodes() *gridCodes {
+	ix.codesOnce.Do(func() {
+		gc := &gridCodes{off: make([]int32, len(ix.city.Grids)+1)}
+		for i := range ix.city.Grids {
+			g := &ix.city.Grids[i]
+			gc.buf = appendCSVField(gc.buf, g.Code)
+			gc.buf = append(gc.buf, ',')
+			gc.buf = appendCSVField(gc.buf, g.CommunityCode)
+			gc.buf = append(gc.buf, ',')
+			gc.buf = appendCSVField(gc.buf, g.StreetCode)
+			gc.buf = append(gc.buf, ',')
+			gc.buf = appendCSVField(gc.buf, g.DistrictCode)
+			gc.off[i+1] = int32(len(gc.buf))
+		}
+		ix.codes = gc
+	})
+	return ix.codes
+}
+
+type gridCodes struct {
+	buf []byte
+	off []int32
+}
+
+func (g *gridCodes) of(i int) []byte { return g.buf[g.off[i]:g.off[i+1]] }
+
+func appendCSVField(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
+}
+
+// locateCSVChunk locates the whole lines of in, the first being line number
+// line, appending output rows to out and error lines to errs.
+func locateCSVChunk(in []byte, line int, ix *Index, codes *gridCodes, gcj bool, maxM float64, out, errs *[]byte, st *BatchStats) {
+	o := *out
+	for len(in) > 0 {
+		nl := bytes.IndexByte(in, '\n')
+		var row []byte
+		if nl < 0 {
+			row, in = in, nil
+		} else {
+			row, in = in[:nl], in[nl+1:]
+		}
+		if len(row) > 0 && row[len(row)-1] == '\r' {
+			row = row[:len(row)-1]
+		}
+		if len(bytes.TrimSpace(row)) == 0 {
+			line++
+			continue
+		}
+		st.Rows++
+		id, p, msg := parseCSVRow(row)
+		if msg != "" {
+			st.Errors++
+			o = appendCSVField(o, id)
+			o = append(o, ",,,,,error,\n"...)
+			*errs = append(*errs, "line "...)
+			*errs = strconv.AppendInt(*errs, int64(line), 10)
+			*errs = append(*errs, ": "...)
+			*errs = append(*errs, msg...)
+			*errs = append(*errs, '\n')
+			line++
+			continue
+		}
+		line++
+		if gcj {
+			p = GCJ02ToWGS84(p)
+		}
+		r := ix.LocateWithin(p, maxM)
+		o = appendCSVField(o, id)
+		o = append(o, ',')
+		switch r.Match {
+		case MatchInside:
+			st.Inside++
+			o = append(o, codes.of(r.Grid)...)
+			o = append(o, ",inside,0\n"...)
+			continue
+		case MatchNearest:
+			st.Nearest++
+			o = appendCSVField(o, ix.city.Grids[r.Nearest].Code)
+		default:
+			st.None++
+		}
+		o = append(o, ',')
+		if r.Community >= 0 {
+			o = appendCSVField(o, ix.city.Communities[r.Community].Code)
+		}
+		o = append(o, ',')
+		if r.Street >= 0 {
+			o = appendCSVField(o, ix.city.Streets[r.Street].Code)
+		}
+		o = append(o, ',')
+		if r.District >= 0 {
+			o = appendCSVField(o, ix.city.Districts[r.District].Code)
+		}
+		o = append(o, ',')
+		o = append(o, r.Match...)
+		o = append(o, ',')
+		if r.Match == MatchNearest {
+			o = strconv.AppendFloat(o, r.DistanceM, 'f', 1, 64)
+		}
+		o = append(o, '\n')
+	}
+	*out = o
+}
+
+// parseCSVRow splits "id,lon,lat" (the id may be quoted) and checks the
+// coordinates; msg is empty when the row is good.
+func parseCSVRow(row []byte) (id string, p orb.Point, msg string) {
+	var rest []byte
+	if len(row) > 0 && row[0] == '"' {
+		var b []byte
+		i := 1
+		for {
+			j := bytes.IndexByte(row[i:], '"')
+			if j < 0 {
+				return "", p, "unterminated quoted id"
+			}
+			b = append(b, row[i:i+j]...)
+			i += j + 1
+			if i < len(row) && row[i] == '"' {
+				b = append(b, '"')
+				i++
+				continue
+			}
+			break
+		}
+		id = string(b)
+		if i < len(row) && row[i] != ',' {
+			return id, p, "text after quoted id"
+		}
+		rest = row[min(i+1, len(row)):]
+		if i >= len(row) {
+			return id, p, "want 3 fields id,lon,lat, got 1"
+		}
+	} else {
+		c := bytes.IndexByte(row, ',')
+		if c < 0 {
+			return string(row), p, "want 3 fields id,lon,lat, got 1"
+		}
+		id, rest = string(row[:c]), row[c+1:]
+	}
+	c := bytes.IndexByte(rest, ',')
+	if c < 0 {
+		return id, p, "want 3 fields id,lon,lat, got 2"
+	}
+	lonB, latB := rest[:c], rest[c+1:]
+	if bytes.IndexByte(latB, ',') >= 0 {
+		return id, p, fmt.Sprintf("want 3 fields id,lon,lat, got %d", 3+bytes.Count(latB, []byte{','}))
+	}
+	lon, ok1 := parseCoord(lonB)
+	lat, ok2 := parseCoord(latB)
+	switch {
+	case !ok1:
+		return id, p, fmt.Sprintf("lon %q is not a number", lonB)
+	case !ok2:
+		return id, p, fmt.Sprintf("lat %q is not a number", latB)
+	case !(lon >= -180 && lon <= 180):
+		return id, p, fmt.Sprintf("lon %s out of range [-180, 180]", lonB)
+	case !(lat >= -90 && lat <= 90):
+		return id, p, fmt.Sprintf("lat %s out of range [-90, 90]", latB)
+	}
+	return id, orb.Point{lon, lat}, ""
+}
+
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseCoord parses a decimal number, trimming spaces. Plain decimals with
+// at most 15 significant digits take an exact fast path (an integer below
+// 2^53 divided by an exact power of ten rounds correctly, as strconv
+// would); anything else goes to strconv.ParseFloat. NaN and infinities are
+// rejected.
+func parseCoord(b []byte) (float64, bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return 0, false
+	}
+	s := b
+	neg := false
+	if s[0] == '-' || s[0] == '+' {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	var m uint64
+	digits, frac := 0, -1
+	fast := len(s) > 0
+	for i, ch := range s {
+		switch {
+		case ch >= '0' && ch <= '9':
+			m = m*10 + uint64(ch-'0')
+			if m != 0 {
+				digits++
+			}
+			if frac >= 0 {
+				frac++
+			}
+		case ch == '.' && frac < 0 && i+1 < len(s):
+			frac = 0
+		default:
+			fast = false
+		}
+		if !fast || digits > 15 {
+			fast = false
+			break
+		}
+	}
+	if fast && (frac != 0) && frac <= 22 {
+		v := float64(m)
+		if frac > 0 {
+			v /= pow10[frac]
+		}
+		if neg {
+			v = -v
+		}
+		return v, true
+	}
+	v, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
+	}
+	return v, true
+}
+
+// geoFeature is one input feature of LocateGeoJSON.
+type geoFeature struct {
+	Type     string          `json:"type"`
+	ID       json.RawMessage `json:"id,omitempty"`
+	Geometry *struct {
+		Type        string          `json:"type"`
+		Coordinates json.RawMessage `json:"coordinates"`
+	} `json:"geometry"`
+	Properties json.RawMessage `json:"properties"`
+}
+
+// LocateGeoJSON reads a GeoJSON FeatureCollection of Point features from r
+// and streams a FeatureCollection to w: one feature per input feature, in
+// order, with the input id, geometry and properties, and the properties
+// grid_code, community_code, street_code, district_code, match and
+// distance_m added (replacing input properties of those names), with the
+// meanings of LocateCSV; absent codes are null. A feature that is not a
+// Point with finite, in-range coordinates is written with "match":"error"
+// and an "error" property, reported to opt.Errors as "feature N: reason",
+// and the stream goes on. JSON that cannot be parsed stops the stream: the
+// output collection is closed so it stays valid JSON, and the error is
+// returned. Features are decoded on one goroutine.
+func LocateGeoJSON(ctx context.Context, r io.Reader, w io.Writer, ix *Index, opt BatchOptions) (BatchStats, error) {
+	var st BatchStats
+	gcj, err := opt.crs()
+	if err != nil {
+		return st, err
+	}
+	if ix == nil {
+		return st, errors.New("geo: nil index")
+	}
+	maxM := ix.MaxDistance
+	if opt.MaxDistance != 0 {
+		maxM = opt.MaxDistance
+	}
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if _, err := bw.WriteString(`{"type":"FeatureCollection","features":[`); err != nil {
+		return st, err
+	}
+	n := 0
+	finish := func(err error) (BatchStats, error) {
+		if _, werr := bw.WriteString("]}\n"); werr != nil && err == nil {
+			err = werr
+		}
+		if ferr := bw.Flush(); ferr != nil && err == nil {
+			err = ferr
+		}
+		return st, err
+	}
+	syntax := func(err error) error {
+		return fmt.Errorf("geo: GeoJSON at byte %d: %w", dec.InputOffset(), err)
+	}
+	expect := func(want json.Delim) error {
+		t, err := dec.Token()
+		if err != nil {
+			return syntax(err)
+		}
+		if d, ok := t.(json.Delim); !ok || d != want {
+			return syntax(fmt.Errorf("want %q, got %v", want, t))
+		}
+		return nil
+	}
+	if err := expect('{'); err != nil {
+		return finish(err)
+	}
+	sawFeatures := false
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return finish(syntax(err))
+		}
+		key, _ := t.(string)
+		if key != "features" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return finish(syntax(err))
+			}
+			if key == "type" && string(skip) != `"FeatureCollection"` {
+				return finish(syntax(fmt.Errorf("type %s, want FeatureCollection", skip)))
+			}
+			continue
+		}
+		sawFeatures = true
+		if err := expect('['); err != nil {
+			return finish(err)
+		}
+		for dec.More() {
+			if err := ctx.Err(); err != nil {
+				return finish(err)
+			}
+			var f geoFeature
+			if err := dec.Decode(&f); err != nil {
+				return finish(syntax(err))
+			}
+			n++
+			st.Rows++
+			out, msg := locateFeature(&f, ix, gcj, maxM, &st)
+			if msg != "" {
+				st.Errors++
+				if opt.Errors != nil {
+					if _, err := fmt.Fprintf(opt.Errors, "feature %d: %s\n", n, msg); err != nil {
+						return finish(err)
+					}
+				}
+			}
+			if n > 1 {
+				bw.WriteByte(',')
+			}
+			if _, err := bw.Write(out); err != nil {
+				return st, err
+			}
+		}
+		if err := expect(']'); err != nil {
+			return finish(err)
+		}
+	}
+	if err := expect('}'); err != nil {
+		return finish(err)
+	}
+	if !sawFeatures {
+		return finish(syntax(errors.New(`no "features" member`)))
+	}
+	return finish(nil)
+}
+
+func locateFeature(f *geoFeature, ix *Index, gcj bool, maxM float64, st *BatchStats) ([]byte, string) {
+	props := map[string]json.RawMessage{}
+	msg := ""
+	var p orb.Point
+	if len(f.Properties) > 0 && string(f.Properties) != "null" {
+		if err := json.Unmarshal(f.Properties, &props); err != nil {
+			msg = "properties is not an object"
+			props = map[string]json.RawMessage{}
+		}
+	}
+	if msg == "" {
+		switch {
+		case f.Type != "Feature":
+			msg = fmt.Sprintf("type %q, want Feature", f.Type)
+		case f.Geometry == nil:
+			msg = "no geometry"
+		case f.Geometry.Type != "Point":
+			msg = fmt.Sprintf("geometry type %q, want Point", f.Geometry.Type)
+		default:
+			var c []json.Number
+			if err := json.Unmarshal(f.Geometry.Coordinates, &c); err != nil || len(c) < 2 {
+				msg = "coordinates are not [lon, lat]"
+				break
+			}
+			lon, err1 := c[0].Float64()
+			lat, err2 := c[1].Float64()
+			switch {
+			case err1 != nil || err2 != nil:
+				msg = "coordinates are not numbers"
+			case !(lon >= -180 && lon <= 180):
+				msg = fmt.Sprintf("lon %s out of range [-180, 180]", c[0])
+			case !(lat >= -90 && lat <= 90):
+				msg = fmt.Sprintf("lat %s out of range [-90, 90]", c[1])
+			}
+			p = orb.Point{lon, lat}
+		}
+	}
+	str := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
+	null := json.RawMessage("null")
+	props["grid_code"], props["community_code"], props["street_code"], props["district_code"] = null, null, null, null
+	props["distance_m"] = null
+	if msg != "" {
+		props["match"] = str(MatchError)
+		props["error"] = str(msg)
+	} else {
+		q := p
+		if gcj {
+			q = GCJ02ToWGS84(p)
+		}
+		r := ix.LocateWithin(q, maxM)
+		props["match"] = str(r.Match)
+		c := ix.city
+		switch r.Match {
+		case MatchInside:
+			st.Inside++
+			g := &c.Grids[r.Grid]
+			props["grid_code"], props["community_code"] = str(g.Code), str(g.CommunityCode)
+			props["street_code"], props["district_code"] = str(g.StreetCode), str(g.DistrictCode)
+			props["distance_m"] = json.RawMessage("0")
+		case MatchNearest:
+			st.Nearest++
+			props["grid_code"] = str(c.Grids[r.Nearest].Code)
+			props["distance_m"] = strconv.AppendFloat(nil, r.DistanceM, 'f', 1, 64)
+		default:
+			st.None++
+		}
+		if r.Match != MatchInside {
+			if r.Community >= 0 {
+				props["community_code"] = str(c.Communities[r.Community].Code)
+			}
+			if r.Street >= 0 {
+				props["street_code"] = str(c.Streets[r.Street].Code)
+			}
+			if r.District >= 0 {
+				props["district_code"] = str(c.Districts[r.District].Code)
+			}
+		}
+	}
+	out := struct {
+		Type       string                     `json:"type"`
+		ID         json.RawMessage            `json:"id,omitempty"`
+		Geometry   any                        `json:"geometry"`
+		Properties map[string]json.RawMessage `json:"properties"`
+	}{Type: "Feature", ID: f.ID, Properties: props}
+	if f.Geometry != nil && msg == "" {
+		out.Geometry = f.Geometry
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		// Only a broken id can get here; drop it rather than the row.
+		out.ID = nil
+		b, _ = json.Marshal(out)
+	}
+	return b, msg
+}
