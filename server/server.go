@@ -21,6 +21,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
+	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
 )
 
@@ -34,14 +35,21 @@ type Config struct {
 	Store  Loader
 	Logger *slog.Logger
 	Assets fs.FS // frontend pages; nil serves none
-	// MaxBodyBytes caps request bodies (default 32 MiB).
+	// MaxBodyBytes caps request bodies (default 32 MiB; batch locate
+	// bodies are exempt up to MaxBatchBytes).
 	MaxBodyBytes int64
+	// MaxBatchBytes caps a streamed batch locate body (default 4 GiB).
+	MaxBatchBytes int64
+	// PersonalTokens are bearer tokens whose callers may see names and
+	// phone numbers unmasked (a simple role switch until full auth lands).
+	PersonalTokens []string
 }
 
 // Snapshot is one consistent version of the city and everything derived
 // from it. Handlers take one snapshot per request and never see a mix.
 type Snapshot struct {
 	City    *data.City
+	Index   *geo.Index
 	Version int64
 	Loaded  time.Time
 }
@@ -62,6 +70,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 32 << 20
 	}
+	if cfg.MaxBatchBytes == 0 {
+		cfg.MaxBatchBytes = 4 << 30
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
@@ -76,11 +87,15 @@ func (s *Server) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("server: load city: %w", err)
 	}
+	ix, err := geo.NewIndex(c)
+	if err != nil {
+		return fmt.Errorf("server: index city: %w", err)
+	}
 	var v int64 = 1
 	if old := s.snap.Load(); old != nil {
 		v = old.Version + 1
 	}
-	s.snap.Store(&Snapshot{City: c, Version: v, Loaded: time.Now()})
+	s.snap.Store(&Snapshot{City: c, Index: ix, Version: v, Loaded: time.Now()})
 	s.log.Info("city loaded", "version", v, "grids", len(c.Grids), "buildings", len(c.Buildings))
 	return nil
 }
@@ -97,7 +112,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	if r.Body != nil {
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		limit := s.cfg.MaxBodyBytes
+		if r.URL.Path == "/api/v1/locate" {
+			limit = s.cfg.MaxBatchBytes
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
 	s.router.ServeHTTP(w, r)
 }
@@ -111,6 +130,8 @@ func (s *Server) routes() {
 	api := r.PathPrefix("/api/v1").Subrouter()
 	api.HandleFunc("/layers", s.handleLayers).Methods(http.MethodGet)
 	api.HandleFunc("/layers/{layer}", s.handleLayer).Methods(http.MethodGet)
+	api.HandleFunc("/locate", s.handleLocate).Methods(http.MethodGet)
+	api.HandleFunc("/locate", s.handleLocateBatch).Methods(http.MethodPost)
 	api.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
 	})

@@ -46,6 +46,7 @@ var commands = map[string]command{
 	"export":   {"write a layer as GeoJSON, GeoJSON text sequence or CSV", cmdExport},
 	"import":   {"replace a layer from a GeoJSON or GeoPackage file, after validating it", cmdImport},
 	"serve":    {"serve the API and the map over HTTP", cmdServe},
+	"locate":   {"find the grid of a point, or of a batch of points (CSV or GeoJSON on stdin)", cmdLocate},
 }
 
 func usage(w io.Writer) {

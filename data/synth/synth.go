@@ -168,7 +168,7 @@ func loadReference() (*reference, error) {
 }
 
 // toWGS84Ring converts a published GCJ-02 ring to WGS84, drops repeated
-// points and returns it closed and counter-clockwise.
+// points and spikes, and returns it closed and counter-clockwise.
 func toWGS84Ring(g orb.Ring) orb.Ring {
 	out := make(orb.Ring, 0, len(g))
 	for _, p := range g {
@@ -179,9 +179,29 @@ func toWGS84Ring(g orb.Ring) orb.Ring {
 		}
 		out = append(out, w)
 	}
-	if out[0] != out[len(out)-1] {
-		out = append(out, out[0])
+	if out[0] == out[len(out)-1] {
+		out = out[:len(out)-1]
 	}
+	// Quantisation left spikes (A B A): drop them until none is left.
+	for changed := true; changed; {
+		changed = false
+		for i := 0; i < len(out) && len(out) > 3; i++ {
+			n := len(out)
+			prev, next := out[(i+n-1)%n], out[(i+1)%n]
+			if prev == next {
+				// remove out[i] and the repeated next point
+				j := (i + 1) % n
+				if j > i {
+					out = append(out[:i], out[j+1:]...)
+				} else {
+					out = out[1:i]
+				}
+				changed = true
+				break
+			}
+		}
+	}
+	out = append(out, out[0])
 	if geo.RingArea(out) < 0 {
 		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 			out[i], out[j] = out[j], out[i]

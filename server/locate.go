@@ -1,0 +1,278 @@
+package server
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"math"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/geo"
+	"github.com/paulmach/orb"
+)
+
+// LocateAnswer is the JSON answer of GET /api/v1/locate.
+type LocateAnswer struct {
+	Query          LocateQuery    `json:"query"`
+	Point          [2]float64     `json:"point_wgs84"`
+	Match          string         `json:"match"`
+	DistanceM      *float64       `json:"distance_m"`
+	Grid           *GridCard      `json:"grid"`
+	NearestGrid    *GridCard      `json:"nearest_grid,omitempty"`
+	Community      *Area          `json:"community"`
+	Street         *Area          `json:"street"`
+	District       *Area          `json:"district"`
+	NearestStation *StationAnswer `json:"nearest_station"`
+}
+
+// LocateQuery echoes the request.
+type LocateQuery struct {
+	Lon float64 `json:"lon"`
+	Lat float64 `json:"lat"`
+	CRS string  `json:"crs"`
+}
+
+// Area names an administrative area.
+type Area struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// PersonCard is a person as the caller may see them.
+type PersonCard struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Title string `json:"title,omitempty"`
+}
+
+// CadreCard is a cadre sunk to the grid.
+type CadreCard struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Unit  string `json:"unit"`
+	Rank  string `json:"rank"`
+	Phone string `json:"phone"`
+}
+
+// GridCard is a grid with the people who serve it.
+type GridCard struct {
+	Code          string       `json:"code"`
+	Name          string       `json:"name"`
+	Community     Area         `json:"community"`
+	Street        Area         `json:"street"`
+	District      Area         `json:"district"`
+	Head          PersonCard   `json:"head"`
+	Team          []PersonCard `json:"team"`
+	Cadres        []CadreCard  `json:"cadres"`
+	VolunteerTeam string       `json:"volunteer_team"`
+	Buildings     int          `json:"buildings"`
+	Households    int          `json:"households"`
+	Population    int          `json:"population"`
+}
+
+// StationAnswer is a station with its distance from the query.
+type StationAnswer struct {
+	Code      string     `json:"code"`
+	Name      string     `json:"name"`
+	Kind      string     `json:"kind"`
+	Status    string     `json:"status"`
+	Stars     int        `json:"stars"`
+	GridCode  string     `json:"grid_code"`
+	Point     [2]float64 `json:"point"`
+	DistanceM float64    `json:"distance_m"`
+}
+
+// personal reports whether the caller may see names and phones unmasked.
+func (s *Server) personal(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || tok == "" {
+		return false
+	}
+	for _, t := range s.cfg.PersonalTokens {
+		if subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// ParsePoint reads lon, lat and crs query values into a WGS84 point,
+// refusing anything that is not a finite coordinate in range.
+func ParsePoint(lonS, latS, crs string) (orb.Point, string, error) {
+	if lonS == "" || latS == "" {
+		return orb.Point{}, "", errors.New("lon and lat are required")
+	}
+	lon, err := strconv.ParseFloat(lonS, 64)
+	if err != nil || math.IsNaN(lon) || math.IsInf(lon, 0) {
+		return orb.Point{}, "", fmt.Errorf("lon %q is not a finite number", lonS)
+	}
+	lat, err := strconv.ParseFloat(latS, 64)
+	if err != nil || math.IsNaN(lat) || math.IsInf(lat, 0) {
+		return orb.Point{}, "", fmt.Errorf("lat %q is not a finite number", latS)
+	}
+	if lon < -180 || lon > 180 {
+		return orb.Point{}, "", fmt.Errorf("lon %v out of range -180..180", lon)
+	}
+	if lat < -90 || lat > 90 {
+		return orb.Point{}, "", fmt.Errorf("lat %v out of range -90..90", lat)
+	}
+	p := orb.Point{lon, lat}
+	switch strings.ToLower(crs) {
+	case "", "wgs84", "epsg:4326":
+		return p, "wgs84", nil
+	case "gcj02", "gcj-02":
+		return geo.GCJ02ToWGS84(p), "gcj02", nil
+	}
+	return orb.Point{}, "", fmt.Errorf("crs %q unknown (want wgs84 or gcj02)", crs)
+}
+
+func (s *Server) handleLocate(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p, crs, err := ParsePoint(q.Get("lon"), q.Get("lat"), q.Get("crs"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	sn := s.Current()
+	lon, _ := strconv.ParseFloat(q.Get("lon"), 64)
+	lat, _ := strconv.ParseFloat(q.Get("lat"), 64)
+	ans := Locate(sn.Index, p, s.personal(r))
+	ans.Query = LocateQuery{Lon: lon, Lat: lat, CRS: crs}
+	writeJSON(w, http.StatusOK, ans)
+}
+
+// Locate answers one WGS84 point from an index: the grid, its hierarchy
+// and people, and the nearest station.
+func Locate(ix *geo.Index, p orb.Point, personal bool) *LocateAnswer {
+	c := ix.City()
+	res := ix.Locate(p)
+	ans := &LocateAnswer{Point: [2]float64{p[0], p[1]}, Match: res.Match}
+	switch res.Match {
+	case geo.MatchInside:
+		d := 0.0
+		ans.DistanceM = &d
+		ans.Grid = gridCard(c, &c.Grids[res.Grid], personal)
+		ans.Community, ans.Street, ans.District = &ans.Grid.Community, &ans.Grid.Street, &ans.Grid.District
+	default:
+		if res.Match == geo.MatchNearest {
+			d := math.Round(res.DistanceM*10) / 10
+			ans.DistanceM = &d
+			ans.NearestGrid = gridCard(c, &c.Grids[res.Nearest], personal)
+		}
+		if res.Community >= 0 {
+			ans.Community = &Area{c.Communities[res.Community].Code, c.Communities[res.Community].Name}
+		}
+		if res.Street >= 0 {
+			ans.Street = &Area{c.Streets[res.Street].Code, c.Streets[res.Street].Name}
+		}
+		if res.District >= 0 {
+			ans.District = &Area{c.Districts[res.District].Code, c.Districts[res.District].Name}
+		}
+	}
+	if hits := ix.NearestStations(p, 1); len(hits) > 0 {
+		st := c.Stations[hits[0].Index]
+		ans.NearestStation = &StationAnswer{
+			Code: st.Code, Name: st.Name, Kind: st.Kind, Status: st.Status, Stars: st.Stars,
+			GridCode: st.GridCode, Point: [2]float64{st.Point[0], st.Point[1]},
+			DistanceM: math.Round(hits[0].DistanceM*10) / 10,
+		}
+	}
+	return ans
+}
+
+func person(p data.Person, personal bool) PersonCard {
+	if !personal {
+		return PersonCard{Name: data.MaskName(p.Name), Phone: data.MaskPhone(p.Phone), Title: p.Title}
+	}
+	return PersonCard{Name: p.Name, Phone: p.Phone, Title: p.Title}
+}
+
+func gridCard(c *data.City, g *data.Grid, personal bool) *GridCard {
+	card := &GridCard{
+		Code: g.Code, Name: g.Name, Head: person(g.Head, personal), VolunteerTeam: g.VolunteerTeam,
+		Buildings: g.Buildings, Households: g.Households, Population: g.Population,
+		Team: []PersonCard{}, Cadres: []CadreCard{},
+	}
+	if m := c.Community(g.CommunityCode); m != nil {
+		card.Community = Area{m.Code, m.Name}
+	}
+	if s := c.Street(g.StreetCode); s != nil {
+		card.Street = Area{s.Code, s.Name}
+	}
+	if d := c.District(g.DistrictCode); d != nil {
+		card.District = Area{d.Code, d.Name}
+	}
+	for _, p := range g.Team {
+		card.Team = append(card.Team, person(p, personal))
+	}
+	for _, cd := range c.CadresOf(g.Code) {
+		pc := person(data.Person{Name: cd.Name, Phone: cd.Phone}, personal)
+		card.Cadres = append(card.Cadres, CadreCard{ID: cd.ID, Name: pc.Name, Unit: cd.Unit, Rank: cd.Rank, Phone: pc.Phone})
+	}
+	return card
+}
+
+// handleLocateBatch streams a batch: CSV "id,lon,lat" (text/csv) or a
+// GeoJSON FeatureCollection of points (application/geo+json or
+// application/json). Malformed rows come back as rows with match "error";
+// their line numbers and reasons follow in the X-Gridmap-Row-Errors
+// trailer, and per-row in the body for GeoJSON.
+func (s *Server) handleLocateBatch(w http.ResponseWriter, r *http.Request) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	crs := r.URL.Query().Get("crs")
+	if _, _, err := ParsePoint("0", "0", crs); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	ix := s.Current().Index
+	var errs strings.Builder
+	opt := geo.BatchOptions{CRS: crs, Errors: &limitedWriter{&errs, 64 << 10}}
+	w.Header().Set("Trailer", "X-Gridmap-Rows, X-Gridmap-Errors, X-Gridmap-Row-Errors")
+	var st geo.BatchStats
+	var err error
+	switch ct {
+	case "text/csv", "text/plain", "application/csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		st, err = geo.LocateCSV(r.Context(), r.Body, w, ix, opt)
+	case "application/geo+json", "application/json":
+		w.Header().Set("Content-Type", "application/geo+json")
+		st, err = geo.LocateGeoJSON(r.Context(), r.Body, w, ix, opt)
+	default:
+		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send text/csv (id,lon,lat) or application/geo+json", ct))
+		return
+	}
+	if err != nil && st.Rows == 0 {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			writeError(w, http.StatusRequestEntityTooLarge, "body too large")
+		default:
+			writeError(w, http.StatusBadRequest, err.Error())
+		}
+		return
+	}
+	if err != nil {
+		s.log.Warn("batch locate stopped", "err", err, "rows", st.Rows)
+	}
+	w.Header().Set("X-Gridmap-Rows", strconv.FormatInt(st.Rows, 10))
+	w.Header().Set("X-Gridmap-Errors", strconv.FormatInt(st.Errors, 10))
+	w.Header().Set("X-Gridmap-Row-Errors", strings.ReplaceAll(strings.TrimSpace(errs.String()), "\n", "; "))
+}
+
+// limitedWriter keeps at most n bytes.
+type limitedWriter struct {
+	b *strings.Builder
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if room := l.n - l.b.Len(); room > 0 {
+		l.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
