@@ -34,8 +34,8 @@ func smallCity() *data.City {
 			{
 				Code: "370402001013001", Name: "光明路社区第一网格", CommunityCode: "370402001013", StreetCode: "370402001", DistrictCode: "370402",
 				Seq: 1, Geom: orb.Polygon{rect(117.50, 34.81, 117.51, 34.82), rect(117.502, 34.812, 117.503, 34.813)},
-				Head: data.Person{Name: "张伟", Phone: "13812345678", Title: "网格党支部书记"},
-				Team: []data.Person{{Name: "李娜", Phone: "13900001111", Title: "专职网格员"}, {Name: "王强", Title: "兼职网格员"}},
+				Head:          data.Person{Name: "张伟", Phone: "13812345678", Title: "网格党支部书记"},
+				Team:          []data.Person{{Name: "李娜", Phone: "13900001111", Title: "专职网格员"}, {Name: "王强", Title: "兼职网格员"}},
 				VolunteerTeam: "光明先锋队", Volunteers: 12, Buildings: 2, Households: 96, Population: 250,
 			},
 			{

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -195,67 +194,11 @@ func decodeGeom(b []byte) (orb.Geometry, error) {
 	if h.empty {
 		return nil, nil
 	}
-	r := bytes.NewReader(h.wkb)
-	t, err := wkb.Read(r)
+	g, err := decodeWKB(h.wkb)
 	if err != nil {
-		return nil, fmt.Errorf("store: decode wkb: %w", err)
+		return nil, err
 	}
-	if r.Len() != 0 {
-		return nil, fmt.Errorf("store: %d trailing bytes after the wkb geometry", r.Len())
-	}
-	if t.Layout() != geom.XY {
-		return nil, fmt.Errorf("store: geometry layout %v, want XY", t.Layout())
-	}
-	switch t := t.(type) {
-	case *geom.Point:
-		if t.Empty() {
-			return nil, nil
-		}
-		c := t.FlatCoords()
-		return orb.Point{c[0], c[1]}, nil
-	case *geom.LineString:
-		return orb.LineString(toPoints(t.FlatCoords())), nil
-	case *geom.Polygon:
-		return toPolygon(t.FlatCoords(), t.Ends(), 0), nil
-	case *geom.MultiPolygon:
-		flat, endss := t.FlatCoords(), t.Endss()
-		mp := make(orb.MultiPolygon, len(endss))
-		start := 0
-		for i, ends := range endss {
-			mp[i] = toPolygon(flat, ends, start)
-			if len(ends) > 0 {
-				start = ends[len(ends)-1]
-			}
-		}
-		return mp, nil
-	default:
-		return nil, fmt.Errorf("store: unsupported geometry type %T", t)
-	}
-}
-
-func toPoints(flat []float64) []orb.Point {
-	pts := make([]orb.Point, len(flat)/2)
-	for i := range pts {
-		pts[i] = orb.Point{flat[2*i], flat[2*i+1]}
-	}
-	return pts
-}
-
-// toPolygon builds rings sharing one backing array; each ring's capacity is
-// capped so that appending to one never overwrites the next.
-func toPolygon(flat []float64, ends []int, start int) orb.Polygon {
-	if len(ends) == 0 {
-		return nil
-	}
-	pts := toPoints(flat[start:ends[len(ends)-1]])
-	p := make(orb.Polygon, len(ends))
-	at := 0
-	for i, e := range ends {
-		n := (e - start) / 2
-		p[i] = orb.Ring(pts[at:n:n])
-		at = n
-	}
-	return p
+	return g, nil
 }
 
 // geomEnvelope returns the bounds of a GeoPackage blob: from its header
@@ -271,15 +214,15 @@ func geomEnvelope(b []byte) (envelope, bool, error) {
 	if h.hasEnv {
 		return h.env, false, nil
 	}
-	t, err := wkb.Unmarshal(h.wkb)
+	g, err := decodeWKB(h.wkb)
 	if err != nil {
-		return envelope{}, false, fmt.Errorf("store: decode wkb: %w", err)
+		return envelope{}, false, err
 	}
-	if t.Empty() {
+	if g == nil {
 		return envelope{}, true, nil
 	}
-	bb := t.Bounds()
-	return envelope{bb.Min(0), bb.Max(0), bb.Min(1), bb.Max(1)}, false, nil
+	bb := g.Bound()
+	return envelope{bb.Min[0], bb.Max[0], bb.Min[1], bb.Max[1]}, false, nil
 }
 
 // Typed decoders used by Load. They accept the single/multi variant a GIS
