@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"mime"
 	"net/http"
@@ -232,36 +234,81 @@ func (s *Server) handleLocateBatch(w http.ResponseWriter, r *http.Request) {
 	ix := s.Current().Index
 	var errs strings.Builder
 	opt := geo.BatchOptions{CRS: crs, Errors: &limitedWriter{&errs, 64 << 10}}
-	w.Header().Set("Trailer", "X-Gridmap-Rows, X-Gridmap-Errors, X-Gridmap-Row-Errors")
-	var st geo.BatchStats
-	var err error
+	var locate func(context.Context, io.Reader, io.Writer, *geo.Index, geo.BatchOptions) (geo.BatchStats, error)
+	var outType string
 	switch ct {
 	case "text/csv", "text/plain", "application/csv":
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		st, err = geo.LocateCSV(r.Context(), r.Body, w, ix, opt)
+		locate, outType = geo.LocateCSV, "text/csv; charset=utf-8"
 	case "application/geo+json", "application/json":
-		w.Header().Set("Content-Type", "application/geo+json")
-		st, err = geo.LocateGeoJSON(r.Context(), r.Body, w, ix, opt)
+		locate, outType = geo.LocateGeoJSON, "application/geo+json"
 	default:
 		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send text/csv (id,lon,lat) or application/geo+json", ct))
 		return
 	}
-	if err != nil && st.Rows == 0 {
+	// Hold the first part of the answer back, so that a body that fails
+	// early (malformed, too large) still gets a 4xx and a JSON error rather
+	// than a 200 with half an answer.
+	dw := &deferredWriter{w: w, limit: 256 << 10, header: func() {
+		w.Header().Set("Content-Type", outType)
+		w.Header().Set("Trailer", "X-Gridmap-Rows, X-Gridmap-Errors, X-Gridmap-Row-Errors, X-Gridmap-Error")
+		w.WriteHeader(http.StatusOK)
+	}}
+	st, err := locate(r.Context(), r.Body, dw, ix, opt)
+	if err != nil && !dw.committed {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			writeError(w, http.StatusRequestEntityTooLarge, "body too large")
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body too large (limit %d bytes)", mbe.Limit))
 		default:
 			writeError(w, http.StatusBadRequest, err.Error())
 		}
 		return
 	}
+	if err := dw.Flush(); err != nil {
+		return
+	}
 	if err != nil {
 		s.log.Warn("batch locate stopped", "err", err, "rows", st.Rows)
+		w.Header().Set("X-Gridmap-Error", err.Error())
 	}
 	w.Header().Set("X-Gridmap-Rows", strconv.FormatInt(st.Rows, 10))
 	w.Header().Set("X-Gridmap-Errors", strconv.FormatInt(st.Errors, 10))
 	w.Header().Set("X-Gridmap-Row-Errors", strings.ReplaceAll(strings.TrimSpace(errs.String()), "\n", "; "))
+}
+
+// deferredWriter buffers up to limit bytes before sending the status line
+// and the buffered bytes; after that it writes straight through.
+type deferredWriter struct {
+	w         http.ResponseWriter
+	buf       []byte
+	limit     int
+	committed bool
+	header    func()
+}
+
+func (d *deferredWriter) Write(p []byte) (int, error) {
+	if d.committed {
+		return d.w.Write(p)
+	}
+	d.buf = append(d.buf, p...)
+	if len(d.buf) >= d.limit {
+		return len(p), d.Flush()
+	}
+	return len(p), nil
+}
+
+// Flush commits the response and writes what is buffered.
+func (d *deferredWriter) Flush() error {
+	if !d.committed {
+		d.committed = true
+		d.header()
+	}
+	if len(d.buf) > 0 {
+		_, err := d.w.Write(d.buf)
+		d.buf = nil
+		return err
+	}
+	return nil
 }
 
 // limitedWriter keeps at most n bytes.
