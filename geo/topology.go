@@ -1,0 +1,968 @@
+package geo
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gridmap/gridmap/data"
+	"github.com/paulmach/orb"
+	"github.com/peterstace/simplefeatures/geom"
+	"github.com/tidwall/rtree"
+)
+
+// The topology checks behind `gridmap validate` and `gridmap import`. They
+// recompute everything from the geometry and the codes and trust none of
+// the generator's bookkeeping (stored totals, Seq numbers, City indexes).
+//
+// Areas for the tolerance tests are planar areas in degrees² computed about
+// each ring's first vertex, so they are additive over an exact partition to
+// ~1e-14 relative and agree with the planar overlay of simplefeatures.
+// Areas quoted to people (Detail, Stats) are in m² and km².
+
+// Check names used in Problem.Check.
+const (
+	CheckCount     = "count"     // a layer's feature count differs from ValidateOptions.Expect
+	CheckGeometry  = "geometry"  // invalid polygon or point (see ValidPolygon)
+	CheckDuplicate = "duplicate" // two features of a layer share a code
+	CheckCode      = "code"      // code not of the layer's pattern, or not extending its parent's code
+	CheckParent    = "parent"    // parent reference empty or unknown
+	CheckHierarchy = "hierarchy" // a hierarchy field disagrees with the parent's
+	CheckNesting   = "nesting"   // a feature does not lie inside its parent
+	CheckOverlap   = "overlap"   // two siblings overlap, or children's areas exceed their parent's
+	CheckGap       = "gap"       // children do not cover their parent
+	CheckBuildings = "buildings" // a grid has no building
+	CheckHead      = "head"      // a grid has no head (网格长)
+	CheckTotals    = "totals"    // a grid's stored totals disagree with its buildings
+	CheckInternal  = "internal"  // a check could not be evaluated
+)
+
+// DefaultRelTol is the relative area tolerance of the partition checks.
+const DefaultRelTol = 1e-9
+
+// Reasons ValidPolygon rejects a polygon; test them with errors.Is.
+var (
+	ErrEmptyPolygon     = errors.New("empty polygon")
+	ErrShortRing        = errors.New("ring has fewer than 4 points")
+	ErrOpenRing         = errors.New("ring not closed")
+	ErrNonFinite        = errors.New("NaN or Inf coordinate")
+	ErrOutOfRange       = errors.New("coordinate out of range")
+	ErrSelfIntersection = errors.New("self-intersecting ring")
+	ErrRings            = errors.New("invalid ring arrangement")
+	ErrZeroArea         = errors.New("zero area")
+	ErrOrientation      = errors.New("wrong ring orientation")
+)
+
+// Problem is one defect found by a check.
+type Problem struct {
+	Check  string `json:"check"`
+	Layer  string `json:"layer"`
+	Code   string `json:"code,omitempty"`
+	Other  string `json:"other,omitempty"` // the other feature involved (parent, sibling, duplicate)
+	Detail string `json:"detail"`
+}
+
+func (p Problem) String() string {
+	s := p.Check + " " + p.Layer
+	if p.Code != "" {
+		s += " " + p.Code
+	}
+	if p.Other != "" {
+		s += " (" + p.Other + ")"
+	}
+	return s + ": " + p.Detail
+}
+
+// Stats are figures gathered while checking.
+type Stats struct {
+	ElapsedMS float64 `json:"elapsed_ms"`
+	// AreaKm2 is the summed spherical area of the valid polygons per layer.
+	AreaKm2 map[string]float64 `json:"area_km2"`
+	// PairsTested counts sibling pairs whose bounding boxes overlap and whose
+	// interiors were therefore tested for overlap.
+	PairsTested int `json:"pairs_tested"`
+	// Partitions counts parents whose children were checked for gaps.
+	Partitions int `json:"partitions"`
+	// MaxCoverResidual is the largest |1 − Σ child area / parent area| over
+	// the checked partitions: how exact the partition is.
+	MaxCoverResidual float64 `json:"max_cover_residual"`
+}
+
+// Report is the outcome of ValidateCity. OK is true when Problems is empty.
+type Report struct {
+	OK       bool           `json:"ok"`
+	Counts   map[string]int `json:"counts"`
+	Problems []Problem      `json:"problems"`
+	Stats    Stats          `json:"stats"`
+}
+
+// ValidateOptions tune ValidateCity. The zero value checks everything with
+// DefaultRelTol on all CPUs and expects no particular counts.
+type ValidateOptions struct {
+	// Expect maps a layer name (data.LayerGrids …) to its expected count.
+	Expect map[string]int
+	// RelTol is the relative area tolerance; 0 means DefaultRelTol.
+	RelTol float64
+	// Workers is the number of goroutines; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// ValidPolygon reports why p is not a valid area of the model, or nil: every
+// ring closed with at least 4 points, coordinates finite and within
+// lon [-180, 180], lat [-90, 90], rings simple (no bowtie) and validly
+// arranged (OGC rules, checked by simplefeatures), non-zero area, exterior
+// counter-clockwise and holes clockwise (RFC 7946).
+func ValidPolygon(p orb.Polygon) error {
+	if len(p) == 0 {
+		return ErrEmptyPolygon
+	}
+	for i, r := range p {
+		if err := checkRing(r); err != nil {
+			return fmt.Errorf("ring %d: %w", i, err)
+		}
+	}
+	sp := sfPolygon(p)
+	for i := 0; i < sp.NumRings(); i++ {
+		ring := sp.ExteriorRing()
+		if i > 0 {
+			ring = sp.InteriorRingN(i - 1)
+		}
+		if !ring.IsSimple() {
+			return fmt.Errorf("ring %d: %w", i, ErrSelfIntersection)
+		}
+	}
+	if err := sp.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrRings, err)
+	}
+	for i, r := range p {
+		a := ringArea2(r)
+		switch {
+		case a == 0:
+			return fmt.Errorf("ring %d: %w", i, ErrZeroArea)
+		case i == 0 && a < 0:
+			return fmt.Errorf("exterior ring clockwise: %w", ErrOrientation)
+		case i > 0 && a > 0:
+			return fmt.Errorf("hole %d counter-clockwise: %w", i, ErrOrientation)
+		}
+	}
+	return nil
+}
+
+func checkRing(r orb.Ring) error {
+	for j, pt := range r {
+		if err := checkPoint(pt); err != nil {
+			return fmt.Errorf("point %d: %w", j, err)
+		}
+	}
+	if len(r) < 4 {
+		return fmt.Errorf("%w (has %d)", ErrShortRing, len(r))
+	}
+	if r[0] != r[len(r)-1] {
+		return fmt.Errorf("%w: first %v, last %v", ErrOpenRing, r[0], r[len(r)-1])
+	}
+	return nil
+}
+
+func checkPoint(pt orb.Point) error {
+	for _, v := range pt {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: %v", ErrNonFinite, pt)
+		}
+	}
+	if pt[0] < -180 || pt[0] > 180 || pt[1] < -90 || pt[1] > 90 {
+		return fmt.Errorf("%w: %v", ErrOutOfRange, pt)
+	}
+	return nil
+}
+
+// ringArea2 is the signed planar area of r in degrees², positive when
+// counter-clockwise, computed about r[0] to avoid cancellation. It accepts
+// closed and unclosed rings.
+func ringArea2(r orb.Ring) float64 {
+	if len(r) < 3 {
+		return 0
+	}
+	x0, y0 := r[0][0], r[0][1]
+	var s float64
+	for i := 1; i+1 < len(r); i++ {
+		s += (r[i][0]-x0)*(r[i+1][1]-y0) - (r[i+1][0]-x0)*(r[i][1]-y0)
+	}
+	return s / 2
+}
+
+// polyArea2 is the planar area of a valid polygon in degrees².
+func polyArea2(p orb.Polygon) float64 {
+	if len(p) == 0 {
+		return 0
+	}
+	a := math.Abs(ringArea2(p[0]))
+	for _, h := range p[1:] {
+		a -= math.Abs(ringArea2(h))
+	}
+	return a
+}
+
+// geomArea2 is the planar area in degrees² of the polygons in g, computed
+// like ringArea2: geom's own Area sums products of absolute coordinates,
+// whose rounding (~1e-14 deg² at lon 117) is 1e-9 of a grid.
+func geomArea2(g geom.Geometry) float64 {
+	switch g.Type() {
+	case geom.TypePolygon:
+		return sfPolygonArea2(g.MustAsPolygon())
+	case geom.TypeMultiPolygon:
+		mp := g.MustAsMultiPolygon()
+		var a float64
+		for i := 0; i < mp.NumPolygons(); i++ {
+			a += sfPolygonArea2(mp.PolygonN(i))
+		}
+		return a
+	case geom.TypeGeometryCollection:
+		gc := g.MustAsGeometryCollection()
+		var a float64
+		for i := 0; i < gc.NumGeometries(); i++ {
+			a += geomArea2(gc.GeometryN(i))
+		}
+		return a
+	}
+	return 0
+}
+
+func sfPolygonArea2(p geom.Polygon) float64 {
+	if p.IsEmpty() {
+		return 0
+	}
+	a := math.Abs(sfRingArea2(p.ExteriorRing()))
+	for i := 0; i < p.NumInteriorRings(); i++ {
+		a -= math.Abs(sfRingArea2(p.InteriorRingN(i)))
+	}
+	return a
+}
+
+func sfRingArea2(ls geom.LineString) float64 {
+	seq := ls.Coordinates()
+	n := seq.Length()
+	if n < 3 {
+		return 0
+	}
+	o := seq.GetXY(0)
+	var s float64
+	a := seq.GetXY(1)
+	for i := 2; i < n; i++ {
+		b := seq.GetXY(i)
+		s += (a.X-o.X)*(b.Y-o.Y) - (b.X-o.X)*(a.Y-o.Y)
+		a = b
+	}
+	return s / 2
+}
+
+func sfPolygon(p orb.Polygon) geom.Polygon {
+	rings := make([]geom.LineString, len(p))
+	for i, r := range p {
+		xy := make([]float64, 0, 2*len(r))
+		for _, pt := range r {
+			xy = append(xy, pt[0], pt[1])
+		}
+		rings[i] = geom.NewLineString(geom.NewSequence(xy, geom.DimXY))
+	}
+	return geom.NewPolygon(rings)
+}
+
+// area is a polygon prepared for the checks.
+type area struct {
+	code string
+	poly orb.Polygon
+	g    geom.Geometry
+	a2   float64 // planar area, degrees²
+	box  orb.Bound
+	ok   bool // passed ValidPolygon
+}
+
+func newArea(code string, p orb.Polygon) (*area, error) {
+	ar := &area{code: code, poly: p}
+	if err := ValidPolygon(p); err != nil {
+		return ar, err
+	}
+	ar.g = sfPolygon(p).AsGeometry()
+	ar.a2 = polyArea2(p)
+	ar.box = p.Bound()
+	ar.ok = true
+	return ar, nil
+}
+
+// m2 converts a planar area in degrees² near latitude lat to m².
+func m2(a2, lat float64) float64 {
+	mx, my := MetresPerDegree(lat)
+	return a2 * mx * my
+}
+
+func boxesOverlap(a, b orb.Bound) bool {
+	// Strict: boxes that only touch cannot hold overlapping interiors.
+	return a.Min[0] < b.Max[0] && b.Min[0] < a.Max[0] && a.Min[1] < b.Max[1] && b.Min[1] < a.Max[1]
+}
+
+// partitionResult is what checkChildren learned besides its problems.
+type partitionResult struct {
+	problems []Problem
+	pairs    int
+	residual float64 // |1 − Σchildren/parent|, when coverage was checked
+	covered  bool    // coverage was checked
+}
+
+// checkChildren checks that every valid child lies inside parent (nesting)
+// and, with partition set, that no two children overlap and together they
+// cover the parent. parent.g may be a MultiPolygon.
+func checkChildren(layer, parentLayer string, parent *area, children []*area, relTol float64, partition bool) partitionResult {
+	var res partitionResult
+	add := func(p Problem) { res.problems = append(res.problems, p) }
+	lat := parent.box.Center()[1]
+	outside := false
+
+	prep, err := geom.Prepare(parent.g)
+	if err != nil {
+		add(Problem{Check: CheckInternal, Layer: parentLayer, Code: parent.code, Detail: fmt.Sprintf("preparing parent: %v", err)})
+		return res
+	}
+	for _, ch := range children {
+		if !ch.ok {
+			continue
+		}
+		if in, err := prep.Covers(ch.g); err == nil && in {
+			continue
+		}
+		d, err := geom.Difference(ch.g, parent.g)
+		if err != nil {
+			add(Problem{Check: CheckInternal, Layer: layer, Code: ch.code, Other: parent.code, Detail: fmt.Sprintf("difference with %s %s: %v", parentLayer, parent.code, err)})
+			outside = true
+			continue
+		}
+		out := geomArea2(d)
+		if out/ch.a2 <= relTol {
+			continue
+		}
+		outside = true
+		add(Problem{Check: CheckNesting, Layer: layer, Code: ch.code, Other: parent.code, Detail: fmt.Sprintf(
+			"%.3g of its area (%.1f m²) lies outside %s %s%s", out/ch.a2, m2(out, lat), singular(parentLayer), parent.code, where(d))})
+	}
+
+	if !partition || parent.a2 <= 0 {
+		return res
+	}
+	overlaps := overlapProblems(layer, children, relTol, &res.pairs)
+	res.problems = append(res.problems, overlaps...)
+
+	var sum float64
+	valid := make([]geom.Geometry, 0, len(children))
+	for _, ch := range children {
+		if !ch.ok {
+			// An invalid child is reported as such; coverage is unknowable.
+			return res
+		}
+		sum += ch.a2
+		valid = append(valid, ch.g)
+	}
+	res.covered = true
+	rel := 1 - sum/parent.a2
+	res.residual = math.Abs(rel)
+	if len(overlaps) == 0 && !outside {
+		// Inside the parent, pairwise disjoint interiors and equal total
+		// area: the children cover the parent up to relTol.
+		switch {
+		case rel > relTol:
+			add(Problem{Check: CheckGap, Layer: layer, Other: parent.code, Detail: fmt.Sprintf(
+				"%s of %s %s cover %.12g of its area; %.1f m² uncovered%s",
+				layer, singular(parentLayer), parent.code, sum/parent.a2, m2(parent.a2-sum, lat), gapWhere(parent.g, valid))})
+		case rel < -relTol:
+			add(Problem{Check: CheckOverlap, Layer: layer, Other: parent.code, Detail: fmt.Sprintf(
+				"%s of %s %s sum to %.12g of its area", layer, singular(parentLayer), parent.code, sum/parent.a2)})
+		}
+		return res
+	}
+	// Overlaps or children outside could hide a gap in the area sum: measure
+	// the uncovered part of the parent directly.
+	u, err := geom.UnionMany(valid)
+	if err == nil {
+		var d geom.Geometry
+		d, err = geom.Difference(parent.g, u)
+		if err == nil {
+			if g := geomArea2(d); g/parent.a2 > relTol {
+				add(Problem{Check: CheckGap, Layer: layer, Other: parent.code, Detail: fmt.Sprintf(
+					"%s of %s %s leave %.1f m² (%.3g of it) uncovered%s",
+					layer, singular(parentLayer), parent.code, m2(g, lat), g/parent.a2, where(d))})
+			}
+		}
+	}
+	if err != nil {
+		add(Problem{Check: CheckInternal, Layer: layer, Other: parent.code, Detail: fmt.Sprintf("measuring cover of %s %s: %v", singular(parentLayer), parent.code, err)})
+	}
+	return res
+}
+
+// overlapProblems finds the overlapping pairs among the valid areas, testing
+// only pairs whose bounding boxes overlap (found with an R-tree).
+func overlapProblems(layer string, areas []*area, relTol float64, pairs *int) []Problem {
+	var tr rtree.RTreeG[int]
+	for i, a := range areas {
+		if a.ok {
+			tr.Insert(a.box.Min, a.box.Max, i)
+		}
+	}
+	var out []Problem
+	for i, a := range areas {
+		if !a.ok {
+			continue
+		}
+		tr.Search(a.box.Min, a.box.Max, func(_, _ [2]float64, j int) bool {
+			b := areas[j]
+			if j <= i || !boxesOverlap(a.box, b.box) {
+				return true
+			}
+			*pairs++
+			m, err := geom.Relate(a.g, b.g)
+			if err == nil && m[0] == 'F' {
+				return true // interiors disjoint
+			}
+			var inter geom.Geometry
+			if err == nil {
+				inter, err = geom.Intersection(a.g, b.g)
+			}
+			if err != nil {
+				out = append(out, Problem{Check: CheckInternal, Layer: layer, Code: a.code, Other: b.code, Detail: fmt.Sprintf("intersecting: %v", err)})
+				return true
+			}
+			ov := geomArea2(inter)
+			if ov/math.Min(a.a2, b.a2) > relTol {
+				out = append(out, Problem{Check: CheckOverlap, Layer: layer, Code: a.code, Other: b.code, Detail: fmt.Sprintf(
+					"overlaps %s %s by %.1f m² (%.3g of the smaller)%s", singular(layer), b.code, m2(ov, a.box.Center()[1]), ov/math.Min(a.a2, b.a2), where(inter))})
+			}
+			return true
+		})
+	}
+	return out
+}
+
+func where(g geom.Geometry) string {
+	env := g.Envelope()
+	c, ok := env.Center().XY()
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf(" near %.6f,%.6f", c.X, c.Y)
+}
+
+func gapWhere(parent geom.Geometry, children []geom.Geometry) string {
+	u, err := geom.UnionMany(children)
+	if err != nil {
+		return ""
+	}
+	d, err := geom.Difference(parent, u)
+	if err != nil || d.IsEmpty() {
+		return ""
+	}
+	return where(d)
+}
+
+func singular(layer string) string {
+	switch layer {
+	case data.LayerCommunities:
+		return "community"
+	case data.LayerReportingUnits:
+		return "reporting unit"
+	}
+	return strings.TrimSuffix(layer, "s")
+}
+
+// ValidatePartition checks that children partition parent: each valid child
+// lies inside it, no two children overlap, and together they cover it, all
+// to the relative area tolerance relTol (0 means DefaultRelTol). Invalid
+// polygons are reported with CheckGeometry and left out of the other checks.
+// layer names the children's layer; childCodes name the children (missing
+// codes are replaced by their index).
+func ValidatePartition(parent orb.Polygon, parentCode string, children []orb.Polygon, childCodes []string, layer string, relTol float64) []Problem {
+	if relTol <= 0 || math.IsNaN(relTol) {
+		relTol = DefaultRelTol
+	}
+	var probs []Problem
+	par, err := newArea(parentCode, parent)
+	if err != nil {
+		return []Problem{{Check: CheckGeometry, Layer: layer, Code: parentCode, Detail: fmt.Sprintf("parent: %v", err)}}
+	}
+	kids := make([]*area, len(children))
+	for i, p := range children {
+		code := fmt.Sprintf("#%d", i)
+		if i < len(childCodes) && childCodes[i] != "" {
+			code = childCodes[i]
+		}
+		kids[i], err = newArea(code, p)
+		if err != nil {
+			probs = append(probs, Problem{Check: CheckGeometry, Layer: layer, Code: code, Detail: err.Error()})
+		}
+	}
+	res := checkChildren(layer, "parent", par, kids, relTol, true)
+	return append(probs, res.problems...)
+}
+
+// codeLen is the length of the codes of each coded layer.
+var codeLen = map[string]int{
+	data.LayerDistricts:   data.DistrictCodeLen,
+	data.LayerStreets:     data.StreetCodeLen,
+	data.LayerCommunities: data.CommunityCodeLen,
+	data.LayerGrids:       data.GridCodeLen,
+	data.LayerCompounds:   data.CompoundCodeLen,
+	data.LayerBuildings:   data.BuildingCodeLen,
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validator carries the state of one ValidateCity run.
+type validator struct {
+	c       *data.City
+	relTol  float64
+	workers int
+	probs   []Problem
+
+	districts, streets, communities, grids, compounds map[string]int
+	districtAreas                                     []*area // Geom as one MultiPolygon area
+	streetAreas, communityAreas, gridAreas            []*area
+	buildingAreas                                     []*area
+}
+
+func (v *validator) add(p Problem) { v.probs = append(v.probs, p) }
+
+// parallel runs f(i) for i in [0, n) on v.workers goroutines and returns
+// the problems of each call in index order.
+func (v *validator) parallel(n int, f func(i int) []Problem) []Problem {
+	res := make([][]Problem, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	w := min(v.workers, n)
+	for k := 0; k < w; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				res[i] = f(i)
+			}
+		}()
+	}
+	wg.Wait()
+	var out []Problem
+	for _, r := range res {
+		out = append(out, r...)
+	}
+	return out
+}
+
+// codes indexes a layer's codes, reporting duplicates and bad patterns.
+func (v *validator) codes(layer string, n int, code func(int) string) map[string]int {
+	m := make(map[string]int, n)
+	want := codeLen[layer]
+	for i := 0; i < n; i++ {
+		k := code(i)
+		if k == "" {
+			v.add(Problem{Check: CheckCode, Layer: layer, Detail: fmt.Sprintf("feature %d has no code", i)})
+			continue
+		}
+		if j, dup := m[k]; dup {
+			v.add(Problem{Check: CheckDuplicate, Layer: layer, Code: k, Detail: fmt.Sprintf("features %d and %d share the code", j, i)})
+			continue
+		}
+		m[k] = i
+		if want > 0 && (len(k) != want || !allDigits(k)) {
+			v.add(Problem{Check: CheckCode, Layer: layer, Code: k, Detail: fmt.Sprintf("want %d digits", want)})
+		}
+	}
+	return m
+}
+
+// parent checks one reference from a feature to its parent layer: that it
+// is set and known and, when extends is set, that the feature's code
+// extends the parent's code. It reports whether the parent is known.
+func (v *validator) parent(layer, code, parentLayer, parentCode string, known map[string]int, extends bool) bool {
+	if parentCode == "" {
+		v.add(Problem{Check: CheckParent, Layer: layer, Code: code, Detail: fmt.Sprintf("no %s code", singular(parentLayer))})
+		return false
+	}
+	if _, ok := known[parentCode]; !ok {
+		v.add(Problem{Check: CheckParent, Layer: layer, Code: code, Other: parentCode, Detail: fmt.Sprintf("unknown %s %s", singular(parentLayer), parentCode)})
+		return false
+	}
+	if extends && !strings.HasPrefix(code, parentCode) {
+		v.add(Problem{Check: CheckCode, Layer: layer, Code: code, Other: parentCode, Detail: fmt.Sprintf("code does not extend its %s's code %s", singular(parentLayer), parentCode)})
+	}
+	return true
+}
+
+func (v *validator) agree(layer, code, field, got, want, parentLayer, parentCode string) {
+	if got != want {
+		v.add(Problem{Check: CheckHierarchy, Layer: layer, Code: code, Other: parentCode, Detail: fmt.Sprintf(
+			"%s is %q but its %s %s has %q", field, got, singular(parentLayer), parentCode, want)})
+	}
+}
+
+// areas validates the polygons of a layer in parallel.
+func (v *validator) areas(layer string, n int, code func(int) string, poly func(int) orb.Polygon) []*area {
+	out := make([]*area, n)
+	probs := v.parallel(n, func(i int) []Problem {
+		a, err := newArea(code(i), poly(i))
+		out[i] = a
+		if err != nil {
+			return []Problem{{Check: CheckGeometry, Layer: layer, Code: code(i), Detail: err.Error()}}
+		}
+		return nil
+	})
+	v.probs = append(v.probs, probs...)
+	return out
+}
+
+// ValidateCity runs every check on c and reports the problems found. It
+// builds its own indexes and does not modify c.
+func ValidateCity(c *data.City, opt ValidateOptions) Report {
+	start := time.Now()
+	rep := Report{Counts: map[string]int{}, Problems: []Problem{}, Stats: Stats{AreaKm2: map[string]float64{}}}
+	if c == nil {
+		rep.Problems = append(rep.Problems, Problem{Check: CheckInternal, Detail: "no city"})
+		return rep
+	}
+	v := &validator{c: c, relTol: opt.RelTol, workers: opt.Workers}
+	if v.relTol <= 0 || math.IsNaN(v.relTol) {
+		v.relTol = DefaultRelTol
+	}
+	if v.workers <= 0 {
+		v.workers = runtime.GOMAXPROCS(0)
+	}
+	rep.Counts = c.Counts()
+	for _, layer := range append(append([]string{}, data.SpatialLayers...), data.LayerCadres, data.LayerReportingUnits) {
+		if want, ok := opt.Expect[layer]; ok && rep.Counts[layer] != want {
+			v.add(Problem{Check: CheckCount, Layer: layer, Detail: fmt.Sprintf("%d features, want %d", rep.Counts[layer], want)})
+		}
+	}
+	for layer, want := range opt.Expect {
+		if _, known := rep.Counts[layer]; !known {
+			v.add(Problem{Check: CheckCount, Layer: layer, Detail: fmt.Sprintf("unknown layer (want %d features)", want)})
+		}
+	}
+
+	v.index()
+	v.hierarchy()
+	v.geometry(&rep.Stats)
+	v.spatial(&rep.Stats)
+	v.contents()
+
+	rep.Problems = append(rep.Problems, v.probs...)
+	rep.OK = len(rep.Problems) == 0
+	rep.Stats.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
+	return rep
+}
+
+func (v *validator) index() {
+	c := v.c
+	v.districts = v.codes(data.LayerDistricts, len(c.Districts), func(i int) string { return c.Districts[i].Code })
+	v.streets = v.codes(data.LayerStreets, len(c.Streets), func(i int) string { return c.Streets[i].Code })
+	v.communities = v.codes(data.LayerCommunities, len(c.Communities), func(i int) string { return c.Communities[i].Code })
+	v.grids = v.codes(data.LayerGrids, len(c.Grids), func(i int) string { return c.Grids[i].Code })
+	v.compounds = v.codes(data.LayerCompounds, len(c.Compounds), func(i int) string { return c.Compounds[i].Code })
+	v.codes(data.LayerBuildings, len(c.Buildings), func(i int) string { return c.Buildings[i].Code })
+	v.codes(data.LayerStations, len(c.Stations), func(i int) string { return c.Stations[i].Code })
+}
+
+func (v *validator) hierarchy() {
+	c := v.c
+	for _, s := range c.Streets {
+		v.parent(data.LayerStreets, s.Code, data.LayerDistricts, s.DistrictCode, v.districts, true)
+	}
+	for _, cm := range c.Communities {
+		if v.parent(data.LayerCommunities, cm.Code, data.LayerStreets, cm.StreetCode, v.streets, true) {
+			s := c.Streets[v.streets[cm.StreetCode]]
+			v.agree(data.LayerCommunities, cm.Code, "district code", cm.DistrictCode, s.DistrictCode, data.LayerStreets, s.Code)
+		}
+	}
+	for _, g := range c.Grids {
+		if v.parent(data.LayerGrids, g.Code, data.LayerCommunities, g.CommunityCode, v.communities, true) {
+			cm := c.Communities[v.communities[g.CommunityCode]]
+			v.agree(data.LayerGrids, g.Code, "street code", g.StreetCode, cm.StreetCode, data.LayerCommunities, cm.Code)
+			v.agree(data.LayerGrids, g.Code, "district code", g.DistrictCode, cm.DistrictCode, data.LayerCommunities, cm.Code)
+		}
+	}
+	for _, cp := range c.Compounds {
+		if v.parent(data.LayerCompounds, cp.Code, data.LayerGrids, cp.GridCode, v.grids, true) {
+			g := c.Grids[v.grids[cp.GridCode]]
+			v.agree(data.LayerCompounds, cp.Code, "community code", cp.CommunityCode, g.CommunityCode, data.LayerGrids, g.Code)
+		}
+	}
+	for _, b := range c.Buildings {
+		if !v.parent(data.LayerBuildings, b.Code, data.LayerGrids, b.GridCode, v.grids, true) {
+			continue
+		}
+		g := c.Grids[v.grids[b.GridCode]]
+		v.agree(data.LayerBuildings, b.Code, "community code", b.CommunityCode, g.CommunityCode, data.LayerGrids, g.Code)
+		v.agree(data.LayerBuildings, b.Code, "street code", b.StreetCode, g.StreetCode, data.LayerGrids, g.Code)
+		v.agree(data.LayerBuildings, b.Code, "district code", b.DistrictCode, g.DistrictCode, data.LayerGrids, g.Code)
+		if len(c.Compounds) > 0 || b.CompoundCode != "" {
+			if v.parent(data.LayerBuildings, b.Code, data.LayerCompounds, b.CompoundCode, v.compounds, true) {
+				cp := c.Compounds[v.compounds[b.CompoundCode]]
+				v.agree(data.LayerBuildings, b.Code, "grid code", b.GridCode, cp.GridCode, data.LayerCompounds, cp.Code)
+			}
+		}
+	}
+	for _, s := range c.Stations {
+		if v.parent(data.LayerStations, s.Code, data.LayerGrids, s.GridCode, v.grids, false) {
+			g := c.Grids[v.grids[s.GridCode]]
+			v.agree(data.LayerStations, s.Code, "community code", s.CommunityCode, g.CommunityCode, data.LayerGrids, g.Code)
+		}
+	}
+}
+
+func (v *validator) geometry(st *Stats) {
+	c := v.c
+	v.districtAreas = make([]*area, len(c.Districts))
+	for i, d := range c.Districts {
+		v.districtAreas[i] = v.districtArea(d)
+	}
+	v.streetAreas = v.areas(data.LayerStreets, len(c.Streets), func(i int) string { return c.Streets[i].Code }, func(i int) orb.Polygon { return c.Streets[i].Geom })
+	v.communityAreas = v.areas(data.LayerCommunities, len(c.Communities), func(i int) string { return c.Communities[i].Code }, func(i int) orb.Polygon { return c.Communities[i].Geom })
+	v.gridAreas = v.areas(data.LayerGrids, len(c.Grids), func(i int) string { return c.Grids[i].Code }, func(i int) orb.Polygon { return c.Grids[i].Geom })
+	cps := v.areas(data.LayerCompounds, len(c.Compounds), func(i int) string { return c.Compounds[i].Code }, func(i int) orb.Polygon { return c.Compounds[i].Geom })
+	v.buildingAreas = v.areas(data.LayerBuildings, len(c.Buildings), func(i int) string { return c.Buildings[i].Code }, func(i int) orb.Polygon { return c.Buildings[i].Geom })
+	for i, b := range c.Buildings {
+		if err := checkPoint(b.Entrance); err != nil {
+			v.add(Problem{Check: CheckGeometry, Layer: data.LayerBuildings, Code: b.Code, Detail: fmt.Sprintf("entrance: %v", err)})
+			v.buildingAreas[i].ok = false
+		}
+	}
+	for _, s := range c.Stations {
+		if err := checkPoint(s.Point); err != nil {
+			v.add(Problem{Check: CheckGeometry, Layer: data.LayerStations, Code: s.Code, Detail: err.Error()})
+		}
+	}
+	km2 := func(as []*area, poly func(int) orb.Polygon) float64 {
+		var s float64
+		for i, a := range as {
+			if a.ok {
+				s += PolygonArea(poly(i)) / 1e6
+			}
+		}
+		return s
+	}
+	var dkm2 float64
+	for i, a := range v.districtAreas {
+		if a.ok {
+			for _, p := range c.Districts[i].Geom {
+				dkm2 += PolygonArea(p) / 1e6
+			}
+		}
+	}
+	st.AreaKm2[data.LayerDistricts] = dkm2
+	st.AreaKm2[data.LayerStreets] = km2(v.streetAreas, func(i int) orb.Polygon { return c.Streets[i].Geom })
+	st.AreaKm2[data.LayerCommunities] = km2(v.communityAreas, func(i int) orb.Polygon { return c.Communities[i].Geom })
+	st.AreaKm2[data.LayerGrids] = km2(v.gridAreas, func(i int) orb.Polygon { return c.Grids[i].Geom })
+	st.AreaKm2[data.LayerCompounds] = km2(cps, func(i int) orb.Polygon { return c.Compounds[i].Geom })
+	st.AreaKm2[data.LayerBuildings] = km2(v.buildingAreas, func(i int) orb.Polygon { return c.Buildings[i].Geom })
+}
+
+// districtArea validates a district's multipolygon and wraps it as one area.
+func (v *validator) districtArea(d data.District) *area {
+	ar := &area{code: d.Code}
+	if len(d.Geom) == 0 {
+		v.add(Problem{Check: CheckGeometry, Layer: data.LayerDistricts, Code: d.Code, Detail: ErrEmptyPolygon.Error()})
+		return ar
+	}
+	polys := make([]geom.Polygon, 0, len(d.Geom))
+	bad := false
+	for i, p := range d.Geom {
+		if err := ValidPolygon(p); err != nil {
+			v.add(Problem{Check: CheckGeometry, Layer: data.LayerDistricts, Code: d.Code, Detail: fmt.Sprintf("polygon %d: %v", i, err)})
+			bad = true
+			continue
+		}
+		polys = append(polys, sfPolygon(p))
+		ar.a2 += polyArea2(p)
+		if len(polys) == 1 {
+			ar.box = p.Bound()
+		} else {
+			ar.box = ar.box.Union(p.Bound())
+		}
+	}
+	if bad {
+		return ar
+	}
+	mp := geom.NewMultiPolygon(polys)
+	if err := mp.Validate(); err != nil {
+		v.add(Problem{Check: CheckGeometry, Layer: data.LayerDistricts, Code: d.Code, Detail: fmt.Sprintf("%v: %v", ErrRings, err)})
+		return ar
+	}
+	ar.g = mp.AsGeometry()
+	ar.ok = true
+	return ar
+}
+
+// spatial runs the nesting, overlap and cover checks.
+func (v *validator) spatial(st *Stats) {
+	c := v.c
+	group := func(n int, parentOf func(int) string, parents map[string]int, np int) [][]int {
+		out := make([][]int, np)
+		for i := 0; i < n; i++ {
+			if j, ok := parents[parentOf(i)]; ok {
+				out[j] = append(out[j], i)
+			}
+		}
+		return out
+	}
+	pick := func(as []*area, ix []int) []*area {
+		out := make([]*area, len(ix))
+		for k, i := range ix {
+			out[k] = as[i]
+		}
+		return out
+	}
+	streetsOf := group(len(c.Streets), func(i int) string { return c.Streets[i].DistrictCode }, v.districts, len(c.Districts))
+	communitiesOf := group(len(c.Communities), func(i int) string { return c.Communities[i].StreetCode }, v.streets, len(c.Streets))
+	gridsOf := group(len(c.Grids), func(i int) string { return c.Grids[i].CommunityCode }, v.communities, len(c.Communities))
+	buildingsOf := group(len(c.Buildings), func(i int) string { return c.Buildings[i].GridCode }, v.grids, len(c.Grids))
+	stationsOf := group(len(c.Stations), func(i int) string { return c.Stations[i].GridCode }, v.grids, len(c.Grids))
+
+	// Tasks: one per district (its streets inside it), one for all streets
+	// (no two overlap, across districts too), one per street (its
+	// communities partition it), one per community (its grids partition it)
+	// and one per grid (its buildings and stations inside it).
+	nd, ns, nc, ng := len(c.Districts), len(c.Streets), len(c.Communities), len(c.Grids)
+	results := make([]partitionResult, nd+1+ns+nc)
+	gridProbs := make([][]Problem, ng)
+	total := nd + 1 + ns + nc + ng
+	v.probs = append(v.probs, v.parallel(total, func(t int) []Problem {
+		switch {
+		case t < nd:
+			if p := v.districtAreas[t]; p.ok {
+				// Streets cover only the urban cores: nesting only here,
+				// overlaps city-wide in the next task.
+				results[t] = checkChildren(data.LayerStreets, data.LayerDistricts, p, pick(v.streetAreas, streetsOf[t]), v.relTol, false)
+			}
+		case t == nd:
+			var pairs int
+			results[t] = partitionResult{problems: overlapProblems(data.LayerStreets, v.streetAreas, v.relTol, &pairs), pairs: pairs}
+		case t < nd+1+ns:
+			i := t - nd - 1
+			if p := v.streetAreas[i]; p.ok {
+				results[t] = checkChildren(data.LayerCommunities, data.LayerStreets, p, pick(v.communityAreas, communitiesOf[i]), v.relTol, true)
+			}
+		case t < nd+1+ns+nc:
+			i := t - nd - 1 - ns
+			if p := v.communityAreas[i]; p.ok {
+				results[t] = checkChildren(data.LayerGrids, data.LayerCommunities, p, pick(v.gridAreas, gridsOf[i]), v.relTol, true)
+			}
+		default:
+			i := t - nd - 1 - ns - nc
+			gridProbs[i] = v.gridContents(i, buildingsOf[i], stationsOf[i])
+		}
+		return nil
+	})...)
+	for _, r := range results {
+		v.probs = append(v.probs, r.problems...)
+		st.PairsTested += r.pairs
+		if r.covered {
+			st.Partitions++
+			st.MaxCoverResidual = math.Max(st.MaxCoverResidual, r.residual)
+		}
+	}
+	for _, p := range gridProbs {
+		v.probs = append(v.probs, p...)
+	}
+}
+
+// gridContents checks that the grid's buildings and stations lie inside it.
+func (v *validator) gridContents(gi int, buildings, stations []int) []Problem {
+	g := v.gridAreas[gi]
+	if !g.ok || len(buildings)+len(stations) == 0 {
+		return nil
+	}
+	var out []Problem
+	prep, err := geom.Prepare(g.g)
+	if err != nil {
+		return []Problem{{Check: CheckInternal, Layer: data.LayerGrids, Code: g.code, Detail: fmt.Sprintf("preparing grid: %v", err)}}
+	}
+	lat := g.box.Center()[1]
+	for _, bi := range buildings {
+		b := v.buildingAreas[bi]
+		if !b.ok {
+			continue
+		}
+		if in, err := prep.Covers(b.g); err == nil && in {
+			continue
+		}
+		d, err := geom.Difference(b.g, g.g)
+		if err != nil {
+			out = append(out, Problem{Check: CheckInternal, Layer: data.LayerBuildings, Code: b.code, Other: g.code, Detail: fmt.Sprintf("difference with grid %s: %v", g.code, err)})
+			continue
+		}
+		if o := geomArea2(d); o/b.a2 > v.relTol {
+			out = append(out, Problem{Check: CheckNesting, Layer: data.LayerBuildings, Code: b.code, Other: g.code, Detail: fmt.Sprintf(
+				"%.3g of its footprint (%.1f m²) lies outside grid %s%s", o/b.a2, m2(o, lat), g.code, where(d))})
+		}
+	}
+	for _, si := range stations {
+		s := v.c.Stations[si]
+		if checkPoint(s.Point) != nil {
+			continue
+		}
+		pt := geom.XY{X: s.Point[0], Y: s.Point[1]}.AsPoint().AsGeometry()
+		in, err := prep.Covers(pt)
+		if err != nil {
+			out = append(out, Problem{Check: CheckInternal, Layer: data.LayerStations, Code: s.Code, Other: g.code, Detail: fmt.Sprintf("locating in grid %s: %v", g.code, err)})
+			continue
+		}
+		if !in {
+			out = append(out, Problem{Check: CheckNesting, Layer: data.LayerStations, Code: s.Code, Other: g.code, Detail: fmt.Sprintf("point %.6f,%.6f lies outside grid %s", s.Point[0], s.Point[1], g.code)})
+		}
+	}
+	return out
+}
+
+// contents checks every grid's buildings, head and stored totals against
+// its buildings, counted here rather than read from the grid.
+func (v *validator) contents() {
+	c := v.c
+	type tot struct{ n, households, population int }
+	byGrid := make(map[string]*tot, len(c.Grids))
+	for _, b := range c.Buildings {
+		t := byGrid[b.GridCode]
+		if t == nil {
+			t = &tot{}
+			byGrid[b.GridCode] = t
+		}
+		t.n++
+		t.households += b.Households
+		t.population += b.Population
+	}
+	for _, g := range c.Grids {
+		t := byGrid[g.Code]
+		if t == nil {
+			t = &tot{}
+		}
+		if t.n == 0 {
+			v.add(Problem{Check: CheckBuildings, Layer: data.LayerGrids, Code: g.Code, Detail: "no building"})
+		}
+		if strings.TrimSpace(g.Head.Name) == "" {
+			v.add(Problem{Check: CheckHead, Layer: data.LayerGrids, Code: g.Code, Detail: "no grid head"})
+		}
+		if g.Buildings != t.n || g.Households != t.households || g.Population != t.population {
+			v.add(Problem{Check: CheckTotals, Layer: data.LayerGrids, Code: g.Code, Detail: fmt.Sprintf(
+				"stored buildings/households/population %d/%d/%d, counted %d/%d/%d",
+				g.Buildings, g.Households, g.Population, t.n, t.households, t.population)})
+		}
+	}
+}
