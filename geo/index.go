@@ -55,6 +55,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/paulmach/orb"
@@ -103,7 +104,7 @@ type IndexOptions struct {
 	// rasterised index (default 64); more cells answer more points without
 	// a polygon test, at the cost of memory.
 	CellsPerGrid int
-	// MaxCells caps the cells of the grid layer (default 1<<24).
+	// MaxCells caps the cells of the grid layer (default 1<<25, 128 MiB).
 	MaxCells int
 }
 
@@ -146,7 +147,7 @@ func NewIndexWith(c *data.City, opt IndexOptions) (*Index, error) {
 	}
 	maxCells := opt.MaxCells
 	if maxCells <= 0 {
-		maxCells = 1 << 24
+		maxCells = 1 << 25
 	}
 
 	var gs polySet
@@ -412,26 +413,23 @@ func finite(p orb.Point) bool {
 
 // ---- flattened polygons ----
 
-// polySet holds polygons flattened for cache-friendly exact tests. Each
+// polySet holds polygons flattened for cache-friendly exact tests: each
+// polygon is one run of data, [minX minY maxX maxY id nrings, then per ring
+// npts x0 y0 x1 y1 ...], so a test touches a few adjacent cache lines. Each
 // polygon carries the id of the feature it belongs to (a district's
 // multipolygon gives several polygons with one id).
 type polySet struct {
-	pts       []orb.Point
-	ringStart []int32 // ring r spans pts[ringStart[r]:ringStart[r+1]]
-	polyRing  []int32 // polygon i spans rings polyRing[i]:polyRing[i+1]
-	bbox      [][4]float64
-	id        []int32
+	data []float64
+	off  []uint32 // polygon i starts at data[off[i]]
+	bbox [][4]float64
+	id   []int32
 }
 
 func (s *polySet) len() int { return len(s.id) }
 
 func (s *polySet) add(id int32, p orb.Polygon) error {
-	if len(s.polyRing) == 0 {
-		s.polyRing = append(s.polyRing, 0)
-		s.ringStart = append(s.ringStart, 0)
-	}
 	bb := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
-	rings := 0
+	var rings []orb.Ring
 	for ri, r := range p {
 		if len(r) < 3 {
 			if ri == 0 {
@@ -446,29 +444,53 @@ func (s *polySet) add(id int32, p orb.Polygon) error {
 			bb[0], bb[1] = math.Min(bb[0], q[0]), math.Min(bb[1], q[1])
 			bb[2], bb[3] = math.Max(bb[2], q[0]), math.Max(bb[3], q[1])
 		}
-		s.pts = append(s.pts, r...)
-		s.ringStart = append(s.ringStart, int32(len(s.pts)))
-		rings++
+		rings = append(rings, r)
 	}
-	if rings == 0 {
+	if len(rings) == 0 {
 		return nil
 	}
-	s.polyRing = append(s.polyRing, int32(len(s.ringStart)-1))
+	if len(s.data) > math.MaxUint32-1<<20 {
+		return errors.New("too many vertices for one index")
+	}
+	s.off = append(s.off, uint32(len(s.data)))
+	s.data = append(s.data, bb[0], bb[1], bb[2], bb[3], float64(id), float64(len(rings)))
+	for _, r := range rings {
+		s.data = append(s.data, float64(len(r)))
+		for _, q := range r {
+			s.data = append(s.data, q[0], q[1])
+		}
+	}
 	s.bbox = append(s.bbox, bb)
 	s.id = append(s.id, id)
 	return nil
 }
 
-// contains is the half-open even-odd test of the package documentation.
-func (s *polySet) contains(i int, x, y float64) bool {
-	b := &s.bbox[i]
-	if !(x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3]) {
-		return false
+// rings calls f with each ring of polygon i.
+func (s *polySet) rings(i int, f func(pts []orb.Point)) {
+	d := s.data[s.off[i]:]
+	k := 6
+	for nr := int(d[5]); nr > 0; nr-- {
+		n := int(d[k])
+		f(unsafe.Slice((*orb.Point)(unsafe.Pointer(&d[k+1])), n))
+		k += 1 + 2*n
+	}
+}
+
+// containsAt is the half-open even-odd test of the package documentation
+// for the polygon starting at data[off]; it returns the polygon's feature
+// id, or -1.
+func (s *polySet) containsAt(off uint32, x, y float64) int32 {
+	d := s.data[off:]
+	if !(x >= d[0] && x <= d[2] && y >= d[1] && y <= d[3]) {
+		return -1
 	}
 	in := false
-	for r := s.polyRing[i]; r < s.polyRing[i+1]; r++ {
-		pts := s.pts[s.ringStart[r]:s.ringStart[r+1]]
-		a := pts[len(pts)-1]
+	k := 6
+	for nr := int(d[5]); nr > 0; nr-- {
+		n := int(d[k])
+		pts := unsafe.Slice((*orb.Point)(unsafe.Pointer(&d[k+1])), n)
+		k += 1 + 2*n
+		a := pts[n-1]
 		for _, c := range pts {
 			if (a[1] > y) != (c[1] > y) {
 				lo, hi := a, c
@@ -482,33 +504,24 @@ func (s *polySet) contains(i int, x, y float64) bool {
 			a = c
 		}
 	}
-	return in
+	if in {
+		return int32(d[4])
+	}
+	return -1
 }
 
 // distance returns the distance from p to the boundary of polygon i in a
 // local equirectangular metric: degrees of latitude, longitude scaled by kx.
 func (s *polySet) distance(i int, p orb.Point, kx float64) float64 {
-	best := math.Inf(1)
-	for r := s.polyRing[i]; r < s.polyRing[i+1]; r++ {
-		pts := s.pts[s.ringStart[r]:s.ringStart[r+1]]
-		a := pts[len(pts)-1]
-		for _, c := range pts {
-			q := closestOnSeg(a, c, p, kx)
-			dx, dy := (q[0]-p[0])*kx, q[1]-p[1]
-			if d := dx*dx + dy*dy; d < best {
-				best = d
-			}
-			a = c
-		}
-	}
-	return math.Sqrt(best)
+	_, d := s.closest(i, p, kx)
+	return d
 }
 
-func closestOnPoly(s *polySet, i int, p orb.Point) orb.Point {
-	kx := math.Cos(p[1] * math.Pi / 180)
+// closest returns the point of polygon i's boundary nearest to p and its
+// distance in the metric of distance.
+func (s *polySet) closest(i int, p orb.Point, kx float64) (orb.Point, float64) {
 	best, bq := math.Inf(1), p
-	for r := s.polyRing[i]; r < s.polyRing[i+1]; r++ {
-		pts := s.pts[s.ringStart[r]:s.ringStart[r+1]]
+	s.rings(i, func(pts []orb.Point) {
 		a := pts[len(pts)-1]
 		for _, c := range pts {
 			q := closestOnSeg(a, c, p, kx)
@@ -518,8 +531,13 @@ func closestOnPoly(s *polySet, i int, p orb.Point) orb.Point {
 			}
 			a = c
 		}
-	}
-	return bq
+	})
+	return bq, math.Sqrt(best)
+}
+
+func closestOnPoly(s *polySet, i int, p orb.Point) orb.Point {
+	q, _ := s.closest(i, p, math.Cos(p[1]*math.Pi/180))
+	return q
 }
 
 func closestOnSeg(a, b, p orb.Point, kx float64) orb.Point {
@@ -552,9 +570,10 @@ const (
 
 // cellIndex rasterises a polySet into a uniform grid of cells, stored in
 // 8×8 blocks of which only those under some polygon's bounding box are
-// allocated. A cell holds emptyCell, a polygon number (the cell lies wholly
-// inside that polygon and no boundary comes near it), or mixedBit|offset of
-// a candidate list in cand: a count followed by polygon numbers ascending.
+// allocated. A cell holds emptyCell, a feature id (the cell lies wholly
+// inside one polygon of that feature and no boundary comes near it), or
+// mixedBit|offset of a candidate list in cand: a count followed by the data
+// offsets of the polygons, in ascending polygon order.
 type cellIndex struct {
 	set        polySet
 	minX, minY float64
@@ -564,13 +583,13 @@ type cellIndex struct {
 	bx         int // blocks across
 	blocks     []int32
 	cells      []uint32
-	cand       []int32
+	cand       []uint32
 }
 
 func (c *cellIndex) bytes() int64 {
 	s := &c.set
 	return int64(len(c.blocks))*4 + int64(len(c.cells))*4 + int64(len(c.cand))*4 +
-		int64(len(s.pts))*16 + int64(len(s.ringStart)+len(s.polyRing)+len(s.id))*4 + int64(len(s.bbox))*32
+		int64(len(s.data))*8 + int64(len(s.off)+len(s.id))*4 + int64(len(s.bbox))*32
 }
 
 // locate returns the feature id of the polygon containing (x, y), or -1.
@@ -586,16 +605,16 @@ func (c *cellIndex) locate(x, y float64) int32 {
 	}
 	v := c.cells[int(b)<<(2*blockShift)+(iy&blockMask)<<blockShift+ix&blockMask]
 	if v&mixedBit == 0 {
-		return c.set.id[v] // v is a polygon number
+		return int32(v) // a feature id
 	}
 	if v == emptyCell {
 		return -1
 	}
 	off := int(v &^ mixedBit)
 	n := int(c.cand[off])
-	for _, pi := range c.cand[off+1 : off+1+n] {
-		if c.set.contains(int(pi), x, y) {
-			return c.set.id[pi]
+	for _, po := range c.cand[off+1 : off+1+n] {
+		if id := c.set.containsAt(po, x, y); id >= 0 {
+			return id
 		}
 	}
 	return -1
@@ -630,15 +649,12 @@ func (c *cellIndex) build(s *polySet, perPoly, maxCells int) {
 	}
 	cw, ch := avgW/k, avgH/k
 	for {
-		var occ float64
-		for _, b := range s.bbox {
-			occ += (math.Floor((b[2]-b[0])/cw) + 2) * (math.Floor((b[3]-b[1])/ch) + 2)
-		}
-		nx, ny := (maxX-minX)/cw, (maxY-minY)/ch
-		if occ <= float64(maxCells) && nx < 1<<22 && ny < 1<<22 && nx*ny/blockCells < 1<<27 {
+		nx, ny := (maxX-minX)/cw+1, (maxY-minY)/ch+1
+		if nx < 1<<22 && ny < 1<<22 && nx*ny/blockCells < 1<<27 &&
+			occupiedBlocks(s.bbox, minX, minY, cw, ch)*blockCells <= maxCells {
 			break
 		}
-		cw, ch = cw*1.25, ch*1.25
+		cw, ch = cw*1.2, ch*1.2
 	}
 	c.minX, c.minY = minX, minY
 	c.invW, c.invH = 1/cw, 1/ch
@@ -706,17 +722,36 @@ func (c *cellIndex) build(s *polySet, perPoly, maxCells int) {
 		case len(e) == 0:
 			c.cells[cell] = emptyCell
 		case len(e) == 1 && e[0]&mixedBit == 0:
-			c.cells[cell] = e[0]
+			c.cells[cell] = uint32(s.id[e[0]])
 		default:
 			// Polygons were visited in order, so e is ascending.
 			c.cells[cell] = mixedBit | uint32(len(c.cand))
-			c.cand = append(c.cand, int32(len(e)))
+			c.cand = append(c.cand, uint32(len(e)))
 			for _, v := range e {
-				c.cand = append(c.cand, int32(v&^mixedBit))
+				c.cand = append(c.cand, s.off[v&^mixedBit])
 			}
 		}
 	}
 	c.cand = slices.Clip(c.cand)
+}
+
+// occupiedBlocks counts the blocks of cells under some bounding box for
+// cells of cw×ch degrees from (minX, minY).
+func occupiedBlocks(bbox [][4]float64, minX, minY, cw, ch float64) int {
+	bw, bh := cw*blockSide, ch*blockSide
+	nbx := int((bbox[0][2]-minX)/bw) + 2
+	for _, b := range bbox {
+		nbx = max(nbx, int((b[2]-minX)/bw)+2)
+	}
+	seen := map[int]struct{}{}
+	for _, b := range bbox {
+		for y := int((b[1] - minY) / bh); y <= int((b[3]-minY)/bh); y++ {
+			for x := int((b[0] - minX) / bw); x <= int((b[2]-minX)/bw); x++ {
+				seen[y*nbx+x] = struct{}{}
+			}
+		}
+	}
+	return len(seen)
 }
 
 // cellRange returns the inclusive cell range under a box grown by margin
@@ -769,8 +804,7 @@ func (r *raster) run(c *cellIndex, s *polySet, i int, emit func(cell int, mixed 
 	for j := range rows {
 		rows[j] = rows[j][:0]
 	}
-	for ri := s.polyRing[i]; ri < s.polyRing[i+1]; ri++ {
-		pts := s.pts[s.ringStart[ri]:s.ringStart[ri+1]]
+	s.rings(i, func(pts []orb.Point) {
 		a := pts[len(pts)-1]
 		for _, b := range pts {
 			// Cell-space coordinates of the edge.
@@ -818,7 +852,7 @@ func (r *raster) run(c *cellIndex, s *polySet, i int, emit func(cell int, mixed 
 			}
 			a = b
 		}
-	}
+	})
 	for cy := y0; cy <= y1; cy++ {
 		xs := rows[cy-y0]
 		slices.Sort(xs)
