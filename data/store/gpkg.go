@@ -260,22 +260,37 @@ func readMeta(ctx context.Context, q querier) (map[string]string, error) {
 	return m, nil
 }
 
-// touch records a change of table in gpkg_contents: last_change, and for a
-// feature table the extent, taken from its R-tree.
+// touch records a change of table in gpkg_contents.last_change.
 func (g *GeoPackage) touch(ctx context.Context, tx *sql.Tx, table string) error {
-	var err error
-	if _, ok := featureTableByName(table); ok {
-		rt := "rtree_" + table + "_geom"
-		_, err = tx.ExecContext(ctx, `UPDATE gpkg_contents SET
-	last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-	min_x = (SELECT min(minx) FROM `+rt+`), max_x = (SELECT max(maxx) FROM `+rt+`),
-	min_y = (SELECT min(miny) FROM `+rt+`), max_y = (SELECT max(maxy) FROM `+rt+`)
-	WHERE table_name = ?`, table)
-	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?`, table)
-	}
+	_, err := tx.ExecContext(ctx, `UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?`, table)
 	if err != nil {
 		return fmt.Errorf("store: update gpkg_contents for %s: %w", table, err)
+	}
+	return nil
+}
+
+// extend grows the extent of a feature table in gpkg_contents to cover env
+// (exact doubles: the R-tree holds float32 bounds rounded outwards).
+func (g *GeoPackage) extend(ctx context.Context, tx *sql.Tx, table string, env envelope) error {
+	_, err := tx.ExecContext(ctx, `UPDATE gpkg_contents SET
+	last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+	min_x = coalesce(min(min_x, ?1), ?1), max_x = coalesce(max(max_x, ?2), ?2),
+	min_y = coalesce(min(min_y, ?3), ?3), max_y = coalesce(max(max_y, ?4), ?4)
+	WHERE table_name = ?5`, env.minX, env.maxX, env.minY, env.maxY, table)
+	if err != nil {
+		return fmt.Errorf("store: update gpkg_contents extent for %s: %w", table, err)
+	}
+	return nil
+}
+
+// clearExtent empties the extent of a feature table whose rows were all
+// deleted.
+func (g *GeoPackage) clearExtent(ctx context.Context, tx *sql.Tx, table string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE gpkg_contents SET
+	last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), min_x = NULL, max_x = NULL, min_y = NULL, max_y = NULL
+	WHERE table_name = ?`, table)
+	if err != nil {
+		return fmt.Errorf("store: update gpkg_contents extent for %s: %w", table, err)
 	}
 	return nil
 }

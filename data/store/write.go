@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -147,7 +148,7 @@ func (w *txWriter) clear(layer string) error {
 				return err
 			}
 		}
-		return w.g.touch(w.ctx, w.tx, t.name)
+		return w.g.clearExtent(w.ctx, w.tx, t.name)
 	}
 	var tables []string
 	switch layer {
@@ -297,6 +298,7 @@ func (w *txWriter) features(table string, cols []string, n int, row func(i int, 
 	}
 	defer rt.Close()
 	args := make([]any, len(cols)+1)
+	ext := envelope{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
 	for i := range n {
 		g, err := row(i, args[1:])
 		if err != nil {
@@ -318,6 +320,7 @@ func (w *txWriter) features(table string, cols []string, n int, row func(i int, 
 		if b == nil {
 			continue
 		}
+		ext = envelope{min(ext.minX, env.minX), max(ext.maxX, env.maxX), min(ext.minY, env.minY), max(ext.maxY, env.maxY)}
 		fid, err := res.LastInsertId()
 		if err != nil {
 			return fmt.Errorf("store: insert %s[%d]: %w", table, i, err)
@@ -329,7 +332,10 @@ func (w *txWriter) features(table string, cols []string, n int, row func(i int, 
 	if err := w.exec(rtreeTriggers(table)[0]); err != nil {
 		return err
 	}
-	return w.g.touch(w.ctx, w.tx, table)
+	if math.IsInf(ext.minX, 0) { // no geometry among the rows
+		return w.g.touch(w.ctx, w.tx, table)
+	}
+	return w.g.extend(w.ctx, w.tx, table, ext)
 }
 
 // compoundName finds a compound's name for a building address: in the city
