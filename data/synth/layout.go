@@ -3,6 +3,7 @@ package synth
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/paulmach/orb"
 )
@@ -108,18 +109,36 @@ func splitRec(r rect, idx []int, w []float64, mins []int, out []rect) bool {
 		out[idx[0]] = r
 		return r.cells() >= mins[idx[0]]
 	}
-	// Cut the item list where the weights are most nearly halved.
+	// Cut the item list where the weights are most nearly halved; when no
+	// straight cut can give both sides enough cells there, try the next most
+	// balanced place.
 	total := 0.0
 	for _, i := range idx {
 		total += w[i]
 	}
-	k, acc, best := 1, 0.0, math.Inf(1)
+	type cand struct {
+		k int
+		d float64
+	}
+	var cands []cand
+	acc := 0.0
 	for n := 1; n < len(idx); n++ {
 		acc += w[idx[n-1]]
-		if d := math.Abs(acc - total/2); d < best {
-			best, k = d, n
+		cands = append(cands, cand{n, math.Abs(acc - total/2)})
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].d < cands[b].d })
+	for _, cd := range cands {
+		if a, b, ok := cutAt(r, idx, w, mins, cd.k, total); ok {
+			return splitRec(a, idx[:cd.k], w, mins, out) && splitRec(b, idx[cd.k:], w, mins, out)
 		}
 	}
+	return false
+}
+
+// cutAt cuts r in two for the items idx[:k] and idx[k:], across its longer
+// side if it can, in proportion to their weights and with enough cells for
+// each side's minimum.
+func cutAt(r rect, idx []int, w []float64, mins []int, k int, total float64) (rect, rect, bool) {
 	wa := 0.0
 	ma, mb := 0, 0
 	for n, i := range idx {
@@ -158,12 +177,8 @@ func splitRec(r rect, idx []int, w []float64, mins []int, out []rect) bool {
 		}
 		return rect{r.I0, r.J0, r.I1, r.J0 + c}, rect{r.I0, r.J0 + c, r.I1, r.J1}, true
 	}
-	a, b, ok := try(cw >= ch)
-	if !ok {
-		a, b, ok = try(cw < ch)
+	if a, b, ok := try(cw >= ch); ok {
+		return a, b, true
 	}
-	if !ok {
-		return false
-	}
-	return splitRec(a, idx[:k], w, mins, out) && splitRec(b, idx[k:], w, mins, out)
+	return try(cw < ch)
 }

@@ -213,3 +213,22 @@ func BenchmarkGenerate(b *testing.B) {
 		}
 	}
 }
+
+// TestManySeeds makes sure the layout succeeds for many seeds and copies.
+func TestManySeeds(t *testing.T) {
+	ref, err := loadReference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 40
+	if testing.Short() {
+		n = 8
+	}
+	for seed := 0; seed < n; seed++ {
+		opt := Options{Seed: uint64(seed), Incidents: 1}
+		opt.defaults()
+		if _, err := generateCopy(ref, opt, seed%7); err != nil {
+			t.Errorf("seed %d: %v", seed, err)
+		}
+	}
+}
