@@ -42,12 +42,29 @@ func cmdGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	}
 	start := time.Now()
 	var grids, copies int
-	err = synth.Generate(synth.Options{Seed: *seed, Scale: *scale, Incidents: *incidents}, func(part *data.City) error {
-		if err := ctx.Err(); err != nil {
-			return err
+	// Generate the next copy while the store writes this one: the two
+	// halves take about the same time, so the pipeline keeps both cores busy.
+	parts := make(chan *data.City, 2)
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	genErr := make(chan error, 1)
+	go func() {
+		defer close(parts)
+		genErr <- synth.Generate(synth.Options{Seed: *seed, Scale: *scale, Incidents: *incidents}, func(part *data.City) error {
+			select {
+			case parts <- part:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	}()
+	for part := range parts {
+		if err = ctx.Err(); err != nil {
+			break
 		}
-		if err := st.Append(ctx, part); err != nil {
-			return err
+		if err = st.Append(ctx, part); err != nil {
+			break
 		}
 		copies++
 		grids += len(part.Grids)
@@ -56,8 +73,13 @@ func cmdGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 			fmt.Fprintf(stderr, "generate: %d/%d copies, %d grids, %s elapsed, %.0f grids/s\n",
 				copies, *scale, grids, el.Round(time.Second), float64(grids)/el.Seconds())
 		}
-		return nil
-	})
+	}
+	cancel()
+	for range parts {
+	}
+	if gerr := <-genErr; err == nil && gerr != nil {
+		err = gerr
+	}
 	if err == nil {
 		err = st.AppendAudit(ctx, data.AuditEntry{At: time.Now().UTC(), Actor: "gridmap generate", Action: "generate",
 			Target: "city", Detail: fmt.Sprintf(`{"seed":%d,"scale":%d}`, *seed, *scale)})
