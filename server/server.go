@@ -52,7 +52,27 @@ type Snapshot struct {
 	Index   *geo.Index
 	Version int64
 	Loaded  time.Time
+
+	ext map[string]any // what each extension derived from this city
 }
+
+// Ext returns what the named extension derived from this snapshot's city.
+func (sn *Snapshot) Ext(name string) any { return sn.ext[name] }
+
+// An extension is one feature of the server kept in its own file: it
+// derives its state from each new city (tiles, gazetteer …) and adds its
+// routes. Files register theirs from init, so features grow without
+// touching this file.
+type extension struct {
+	name   string
+	build  func(sn *Snapshot) (any, error) // may be nil
+	routes func(s *Server, r *mux.Router)  // may be nil
+}
+
+var extensions []extension
+
+// register adds an extension; called from init functions.
+func register(e extension) { extensions = append(extensions, e) }
 
 // Server serves the API. Create it with New.
 type Server struct {
@@ -95,7 +115,18 @@ func (s *Server) Reload(ctx context.Context) error {
 	if old := s.snap.Load(); old != nil {
 		v = old.Version + 1
 	}
-	s.snap.Store(&Snapshot{City: c, Index: ix, Version: v, Loaded: time.Now()})
+	sn := &Snapshot{City: c, Index: ix, Version: v, Loaded: time.Now(), ext: map[string]any{}}
+	for _, e := range extensions {
+		if e.build == nil {
+			continue
+		}
+		x, err := e.build(sn)
+		if err != nil {
+			return fmt.Errorf("server: %s: %w", e.name, err)
+		}
+		sn.ext[e.name] = x
+	}
+	s.snap.Store(sn)
 	s.log.Info("city loaded", "version", v, "grids", len(c.Grids), "buildings", len(c.Buildings))
 	return nil
 }
@@ -138,6 +169,11 @@ func (s *Server) routes() {
 	api.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path)
 	})
+	for _, e := range extensions {
+		if e.routes != nil {
+			e.routes(s, r)
+		}
+	}
 	if s.cfg.Assets != nil {
 		r.PathPrefix("/").Handler(http.FileServerFS(s.cfg.Assets))
 	}
