@@ -64,9 +64,11 @@ func (sn *Snapshot) Ext(name string) any { return sn.ext[name] }
 // routes. Files register theirs from init, so features grow without
 // touching this file.
 type extension struct {
-	name   string
-	build  func(sn *Snapshot) (any, error) // may be nil
-	routes func(s *Server, r *mux.Router)  // may be nil
+	name  string
+	build func(sn *Snapshot) (any, error) // may be nil
+	// routes adds the extension's routes: api is the /api/v1 subrouter
+	// (paths relative to it), root the top router for everything else.
+	routes func(s *Server, root, api *mux.Router) // may be nil
 }
 
 var extensions []extension
@@ -171,7 +173,7 @@ func (s *Server) routes() {
 	})
 	for _, e := range extensions {
 		if e.routes != nil {
-			e.routes(s, r)
+			e.routes(s, r, api)
 		}
 	}
 	if s.cfg.Assets != nil {
