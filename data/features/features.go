@@ -42,6 +42,13 @@ func Count(c *data.City, layer string) (int, error) {
 // Feature returns feature i of a layer. Attribute layers (cadres,
 // reporting units) have a nil geometry.
 func Feature(c *data.City, layer string, i int, opt Options) (*geojson.Feature, error) {
+	n, err := Count(c, layer)
+	if err != nil {
+		return nil, err
+	}
+	if i < 0 || i >= n {
+		return nil, fmt.Errorf("features: %s: no feature %d", layer, i)
+	}
 	f := &geojson.Feature{Properties: geojson.Properties{}}
 	p := f.Properties
 	person := func(prefix string, x data.Person) {
@@ -128,9 +135,6 @@ func Feature(c *data.City, layer string, i int, opt Options) (*geojson.Feature, 
 		p["community_codes"] = strings.Join(u.CommunityCodes, ";")
 	default:
 		return nil, fmt.Errorf("features: unknown layer %q (known: %s)", layer, strings.Join(Layers, ", "))
-	}
-	if n, err := Count(c, layer); err != nil || i < 0 || i >= n {
-		return nil, fmt.Errorf("features: %s: no feature %d", layer, i)
 	}
 	return f, nil
 }
