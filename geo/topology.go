@@ -896,9 +896,13 @@ func (v *validator) gridContents(gi int, buildings, stations []int) []Problem {
 		return []Problem{{Check: CheckInternal, Layer: data.LayerGrids, Code: g.code, Detail: fmt.Sprintf("preparing grid: %v", err)}}
 	}
 	lat := g.box.Center()[1]
+	simple := len(g.poly) == 1 // no holes: the fast paths apply
 	for _, bi := range buildings {
 		b := v.buildingAreas[bi]
 		if !b.ok {
+			continue
+		}
+		if simple && ringInside(b.poly[0], g.poly[0]) {
 			continue
 		}
 		if in, err := prep.Covers(b.g); err == nil && in {
@@ -919,6 +923,9 @@ func (v *validator) gridContents(gi int, buildings, stations []int) []Problem {
 		if checkPoint(s.Point) != nil {
 			continue
 		}
+		if simple && pointInside(s.Point, g.poly[0]) {
+			continue
+		}
 		pt := geom.XY{X: s.Point[0], Y: s.Point[1]}.AsPoint().AsGeometry()
 		in, err := prep.Covers(pt)
 		if err != nil {
@@ -930,6 +937,75 @@ func (v *validator) gridContents(gi int, buildings, stations []int) []Problem {
 		}
 	}
 	return out
+}
+
+// insideMargin is the distance in degrees (≈ 0.1 mm) by which the fast
+// paths below must clear a boundary; closer calls go to simplefeatures.
+const insideMargin = 1e-9
+
+// ringInside reports whether ring in lies inside ring out, clearing its
+// boundary by insideMargin: no edge of one comes near an edge of the other
+// and a vertex of in is inside out. False means "not proven".
+func ringInside(in, out orb.Ring) bool {
+	if len(in) < 2 || len(out) < 2 || !out.Bound().Contains(in[0]) {
+		return false
+	}
+	m2 := insideMargin * insideMargin
+	for i := 0; i+1 < len(in); i++ {
+		a, b := in[i], in[i+1]
+		for j := 0; j+1 < len(out); j++ {
+			c, d := out[j], out[j+1]
+			if segDist2(a, c, d) <= m2 || segDist2(b, c, d) <= m2 || segDist2(c, a, b) <= m2 || segDist2(d, a, b) <= m2 {
+				return false
+			}
+			// All four endpoints clear the other segment, so the signs of
+			// these cross products are exact enough to detect a crossing.
+			if (cross(a, b, c) > 0) != (cross(a, b, d) > 0) && (cross(c, d, a) > 0) != (cross(c, d, b) > 0) {
+				return false
+			}
+		}
+	}
+	return crossingInside(in[0], out)
+}
+
+// pointInside reports whether p lies inside ring out, clearing its
+// boundary by insideMargin. False means "not proven".
+func pointInside(p orb.Point, out orb.Ring) bool {
+	m2 := insideMargin * insideMargin
+	for j := 0; j+1 < len(out); j++ {
+		if segDist2(p, out[j], out[j+1]) <= m2 {
+			return false
+		}
+	}
+	return len(out) > 3 && crossingInside(p, out)
+}
+
+func cross(a, b, c orb.Point) float64 {
+	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+}
+
+// segDist2 is the squared distance from p to segment ab.
+func segDist2(p, a, b orb.Point) float64 {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	t := 0.0
+	if l := dx*dx + dy*dy; l > 0 {
+		t = math.Max(0, math.Min(1, ((p[0]-a[0])*dx+(p[1]-a[1])*dy)/l))
+	}
+	ex, ey := a[0]+t*dx-p[0], a[1]+t*dy-p[1]
+	return ex*ex + ey*ey
+}
+
+// crossingInside is the even-odd test of p against closed ring r; p must
+// not lie on r.
+func crossingInside(p orb.Point, r orb.Ring) bool {
+	in := false
+	for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+		a, b := r[i], r[j]
+		if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < (b[0]-a[0])*(p[1]-a[1])/(b[1]-a[1])+a[0] {
+			in = !in
+		}
+	}
+	return in
 }
 
 // contents checks every grid's buildings, head and stored totals against

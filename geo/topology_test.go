@@ -284,6 +284,17 @@ func TestValidateCityDefects(t *testing.T) {
 			b.Geom = square(orb.Point{b.Entrance[0] + 0.003, b.Entrance[1]}, 0.0001)
 			return data.LayerBuildings, b.Code
 		}, geo.CheckNesting, nil},
+		{"building straddling its grid boundary", func(c *data.City) (string, string) {
+			b := &c.Buildings[5]
+			g := c.Grids[2]
+			for _, gg := range c.Grids {
+				if gg.Code == b.GridCode {
+					g = gg
+				}
+			}
+			b.Geom = square(g.Geom[0][1], 0.0001) // centred on the south-side midpoint
+			return data.LayerBuildings, b.Code
+		}, geo.CheckNesting, nil},
 		{"station outside its grid", func(c *data.City) (string, string) {
 			s := &c.Stations[2]
 			s.Point[0] += 0.002
@@ -472,6 +483,30 @@ func TestValidatePartition(t *testing.T) {
 		ps := geo.ValidatePartition(tc.parent, "p", tc.kids, tc.codes, data.LayerGrids, math.NaN())
 		if len(ps) == 0 {
 			t.Errorf("%s: no problem reported", tc.name)
+		}
+	}
+}
+
+// TestValidateCityBoundaryPoints: points on a grid's edge or vertex, and a
+// building sharing its edge, are inside it.
+func TestValidateCityBoundaryPoints(t *testing.T) {
+	c := smallCity()
+	g := c.Grids[0]
+	r := g.Geom[0]
+	n := len(c.Stations)
+	c.Stations[0].Point = r[1] // a vertex
+	c.Stations = append(c.Stations, c.Stations[0], c.Stations[0])
+	// On an edge, to rounding: either answer is right.
+	c.Stations[n].Code, c.Stations[n].Point = "s1", orb.Point{(r[2][0] + r[3][0]) / 2, (r[2][1] + r[3][1]) / 2}
+	c.Stations[n+1].Code, c.Stations[n+1].Point = "s2", r[0] // the first vertex
+	// A building whose footprint is the south-west quarter of its grid.
+	b := &c.Buildings[0]
+	b.GridCode = g.Code
+	b.Geom = orb.Polygon{{r[0], r[1], {(r[1][0]+r[len(r)-2][0])/2 + 1e-7, (r[1][1]+r[len(r)-2][1])/2 + 1e-7}, r[len(r)-2], r[0]}}
+	rep := geo.ValidateCity(c, geo.ValidateOptions{})
+	for _, p := range rep.Problems {
+		if p.Check == geo.CheckNesting && p.Code != "s1" {
+			t.Errorf("%v", p)
 		}
 	}
 }
