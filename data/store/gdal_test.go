@@ -198,6 +198,22 @@ func TestGDALReadsGeoPackage(t *testing.T) {
 		}
 	}
 
+	// GDAL's GeoPackage validator, shipped with python3-gdal (which Debian's
+	// gdal-bin pulls in), with its extra checks and warnings as errors.
+	for _, script := range []string{
+		"/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py",
+		"/usr/share/doc/python3-gdal/examples/validate_gpkg.py",
+	} {
+		if _, err := os.Stat(script); err != nil {
+			continue
+		}
+		out, err := exec.Command("python3", script, "--extra", "--warning-as-error", path).CombinedOutput()
+		if err != nil {
+			t.Errorf("validate_gpkg.py: %v\n%s", err, out)
+		}
+		break
+	}
+
 	one := parseOgrinfo(t, ogrinfo(t, "-ro", "-so", path, "grids"))
 	if l := one["grids"]; len(one) != 1 || l.count != len(c.Grids) || !l.epsg4326 {
 		t.Errorf("ogrinfo -so file grids: %v", one)
