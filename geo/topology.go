@@ -535,7 +535,7 @@ type validator struct {
 	districts, streets, communities, grids, compounds map[string]int
 	districtAreas                                     []*area // Geom as one MultiPolygon area
 	streetAreas, communityAreas, gridAreas            []*area
-	buildingAreas                                     []*area
+	compoundAreas, buildingAreas                      []*area
 }
 
 func (v *validator) add(p Problem) { v.probs = append(v.probs, p) }
@@ -630,8 +630,28 @@ func (v *validator) areas(layer string, n int, code func(int) string, poly func(
 	return out
 }
 
-// ValidateCity runs every check on c and reports the problems found. It
-// builds its own indexes and does not modify c.
+// ValidateCity runs every check on c and reports the problems found, in a
+// deterministic order. It builds its own indexes, trusts no stored totals
+// and does not modify c. The checks:
+//
+//   - counts against opt.Expect (CheckCount);
+//   - codes unique per layer (CheckDuplicate), of 6/9/12/15/17/20 digits by
+//     level and extending the parent's code (CheckCode);
+//   - parent references set and known (CheckParent), and the hierarchy
+//     fields equal to the parent's (CheckHierarchy);
+//   - every polygon valid (ValidPolygon; districts also as a MultiPolygon)
+//     and every point finite and in range (CheckGeometry);
+//   - streets inside their district; compounds, buildings and stations
+//     inside their grid (CheckNesting);
+//   - communities partition their street and grids their community: inside
+//     it, pairwise non-overlapping (candidates from an R-tree), and
+//     covering it (CheckNesting, CheckOverlap, CheckGap); no two streets
+//     overlap anywhere in the city;
+//   - every grid has a building (CheckBuildings), a head (CheckHead), and
+//     stored totals equal to those of its buildings (CheckTotals).
+//
+// Invalid geometry is reported once and left out of the spatial checks
+// that would need it.
 func ValidateCity(c *data.City, opt ValidateOptions) Report {
 	start := time.Now()
 	rep := Report{Counts: map[string]int{}, Problems: []Problem{}, Stats: Stats{AreaKm2: map[string]float64{}}}
@@ -737,7 +757,7 @@ func (v *validator) geometry(st *Stats) {
 	v.streetAreas = v.areas(data.LayerStreets, len(c.Streets), func(i int) string { return c.Streets[i].Code }, func(i int) orb.Polygon { return c.Streets[i].Geom })
 	v.communityAreas = v.areas(data.LayerCommunities, len(c.Communities), func(i int) string { return c.Communities[i].Code }, func(i int) orb.Polygon { return c.Communities[i].Geom })
 	v.gridAreas = v.areas(data.LayerGrids, len(c.Grids), func(i int) string { return c.Grids[i].Code }, func(i int) orb.Polygon { return c.Grids[i].Geom })
-	cps := v.areas(data.LayerCompounds, len(c.Compounds), func(i int) string { return c.Compounds[i].Code }, func(i int) orb.Polygon { return c.Compounds[i].Geom })
+	v.compoundAreas = v.areas(data.LayerCompounds, len(c.Compounds), func(i int) string { return c.Compounds[i].Code }, func(i int) orb.Polygon { return c.Compounds[i].Geom })
 	v.buildingAreas = v.areas(data.LayerBuildings, len(c.Buildings), func(i int) string { return c.Buildings[i].Code }, func(i int) orb.Polygon { return c.Buildings[i].Geom })
 	for i, b := range c.Buildings {
 		if err := checkPoint(b.Entrance); err != nil {
@@ -771,7 +791,7 @@ func (v *validator) geometry(st *Stats) {
 	st.AreaKm2[data.LayerStreets] = km2(v.streetAreas, func(i int) orb.Polygon { return c.Streets[i].Geom })
 	st.AreaKm2[data.LayerCommunities] = km2(v.communityAreas, func(i int) orb.Polygon { return c.Communities[i].Geom })
 	st.AreaKm2[data.LayerGrids] = km2(v.gridAreas, func(i int) orb.Polygon { return c.Grids[i].Geom })
-	st.AreaKm2[data.LayerCompounds] = km2(cps, func(i int) orb.Polygon { return c.Compounds[i].Geom })
+	st.AreaKm2[data.LayerCompounds] = km2(v.compoundAreas, func(i int) orb.Polygon { return c.Compounds[i].Geom })
 	st.AreaKm2[data.LayerBuildings] = km2(v.buildingAreas, func(i int) orb.Polygon { return c.Buildings[i].Geom })
 }
 
@@ -833,6 +853,7 @@ func (v *validator) spatial(st *Stats) {
 	streetsOf := group(len(c.Streets), func(i int) string { return c.Streets[i].DistrictCode }, v.districts, len(c.Districts))
 	communitiesOf := group(len(c.Communities), func(i int) string { return c.Communities[i].StreetCode }, v.streets, len(c.Streets))
 	gridsOf := group(len(c.Grids), func(i int) string { return c.Grids[i].CommunityCode }, v.communities, len(c.Communities))
+	compoundsOf := group(len(c.Compounds), func(i int) string { return c.Compounds[i].GridCode }, v.grids, len(c.Grids))
 	buildingsOf := group(len(c.Buildings), func(i int) string { return c.Buildings[i].GridCode }, v.grids, len(c.Grids))
 	stationsOf := group(len(c.Stations), func(i int) string { return c.Stations[i].GridCode }, v.grids, len(c.Grids))
 
@@ -867,7 +888,7 @@ func (v *validator) spatial(st *Stats) {
 			}
 		default:
 			i := t - nd - 1 - ns - nc
-			gridProbs[i] = v.gridContents(i, buildingsOf[i], stationsOf[i])
+			gridProbs[i] = v.gridContents(i, compoundsOf[i], buildingsOf[i], stationsOf[i])
 		}
 		return nil
 	})...)
@@ -884,10 +905,11 @@ func (v *validator) spatial(st *Stats) {
 	}
 }
 
-// gridContents checks that the grid's buildings and stations lie inside it.
-func (v *validator) gridContents(gi int, buildings, stations []int) []Problem {
+// gridContents checks that the grid's compounds, buildings and stations lie
+// inside it.
+func (v *validator) gridContents(gi int, compounds, buildings, stations []int) []Problem {
 	g := v.gridAreas[gi]
-	if !g.ok || len(buildings)+len(stations) == 0 {
+	if !g.ok || len(compounds)+len(buildings)+len(stations) == 0 {
 		return nil
 	}
 	var out []Problem
@@ -897,26 +919,28 @@ func (v *validator) gridContents(gi int, buildings, stations []int) []Problem {
 	}
 	lat := g.box.Center()[1]
 	simple := len(g.poly) == 1 // no holes: the fast paths apply
-	for _, bi := range buildings {
-		b := v.buildingAreas[bi]
-		if !b.ok {
-			continue
+	inside := func(layer, what string, a *area) {
+		if !a.ok || simple && ringInside(a.poly[0], g.poly[0]) {
+			return
 		}
-		if simple && ringInside(b.poly[0], g.poly[0]) {
-			continue
+		if in, err := prep.Covers(a.g); err == nil && in {
+			return
 		}
-		if in, err := prep.Covers(b.g); err == nil && in {
-			continue
-		}
-		d, err := geom.Difference(b.g, g.g)
+		d, err := geom.Difference(a.g, g.g)
 		if err != nil {
-			out = append(out, Problem{Check: CheckInternal, Layer: data.LayerBuildings, Code: b.code, Other: g.code, Detail: fmt.Sprintf("difference with grid %s: %v", g.code, err)})
-			continue
+			out = append(out, Problem{Check: CheckInternal, Layer: layer, Code: a.code, Other: g.code, Detail: fmt.Sprintf("difference with grid %s: %v", g.code, err)})
+			return
 		}
-		if o := geomArea2(d); o/b.a2 > v.relTol {
-			out = append(out, Problem{Check: CheckNesting, Layer: data.LayerBuildings, Code: b.code, Other: g.code, Detail: fmt.Sprintf(
-				"%.3g of its footprint (%.1f m²) lies outside grid %s%s", o/b.a2, m2(o, lat), g.code, where(d))})
+		if o := geomArea2(d); o/a.a2 > v.relTol {
+			out = append(out, Problem{Check: CheckNesting, Layer: layer, Code: a.code, Other: g.code, Detail: fmt.Sprintf(
+				"%.3g of its %s (%.1f m²) lies outside grid %s%s", o/a.a2, what, m2(o, lat), g.code, where(d))})
 		}
+	}
+	for _, i := range compounds {
+		inside(data.LayerCompounds, "area", v.compoundAreas[i])
+	}
+	for _, i := range buildings {
+		inside(data.LayerBuildings, "footprint", v.buildingAreas[i])
 	}
 	for _, si := range stations {
 		s := v.c.Stations[si]

@@ -295,6 +295,14 @@ func TestValidateCityDefects(t *testing.T) {
 			b.Geom = square(g.Geom[0][1], 0.0001) // centred on the south-side midpoint
 			return data.LayerBuildings, b.Code
 		}, geo.CheckNesting, nil},
+		{"compound outside its grid", func(c *data.City) (string, string) {
+			k := &c.Compounds[4]
+			k.Geom = cloneRing(k.Geom)
+			for v := range k.Geom[0] {
+				k.Geom[0][v][1] += 0.0015
+			}
+			return data.LayerCompounds, k.Code
+		}, geo.CheckNesting, nil},
 		{"station outside its grid", func(c *data.City) (string, string) {
 			s := &c.Stations[2]
 			s.Point[0] += 0.002
