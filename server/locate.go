@@ -253,6 +253,12 @@ func (s *Server) handleLocateBatch(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Trailer", "X-Gridmap-Rows, X-Gridmap-Errors, X-Gridmap-Row-Errors, X-Gridmap-Error")
 		w.WriteHeader(http.StatusOK)
 	}}
+	// Answers stream while the body still arrives: without full duplex,
+	// net/http would discard up to 256 KB of unread body when the first
+	// answer bytes go out, silently dropping rows.
+	if err := http.NewResponseController(w).EnableFullDuplex(); err != nil {
+		s.log.Debug("full duplex unavailable", "err", err)
+	}
 	st, err := locate(r.Context(), r.Body, dw, ix, opt)
 	if err != nil && !dw.committed {
 		var mbe *http.MaxBytesError

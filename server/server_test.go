@@ -232,3 +232,33 @@ func BenchmarkLocateHandler(b *testing.B) {
 		}
 	})
 }
+
+// TestLocateBatchLarge streams a batch much larger than net/http's
+// unread-body allowance and checks every row comes back, in order.
+func TestLocateBatchLarge(t *testing.T) {
+	s := testServer(t, Config{})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	const n = 200000
+	var body strings.Builder
+	body.WriteString("id,lon,lat\n")
+	b := demo.Grids[0].Geom.Bound()
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&body, "%d,%.7f,%.7f\n", i, b.Min[0]+float64(i%1000)/1000*(b.Max[0]-b.Min[0]), b.Min[1]+float64(i%997)/997*(b.Max[1]-b.Min[1]))
+	}
+	resp, err := http.Post(srv.URL+"/api/v1/locate", "text/csv", strings.NewReader(body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != n+1 {
+		t.Fatalf("%d rows back, want %d (trailer errors %q)", len(lines)-1, n, resp.Trailer.Get("X-Gridmap-Row-Errors"))
+	}
+	for i, l := range lines[1:] {
+		if !strings.HasPrefix(l, fmt.Sprintf("%d,", i)) {
+			t.Fatalf("row %d out of order: %q", i, l)
+		}
+	}
+}
