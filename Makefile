@@ -32,9 +32,11 @@ vet:
 test: test-deps fmt-check vet
 	$(GO) test -count=1 -timeout 20m ./...
 
-# Benchmarks of the hot paths (generate, store load, locate …).
+# Benchmarks of the hot paths (generate, store load, locate …), then the
+# HTTP load test of the locate endpoints (wrk from Debian, on loopback).
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./data/... ./geo/... | tee bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./... | tee bench.txt
+	./scripts/bench-http.sh 15 | tee -a bench.txt
 
 # The --scale 1000 city (1,230,000 grids): time, peak memory, file size.
 scale: build
