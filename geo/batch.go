@@ -307,8 +307,15 @@ type gridCodes struct {
 
 func (g *gridCodes) of(i int) []byte { return g.buf[g.off[i]:g.off[i+1]] }
 
-func appendCSVField(b []byte, s string) []byte {
-	if !strings.ContainsAny(s, ",\"\r\n") {
+func appendCSVField[S string | []byte](b []byte, s S) []byte {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ',' || c == '"' || c == '\r' || c == '\n' {
+			plain = false
+			break
+		}
+	}
+	if plain {
 		return append(b, s...)
 	}
 	b = append(b, '"')
@@ -398,7 +405,7 @@ func locateCSVChunk(in []byte, line int, ix *Index, codes *gridCodes, gcj bool, 
 
 // parseCSVRow splits "id,lon,lat" (the id may be quoted) and checks the
 // coordinates; msg is empty when the row is good.
-func parseCSVRow(row []byte) (id string, p orb.Point, msg string) {
+func parseCSVRow(row []byte) (id []byte, p orb.Point, msg string) {
 	var rest []byte
 	if len(row) > 0 && row[0] == '"' {
 		var b []byte
@@ -406,7 +413,7 @@ func parseCSVRow(row []byte) (id string, p orb.Point, msg string) {
 		for {
 			j := bytes.IndexByte(row[i:], '"')
 			if j < 0 {
-				return "", p, "unterminated quoted id"
+				return nil, p, "unterminated quoted id"
 			}
 			b = append(b, row[i:i+j]...)
 			i += j + 1
@@ -417,7 +424,7 @@ func parseCSVRow(row []byte) (id string, p orb.Point, msg string) {
 			}
 			break
 		}
-		id = string(b)
+		id = b
 		if i < len(row) && row[i] != ',' {
 			return id, p, "text after quoted id"
 		}
@@ -428,9 +435,9 @@ func parseCSVRow(row []byte) (id string, p orb.Point, msg string) {
 	} else {
 		c := bytes.IndexByte(row, ',')
 		if c < 0 {
-			return string(row), p, "want 3 fields id,lon,lat, got 1"
+			return row, p, "want 3 fields id,lon,lat, got 1"
 		}
-		id, rest = string(row[:c]), row[c+1:]
+		id, rest = row[:c], row[c+1:]
 	}
 	c := bytes.IndexByte(rest, ',')
 	if c < 0 {
@@ -516,223 +523,353 @@ func parseCoord(b []byte) (float64, bool) {
 
 // geoFeature is one input feature of LocateGeoJSON.
 type geoFeature struct {
-	Type     string          `json:"type"`
-	ID       json.RawMessage `json:"id,omitempty"`
-	Geometry *struct {
-		Type        string          `json:"type"`
-		Coordinates json.RawMessage `json:"coordinates"`
-	} `json:"geometry"`
+	Type       string          `json:"type"`
+	ID         json.RawMessage `json:"id"`
+	Geometry   json.RawMessage `json:"geometry"`
 	Properties json.RawMessage `json:"properties"`
+}
+
+type geoPoint struct {
+	Type        string        `json:"type"`
+	Coordinates []json.Number `json:"coordinates"`
 }
 
 // LocateGeoJSON reads a GeoJSON FeatureCollection of Point features from r
 // and streams a FeatureCollection to w: one feature per input feature, in
-// order, with the input id, geometry and properties, and the properties
-// grid_code, community_code, street_code, district_code, match and
-// distance_m added (replacing input properties of those names), with the
-// meanings of LocateCSV; absent codes are null. A feature that is not a
-// Point with finite, in-range coordinates is written with "match":"error"
-// and an "error" property, reported to opt.Errors as "feature N: reason",
-// and the stream goes on. JSON that cannot be parsed stops the stream: the
-// output collection is closed so it stays valid JSON, and the error is
-// returned. Features are decoded on one goroutine.
+// order, with the input id, geometry (as given, in the input CRS) and
+// properties, and the properties grid_code, community_code, street_code,
+// district_code, match and distance_m added (replacing input properties of
+// those names), with the meanings of LocateCSV; absent codes and distances
+// are null. A feature that is not a Point with finite, in-range coordinates
+// is written with a null geometry, "match":"error" and an "error" property,
+// reported to opt.Errors as "feature N: reason", and the stream goes on.
+// JSON that cannot be parsed stops the stream: the output collection is
+// closed so it stays valid JSON, and the error is returned. One goroutine
+// splits the input into features; opt.Workers decode, locate and encode
+// them.
 func LocateGeoJSON(ctx context.Context, r io.Reader, w io.Writer, ix *Index, opt BatchOptions) (BatchStats, error) {
-	var st BatchStats
+	var total BatchStats
 	gcj, err := opt.crs()
 	if err != nil {
-		return st, err
+		return total, err
 	}
 	if ix == nil {
-		return st, errors.New("geo: nil index")
+		return total, errors.New("geo: nil index")
 	}
 	maxM := ix.MaxDistance
 	if opt.MaxDistance != 0 {
 		maxM = opt.MaxDistance
 	}
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if _, err := bw.WriteString(`{"type":"FeatureCollection","features":[`); err != nil {
-		return st, err
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	n := 0
-	finish := func(err error) (BatchStats, error) {
-		if _, werr := bw.WriteString("]}\n"); werr != nil && err == nil {
-			err = werr
-		}
-		if ferr := bw.Flush(); ferr != nil && err == nil {
-			err = ferr
-		}
-		return st, err
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	const batch = 256
+	type chunk struct {
+		seq, first int // first is the number of the first feature, from 1
+		in         []json.RawMessage
+		out, errs  []byte
+		stats      BatchStats
 	}
-	syntax := func(err error) error {
-		return fmt.Errorf("geo: GeoJSON at byte %d: %w", dec.InputOffset(), err)
-	}
-	expect := func(want json.Delim) error {
-		t, err := dec.Token()
-		if err != nil {
-			return syntax(err)
-		}
-		if d, ok := t.(json.Delim); !ok || d != want {
-			return syntax(fmt.Errorf("want %q, got %v", want, t))
-		}
-		return nil
-	}
-	if err := expect('{'); err != nil {
-		return finish(err)
-	}
-	sawFeatures := false
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return finish(syntax(err))
-		}
-		key, _ := t.(string)
-		if key != "features" {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return finish(syntax(err))
+	inflight := make(chan struct{}, 4*workers)
+	work := make(chan *chunk, workers)
+	done := make(chan *chunk, 4*workers)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range work {
+				for k, raw := range c.in {
+					if c.first+k > 1 {
+						c.out = append(c.out, ',')
+					}
+					var msg string
+					c.out, msg = appendLocatedFeature(c.out, raw, ix, gcj, maxM, &c.stats)
+					if msg != "" {
+						c.errs = fmt.Appendf(c.errs, "feature %d: %s\n", c.first+k, msg)
+					}
+				}
+				done <- c
 			}
-			if key == "type" && string(skip) != `"FeatureCollection"` {
-				return finish(syntax(fmt.Errorf("type %s, want FeatureCollection", skip)))
+		}()
+	}
+	var writeErr atomic.Pointer[error]
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		bw := bufio.NewWriterSize(w, 256<<10)
+		failed := false
+		fail := func(err error) {
+			if !failed {
+				failed = true
+				writeErr.Store(&err)
+				cancel(err)
 			}
-			continue
 		}
-		sawFeatures = true
-		if err := expect('['); err != nil {
-			return finish(err)
+		if _, err := bw.WriteString(`{"type":"FeatureCollection","features":[`); err != nil {
+			fail(err)
 		}
+		pending := map[int]*chunk{}
+		next := 0
+		for c := range done {
+			pending[c.seq] = c
+			for {
+				c, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
+				next++
+				if !failed {
+					if _, err := bw.Write(c.out); err != nil {
+						fail(err)
+					}
+					if len(c.errs) > 0 && opt.Errors != nil {
+						if _, err := opt.Errors.Write(c.errs); err != nil {
+							fail(err)
+						}
+					}
+				}
+				total.add(&c.stats)
+				<-inflight
+			}
+		}
+		if !failed {
+			bw.WriteString("]}\n")
+			if err := bw.Flush(); err != nil {
+				fail(err)
+			}
+		}
+	}()
+
+	readErr := func() error {
+		dec := json.NewDecoder(r)
+		syntax := func(err error) error {
+			return fmt.Errorf("geo: GeoJSON at byte %d: %w", dec.InputOffset(), err)
+		}
+		expect := func(want json.Delim) error {
+			t, err := dec.Token()
+			if err != nil {
+				return syntax(err)
+			}
+			if d, ok := t.(json.Delim); !ok || d != want {
+				return syntax(fmt.Errorf("want %q, got %v", want, t))
+			}
+			return nil
+		}
+		if err := expect('{'); err != nil {
+			return err
+		}
+		seq, n := 0, 0
+		sawFeatures := false
 		for dec.More() {
-			if err := ctx.Err(); err != nil {
-				return finish(err)
+			t, err := dec.Token()
+			if err != nil {
+				return syntax(err)
 			}
-			var f geoFeature
-			if err := dec.Decode(&f); err != nil {
-				return finish(syntax(err))
+			if key, _ := t.(string); key != "features" {
+				var skip json.RawMessage
+				if err := dec.Decode(&skip); err != nil {
+					return syntax(err)
+				}
+				if key == "type" && string(skip) != `"FeatureCollection"` {
+					return syntax(fmt.Errorf("type %s, want FeatureCollection", skip))
+				}
+				continue
 			}
-			n++
-			st.Rows++
-			out, msg := locateFeature(&f, ix, gcj, maxM, &st)
-			if msg != "" {
-				st.Errors++
-				if opt.Errors != nil {
-					if _, err := fmt.Fprintf(opt.Errors, "feature %d: %s\n", n, msg); err != nil {
-						return finish(err)
+			sawFeatures = true
+			if err := expect('['); err != nil {
+				return err
+			}
+			c := &chunk{seq: seq, first: n + 1}
+			send := func() error {
+				select {
+				case inflight <- struct{}{}:
+				case <-ctx.Done():
+					return context.Cause(ctx)
+				}
+				work <- c
+				seq++
+				c = &chunk{seq: seq, first: n + 1}
+				return nil
+			}
+			for dec.More() {
+				var raw json.RawMessage
+				if err := dec.Decode(&raw); err != nil {
+					if len(c.in) > 0 {
+						send()
+					}
+					return syntax(err)
+				}
+				n++
+				c.in = append(c.in, raw)
+				if len(c.in) == batch {
+					if err := send(); err != nil {
+						return err
 					}
 				}
 			}
-			if n > 1 {
-				bw.WriteByte(',')
+			if len(c.in) > 0 {
+				if err := send(); err != nil {
+					return err
+				}
 			}
-			if _, err := bw.Write(out); err != nil {
-				return st, err
+			if err := expect(']'); err != nil {
+				return err
 			}
 		}
-		if err := expect(']'); err != nil {
-			return finish(err)
+		if err := expect('}'); err != nil {
+			return err
 		}
+		if !sawFeatures {
+			return syntax(errors.New(`no "features" member`))
+		}
+		return nil
+	}()
+	close(work)
+	wg.Wait()
+	close(done)
+	<-writerDone
+	if p := writeErr.Load(); p != nil {
+		return total, *p
 	}
-	if err := expect('}'); err != nil {
-		return finish(err)
+	if readErr != nil {
+		return total, readErr
 	}
-	if !sawFeatures {
-		return finish(syntax(errors.New(`no "features" member`)))
-	}
-	return finish(nil)
+	return total, ctx.Err()
 }
 
-func locateFeature(f *geoFeature, ix *Index, gcj bool, maxM float64, st *BatchStats) ([]byte, string) {
-	props := map[string]json.RawMessage{}
-	msg := ""
+// appendLocatedFeature appends the output feature for one input feature;
+// msg is empty unless the feature is malformed.
+func appendLocatedFeature(b []byte, raw json.RawMessage, ix *Index, gcj bool, maxM float64, st *BatchStats) (_ []byte, msg string) {
+	st.Rows++
+	var f geoFeature
+	var g geoPoint
+	var props map[string]json.RawMessage
 	var p orb.Point
-	if len(f.Properties) > 0 && string(f.Properties) != "null" {
-		if err := json.Unmarshal(f.Properties, &props); err != nil {
-			msg = "properties is not an object"
-			props = map[string]json.RawMessage{}
-		}
-	}
-	if msg == "" {
+	switch err := json.Unmarshal(raw, &f); {
+	case err != nil:
+		msg = "not a GeoJSON feature"
+	case f.Type != "Feature":
+		msg = fmt.Sprintf("type %q, want Feature", f.Type)
+	case len(f.Properties) > 0 && f.Properties[0] != '{' && string(f.Properties) != "null":
+		msg = "properties is not an object"
+	case len(f.Geometry) == 0 || string(f.Geometry) == "null":
+		msg = "no geometry"
+	case json.Unmarshal(f.Geometry, &g) != nil:
+		msg = "geometry is not a Point"
+	case g.Type != "Point":
+		msg = fmt.Sprintf("geometry type %q, want Point", g.Type)
+	case len(g.Coordinates) < 2:
+		msg = "coordinates are not [lon, lat]"
+	default:
+		lon, err1 := g.Coordinates[0].Float64()
+		lat, err2 := g.Coordinates[1].Float64()
 		switch {
-		case f.Type != "Feature":
-			msg = fmt.Sprintf("type %q, want Feature", f.Type)
-		case f.Geometry == nil:
-			msg = "no geometry"
-		case f.Geometry.Type != "Point":
-			msg = fmt.Sprintf("geometry type %q, want Point", f.Geometry.Type)
-		default:
-			var c []json.Number
-			if err := json.Unmarshal(f.Geometry.Coordinates, &c); err != nil || len(c) < 2 {
-				msg = "coordinates are not [lon, lat]"
-				break
-			}
-			lon, err1 := c[0].Float64()
-			lat, err2 := c[1].Float64()
-			switch {
-			case err1 != nil || err2 != nil:
-				msg = "coordinates are not numbers"
-			case !(lon >= -180 && lon <= 180):
-				msg = fmt.Sprintf("lon %s out of range [-180, 180]", c[0])
-			case !(lat >= -90 && lat <= 90):
-				msg = fmt.Sprintf("lat %s out of range [-90, 90]", c[1])
-			}
-			p = orb.Point{lon, lat}
+		case err1 != nil || err2 != nil:
+			msg = "coordinates are not numbers"
+		case !(lon >= -180 && lon <= 180):
+			msg = fmt.Sprintf("lon %s out of range [-180, 180]", g.Coordinates[0])
+		case !(lat >= -90 && lat <= 90):
+			msg = fmt.Sprintf("lat %s out of range [-90, 90]", g.Coordinates[1])
 		}
+		p = orb.Point{lon, lat}
 	}
-	str := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
-	null := json.RawMessage("null")
-	props["grid_code"], props["community_code"], props["street_code"], props["district_code"] = null, null, null, null
-	props["distance_m"] = null
-	if msg != "" {
-		props["match"] = str(MatchError)
-		props["error"] = str(msg)
+	b = append(b, `{"type":"Feature",`...)
+	if len(f.ID) > 0 && string(f.ID) != "null" && (f.ID[0] == '"' || f.ID[0] == '-' || (f.ID[0] >= '0' && f.ID[0] <= '9')) {
+		b = append(b, `"id":`...)
+		b = append(b, f.ID...)
+		b = append(b, ',')
+	}
+	b = append(b, `"geometry":`...)
+	if msg == "" {
+		b = append(b, f.Geometry...)
 	} else {
-		q := p
-		if gcj {
-			q = GCJ02ToWGS84(p)
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"properties":{`...)
+	if len(f.Properties) > 2 && f.Properties[0] == '{' && json.Unmarshal(f.Properties, &props) == nil && len(props) > 0 {
+		for _, k := range []string{"grid_code", "community_code", "street_code", "district_code", "match", "distance_m", "error"} {
+			delete(props, k)
 		}
-		r := ix.LocateWithin(q, maxM)
-		props["match"] = str(r.Match)
-		c := ix.city
-		switch r.Match {
-		case MatchInside:
-			st.Inside++
-			g := &c.Grids[r.Grid]
-			props["grid_code"], props["community_code"] = str(g.Code), str(g.CommunityCode)
-			props["street_code"], props["district_code"] = str(g.StreetCode), str(g.DistrictCode)
-			props["distance_m"] = json.RawMessage("0")
-		case MatchNearest:
-			st.Nearest++
-			props["grid_code"] = str(c.Grids[r.Nearest].Code)
-			props["distance_m"] = strconv.AppendFloat(nil, r.DistanceM, 'f', 1, 64)
-		default:
-			st.None++
-		}
-		if r.Match != MatchInside {
-			if r.Community >= 0 {
-				props["community_code"] = str(c.Communities[r.Community].Code)
-			}
-			if r.Street >= 0 {
-				props["street_code"] = str(c.Streets[r.Street].Code)
-			}
-			if r.District >= 0 {
-				props["district_code"] = str(c.Districts[r.District].Code)
-			}
+		if len(props) > 0 {
+			kept, _ := json.Marshal(props)
+			b = append(b, kept[1:len(kept)-1]...)
+			b = append(b, ',')
 		}
 	}
-	out := struct {
-		Type       string                     `json:"type"`
-		ID         json.RawMessage            `json:"id,omitempty"`
-		Geometry   any                        `json:"geometry"`
-		Properties map[string]json.RawMessage `json:"properties"`
-	}{Type: "Feature", ID: f.ID, Properties: props}
-	if f.Geometry != nil && msg == "" {
-		out.Geometry = f.Geometry
+	code := func(b []byte, key, v string) []byte {
+		b = append(b, key...)
+		if v == "" {
+			return append(b, "null"...)
+		}
+		return appendJSONString(b, v)
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		// Only a broken id can get here; drop it rather than the row.
-		out.ID = nil
-		b, _ = json.Marshal(out)
+	if msg != "" {
+		st.Errors++
+		b = append(b, `"grid_code":null,"community_code":null,"street_code":null,"district_code":null,"match":"error","distance_m":null,"error":`...)
+		b = appendJSONString(b, msg)
+		return append(b, "}}"...), msg
 	}
-	return b, msg
+	if gcj {
+		p = GCJ02ToWGS84(p)
+	}
+	r := ix.LocateWithin(p, maxM)
+	c := ix.city
+	var gc, cc, sc, dc string
+	switch r.Match {
+	case MatchInside:
+		st.Inside++
+		g := &c.Grids[r.Grid]
+		gc, cc, sc, dc = g.Code, g.CommunityCode, g.StreetCode, g.DistrictCode
+	case MatchNearest:
+		st.Nearest++
+		gc = c.Grids[r.Nearest].Code
+	default:
+		st.None++
+	}
+	if r.Match != MatchInside {
+		if r.Community >= 0 {
+			cc = c.Communities[r.Community].Code
+		}
+		if r.Street >= 0 {
+			sc = c.Streets[r.Street].Code
+		}
+		if r.District >= 0 {
+			dc = c.Districts[r.District].Code
+		}
+	}
+	b = code(b, `"grid_code":`, gc)
+	b = code(b, `,"community_code":`, cc)
+	b = code(b, `,"street_code":`, sc)
+	b = code(b, `,"district_code":`, dc)
+	b = append(b, `,"match":"`...)
+	b = append(b, r.Match...)
+	b = append(b, `","distance_m":`...)
+	switch r.Match {
+	case MatchInside:
+		b = append(b, '0')
+	case MatchNearest:
+		b = strconv.AppendFloat(b, r.DistanceM, 'f', 1, 64)
+	default:
+		b = append(b, "null"...)
+	}
+	return append(b, "}}"...), ""
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

@@ -563,6 +563,9 @@ const (
 	blockSide  = 1 << blockShift
 	blockMask  = blockSide - 1
 	blockCells = blockSide * blockSide
+	superShift = 4 // super-blocks of 16×16 blocks (128×128 cells)
+	superMask  = 1<<superShift - 1
+	superCells = blockShift + superShift // log2 of a super-block's side in cells
 
 	emptyCell = ^uint32(0)
 	mixedBit  = uint32(1) << 31
@@ -570,7 +573,9 @@ const (
 
 // cellIndex rasterises a polySet into a uniform grid of cells, stored in
 // 8×8 blocks of which only those under some polygon's bounding box are
-// allocated. A cell holds emptyCell, a feature id (the cell lies wholly
+// allocated, found through 16×16-block super-blocks (also allocated only
+// where needed), so a country of scattered cities costs little more than
+// its urban area. A cell holds emptyCell, a feature id (the cell lies wholly
 // inside one polygon of that feature and no boundary comes near it), or
 // mixedBit|offset of a candidate list in cand: a count followed by the data
 // offsets of the polygons, in ascending polygon order.
@@ -580,15 +585,16 @@ type cellIndex struct {
 	invW, invH float64 // cells per degree
 	fnx, fny   float64
 	nx, ny     int
-	bx         int // blocks across
-	blocks     []int32
+	sx         int     // super-blocks across
+	top        []int32 // super-block → its first entry in mid, or -1
+	mid        []int32 // 16×16 block numbers per super-block, or -1
 	cells      []uint32
 	cand       []uint32
 }
 
 func (c *cellIndex) bytes() int64 {
 	s := &c.set
-	return int64(len(c.blocks))*4 + int64(len(c.cells))*4 + int64(len(c.cand))*4 +
+	return int64(len(c.top)+len(c.mid))*4 + int64(len(c.cells))*4 + int64(len(c.cand))*4 +
 		int64(len(s.data))*8 + int64(len(s.off)+len(s.id))*4 + int64(len(s.bbox))*32
 }
 
@@ -599,7 +605,11 @@ func (c *cellIndex) locate(x, y float64) int32 {
 		return -1
 	}
 	ix, iy := int(fx), int(fy)
-	b := c.blocks[(iy>>blockShift)*c.bx+ix>>blockShift]
+	sb := c.top[(iy>>superCells)*c.sx+ix>>superCells]
+	if sb < 0 {
+		return -1
+	}
+	b := c.mid[int(sb)+(iy>>blockShift&superMask)<<superShift+ix>>blockShift&superMask]
 	if b < 0 {
 		return -1
 	}
@@ -650,7 +660,7 @@ func (c *cellIndex) build(s *polySet, perPoly, maxCells int) {
 	cw, ch := avgW/k, avgH/k
 	for {
 		nx, ny := (maxX-minX)/cw+1, (maxY-minY)/ch+1
-		if nx < 1<<22 && ny < 1<<22 && nx*ny/blockCells < 1<<27 &&
+		if nx < 1<<24 && ny < 1<<24 && (nx/(1<<superCells)+1)*(ny/(1<<superCells)+1) < 1<<24 &&
 			occupiedBlocks(s.bbox, minX, minY, cw, ch)*blockCells <= maxCells {
 			break
 		}
@@ -660,15 +670,16 @@ func (c *cellIndex) build(s *polySet, perPoly, maxCells int) {
 	c.invW, c.invH = 1/cw, 1/ch
 	c.nx = int((maxX-minX)*c.invW) + 1
 	c.ny = int((maxY-minY)*c.invH) + 1
-	c.nx = (c.nx + blockMask) &^ blockMask
-	c.ny = (c.ny + blockMask) &^ blockMask
+	const sm = 1<<superCells - 1
+	c.nx = (c.nx + sm) &^ sm
+	c.ny = (c.ny + sm) &^ sm
 	c.fnx, c.fny = float64(c.nx), float64(c.ny)
-	c.bx = c.nx >> blockShift
-	by := c.ny >> blockShift
-	c.blocks = make([]int32, c.bx*by)
-	for i := range c.blocks {
-		c.blocks[i] = -1
+	c.sx = c.nx >> superCells
+	c.top = make([]int32, c.sx*(c.ny>>superCells))
+	for i := range c.top {
+		c.top[i] = -1
 	}
+	c.mid = c.mid[:0]
 
 	// Allocate the blocks under every polygon's bounding box.
 	nb := int32(0)
@@ -676,8 +687,15 @@ func (c *cellIndex) build(s *polySet, perPoly, maxCells int) {
 		x0, y0, x1, y1 := c.cellRange(s.bbox[i], cellMargin)
 		for by := y0 >> blockShift; by <= y1>>blockShift; by++ {
 			for bx := x0 >> blockShift; bx <= x1>>blockShift; bx++ {
-				if c.blocks[by*c.bx+bx] < 0 {
-					c.blocks[by*c.bx+bx] = nb
+				t := &c.top[(by>>superShift)*c.sx+bx>>superShift]
+				if *t < 0 {
+					*t = int32(len(c.mid))
+					for k := 0; k < 1<<(2*superShift); k++ {
+						c.mid = append(c.mid, -1)
+					}
+				}
+				if m := &c.mid[int(*t)+(by&superMask)<<superShift+bx&superMask]; *m < 0 {
+					*m = nb
 					nb++
 				}
 			}
@@ -774,7 +792,8 @@ func (c *cellIndex) cellRange(b [4]float64, margin float64) (x0, y0, x1, y1 int)
 }
 
 func (c *cellIndex) cellID(x, y int) int {
-	b := int(c.blocks[(y>>blockShift)*c.bx+x>>blockShift])
+	sb := int(c.top[(y>>superCells)*c.sx+x>>superCells])
+	b := int(c.mid[sb+(y>>blockShift&superMask)<<superShift+x>>blockShift&superMask])
 	return b<<(2*blockShift) + (y&blockMask)<<blockShift + x&blockMask
 }
 

@@ -126,15 +126,26 @@ func BenchmarkNewIndex(b *testing.B) {
 	}
 }
 
-// BenchmarkLocateScale builds a hand-made lattice city of about 1.23M grids
-// (GRIDMAP_BENCH_SCALE=1; it takes a minute and a few GB) and locates
+// BenchmarkLocateScale builds a city of about 1.23M grids, a hand-made
+// lattice (GRIDMAP_BENCH_SCALE=1; about a minute and 2 GB) or the demo city
+// at scale 1000 (GRIDMAP_BENCH_SCALE=synth; several minutes), and locates
 // random urban points in it. Build time and index memory are reported as
 // metrics.
 func BenchmarkLocateScale(b *testing.B) {
-	if os.Getenv("GRIDMAP_BENCH_SCALE") == "" {
-		b.Skip("set GRIDMAP_BENCH_SCALE=1 to build the 1.23M-grid city")
+	var c *data.City
+	switch env := os.Getenv("GRIDMAP_BENCH_SCALE"); env {
+	case "":
+		b.Skip("set GRIDMAP_BENCH_SCALE=1 (hand-made lattice) or =synth (demo city at scale 1000) to build a 1.23M-grid city")
+	case "synth":
+		t0 := time.Now()
+		var err error
+		if c, err = synth.City(synth.Options{Seed: 1, Scale: 1000}); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("synth scale 1000 generated in %v", time.Since(t0))
+	default:
+		c = geo.LatticeCity(geo.LatticeOptions{Seed: 3, GridsX: 1110, GridsY: 1110, CellsPerSide: 2, CellM: 50, NoBuildings: true})
 	}
-	c := geo.LatticeCity(geo.LatticeOptions{Seed: 3, GridsX: 1110, GridsY: 1110, CellsPerSide: 2, CellM: 50, NoBuildings: true})
 	runtime.GC()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
