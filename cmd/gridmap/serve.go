@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/gridmap/gridmap/frontend"
@@ -18,6 +20,8 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs := newFlags("serve", "serve --data city.gpkg [--addr :8080]", stderr)
 	path := fs.String("data", "city.gpkg", "GeoPackage store")
 	addr := fs.String("addr", ":8080", "listen address")
+	var tokens stringList
+	fs.Var(&tokens, "personal-token", "bearer token whose callers see names and phones unmasked (repeatable; also $GRIDMAP_PERSONAL_TOKEN)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -27,7 +31,10 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, Assets: frontend.Assets()})
+	if t := os.Getenv("GRIDMAP_PERSONAL_TOKEN"); t != "" {
+		tokens = append(tokens, t)
+	}
+	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, Assets: frontend.Assets(), PersonalTokens: tokens})
 	if err != nil {
 		return err
 	}
@@ -53,3 +60,9 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	return nil
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
