@@ -65,7 +65,7 @@ func OpenGeoPackage(path string, opts ...Option) (*GeoPackage, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(o.busyTimeout.Milliseconds(), 10)+")")
 	q.Add("_pragma", "foreign_keys(1)")
-	wq := url.Values{"_pragma": append([]string{"journal_mode(WAL)", "synchronous(FULL)"}, q["_pragma"]...), "_txlock": {"immediate"}}
+	wq := url.Values{"_pragma": append([]string{"journal_mode(WAL)", "synchronous(FULL)", "cache_size(-32768)"}, q["_pragma"]...), "_txlock": {"immediate"}}
 	w, err := sql.Open("sqlite", path+"?"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
