@@ -523,20 +523,18 @@ func parseCoord(b []byte) (float64, bool) {
 
 // geoFeature is one input feature of LocateGeoJSON.
 type geoFeature struct {
-	Type       string          `json:"type"`
-	ID         json.RawMessage `json:"id"`
-	Geometry   json.RawMessage `json:"geometry"`
+	Type     string          `json:"type"`
+	ID       json.RawMessage `json:"id"`
+	Geometry *struct {
+		Type        string        `json:"type"`
+		Coordinates []json.Number `json:"coordinates"`
+	} `json:"geometry"`
 	Properties json.RawMessage `json:"properties"`
-}
-
-type geoPoint struct {
-	Type        string        `json:"type"`
-	Coordinates []json.Number `json:"coordinates"`
 }
 
 // LocateGeoJSON reads a GeoJSON FeatureCollection of Point features from r
 // and streams a FeatureCollection to w: one feature per input feature, in
-// order, with the input id, geometry (as given, in the input CRS) and
+// order, with the input id, point (as given, in the input CRS) and
 // properties, and the properties grid_code, community_code, street_code,
 // district_code, match and distance_m added (replacing input properties of
 // those names), with the meanings of LocateCSV; absent codes and distances
@@ -748,25 +746,23 @@ func LocateGeoJSON(ctx context.Context, r io.Reader, w io.Writer, ix *Index, opt
 func appendLocatedFeature(b []byte, raw json.RawMessage, ix *Index, gcj bool, maxM float64, st *BatchStats) (_ []byte, msg string) {
 	st.Rows++
 	var f geoFeature
-	var g geoPoint
 	var props map[string]json.RawMessage
 	var p orb.Point
 	switch err := json.Unmarshal(raw, &f); {
 	case err != nil:
-		msg = "not a GeoJSON feature"
+		msg = "not a GeoJSON Point feature"
 	case f.Type != "Feature":
 		msg = fmt.Sprintf("type %q, want Feature", f.Type)
 	case len(f.Properties) > 0 && f.Properties[0] != '{' && string(f.Properties) != "null":
 		msg = "properties is not an object"
-	case len(f.Geometry) == 0 || string(f.Geometry) == "null":
+	case f.Geometry == nil:
 		msg = "no geometry"
-	case json.Unmarshal(f.Geometry, &g) != nil:
-		msg = "geometry is not a Point"
-	case g.Type != "Point":
-		msg = fmt.Sprintf("geometry type %q, want Point", g.Type)
-	case len(g.Coordinates) < 2:
+	case f.Geometry.Type != "Point":
+		msg = fmt.Sprintf("geometry type %q, want Point", f.Geometry.Type)
+	case len(f.Geometry.Coordinates) < 2:
 		msg = "coordinates are not [lon, lat]"
 	default:
+		g := f.Geometry
 		lon, err1 := g.Coordinates[0].Float64()
 		lat, err2 := g.Coordinates[1].Float64()
 		switch {
@@ -787,7 +783,14 @@ func appendLocatedFeature(b []byte, raw json.RawMessage, ix *Index, gcj bool, ma
 	}
 	b = append(b, `"geometry":`...)
 	if msg == "" {
-		b = append(b, f.Geometry...)
+		b = append(b, `{"type":"Point","coordinates":[`...)
+		for i, n := range f.Geometry.Coordinates {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, n...)
+		}
+		b = append(b, "]}"...)
 	} else {
 		b = append(b, "null"...)
 	}

@@ -1,8 +1,9 @@
 // Point location over the grid partition.
 //
 // An Index answers "which grid is this WGS84 point in" for a data.City. The
-// grids are rasterised once into a two-level uniform grid of cells over
-// their bounding box (about 64 cells to a grid): a cell that lies wholly
+// grids are rasterised once into a uniform grid of cells over their
+// bounding box (about 64 cells to a grid, stored sparsely in blocks so
+// empty country between cities costs almost nothing): a cell that lies wholly
 // inside one grid answers at once, with no point-in-polygon test; a cell
 // that a grid boundary crosses lists the few grids that touch it, tested
 // exactly in grid order. Communities, streets and districts get the same
