@@ -261,6 +261,17 @@ func TestValidateCityDefects(t *testing.T) {
 			shift(c, gi, edgeMid(0), 0, -0.3)
 			return data.LayerGrids, c.Communities[0].Code
 		}, geo.CheckGap, nil},
+		{"community without grids", func(c *data.City) (string, string) {
+			code := c.Communities[3].Code
+			var keep []data.Grid
+			for _, g := range c.Grids {
+				if g.CommunityCode != code {
+					keep = append(keep, g)
+				}
+			}
+			c.Grids = keep
+			return data.LayerGrids, code
+		}, geo.CheckGap, nil},
 		{"community overlapping its neighbour", func(c *data.City) (string, string) {
 			cm := &c.Communities[0]
 			cm.Geom = cloneRing(cm.Geom)
@@ -618,4 +629,41 @@ func BenchmarkValidPolygon(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzValidatePartition: any polygons, valid or not, give problems or none
+// but never a panic.
+func FuzzValidatePartition(f *testing.F) {
+	f.Add([]byte{0, 0, 10, 0, 10, 10, 0, 10, 0, 0}, uint8(5), false)
+	f.Add([]byte{0, 0, 10, 10, 10, 0, 0, 10, 0, 0}, uint8(5), true)
+	f.Add([]byte{5, 5, 5, 5, 5, 5, 5, 5}, uint8(4), false)
+	f.Fuzz(func(t *testing.T, b []byte, split uint8, special bool) {
+		pt := func(i int) orb.Point {
+			x, y := 117+float64(b[i])/1000, 34+float64(b[i+1])/1000
+			if special && b[i] == 255 {
+				x = math.NaN()
+			}
+			if special && b[i+1] == 254 {
+				y = 1e300
+			}
+			return orb.Point{x, y}
+		}
+		var rings []orb.Ring
+		var r orb.Ring
+		for i := 0; i+1 < len(b); i += 2 {
+			r = append(r, pt(i))
+			if split > 0 && len(r) == int(split) {
+				rings = append(rings, r)
+				r = nil
+			}
+		}
+		rings = append(rings, r)
+		parent := orb.Polygon{rings[0]}
+		var kids []orb.Polygon
+		for _, r := range rings[1:] {
+			kids = append(kids, orb.Polygon{r}, orb.Polygon{rings[0], r})
+		}
+		_ = geo.ValidPolygon(parent)
+		_ = geo.ValidatePartition(parent, "p", kids, nil, data.LayerGrids, 0)
+	})
 }
