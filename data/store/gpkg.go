@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -147,7 +149,7 @@ func (g *GeoPackage) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	if err := fn(tx); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
+		if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("store: rollback: %w", rerr))
 		}
 		return err
@@ -209,9 +211,27 @@ func (g *GeoPackage) Audit(ctx context.Context, limit int) ([]data.AuditEntry, e
 	return out, nil
 }
 
-// SetMeta sets metadata keys in one transaction.
+// SetMeta sets metadata keys in one transaction and records a "set_meta"
+// entry naming them in the audit trail.
 func (g *GeoPackage) SetMeta(ctx context.Context, kv map[string]string) error {
-	return g.inTx(ctx, func(tx *sql.Tx) error { return g.setMeta(ctx, tx, kv) })
+	if len(kv) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(kv))
+	for k := range kv {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	detail, err := json.Marshal(map[string][]string{"keys": keys})
+	if err != nil {
+		return fmt.Errorf("store: set meta: %w", err)
+	}
+	return g.inTx(ctx, func(tx *sql.Tx) error {
+		if err := g.setMeta(ctx, tx, kv); err != nil {
+			return err
+		}
+		return g.appendAudit(ctx, tx, data.AuditEntry{Actor: "store", Action: "set_meta", Target: tableMeta, Detail: string(detail)})
+	})
 }
 
 func (g *GeoPackage) setMeta(ctx context.Context, tx *sql.Tx, kv map[string]string) error {

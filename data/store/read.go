@@ -11,7 +11,9 @@ import (
 // Load reads the whole city in one read transaction, so it sees one
 // consistent state even while writes go on, and indexes it. Rows come back
 // in the order they were written. Times come back in UTC to the
-// millisecond.
+// millisecond; a cadre without grids or a reporting unit without
+// communities comes back with a nil list. NULLs written by other tools
+// read as zero values.
 func (g *GeoPackage) Load(ctx context.Context) (*data.City, error) {
 	tx, err := g.r.BeginTx(ctx, nil)
 	if err != nil {

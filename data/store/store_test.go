@@ -178,6 +178,7 @@ func TestReplace(t *testing.T) {
 	newGrids.Grids = newGrids.Grids[:1]
 	newGrids.Grids[0].Name = "改名网格"
 	newGrids.Grids[0].Geom = orb.Polygon{rect(117.5, 34.81, 117.52, 34.82)}
+	newGrids.Compounds[0].Name = "新幸福家园"
 	tests := []struct {
 		name    string
 		layer   string
@@ -222,6 +223,12 @@ func TestReplace(t *testing.T) {
 				want.Grids = tt.city.Grids
 			case data.LayerCadres:
 				want.Cadres = nil
+			case data.LayerCompounds:
+				want.Compounds = tt.city.Compounds
+				var name string
+				if err := g.r.QueryRow("SELECT DISTINCT compound_name FROM buildings").Scan(&name); err != nil || name != "新幸福家园" {
+					t.Errorf("building compound_name = %q, %v after replacing compounds", name, err)
+				}
 			}
 			got, err := g.Load(ctx)
 			if err != nil {
@@ -320,6 +327,10 @@ func TestMeta(t *testing.T) {
 	m, err := g.Meta(ctx)
 	if err != nil || !reflect.DeepEqual(m, map[string]string{"seed": "8", "scale": "demo"}) {
 		t.Fatalf("Meta = %v, %v", m, err)
+	}
+	a, err := g.Audit(ctx, 0)
+	if err != nil || len(a) != 2 || a[0].Action != "set_meta" || a[0].Detail != `{"keys":["seed"]}` {
+		t.Fatalf("audit after SetMeta: %+v, %v", a, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -26,7 +27,8 @@ func (g *GeoPackage) Append(ctx context.Context, part *data.City) error {
 	if part == nil {
 		return errors.New("store: append: nil city")
 	}
-	return g.inTx(ctx, func(tx *sql.Tx) error {
+	start := time.Now()
+	err := g.inTx(ctx, func(tx *sql.Tx) error {
 		w := newTxWriter(ctx, g, tx, part)
 		defer w.close()
 		var counts []string
@@ -47,6 +49,11 @@ func (g *GeoPackage) Append(ctx context.Context, part *data.City) error {
 			Detail: "{" + strings.Join(counts, ",") + "}",
 		})
 	})
+	if err != nil {
+		return err
+	}
+	g.log.Debug("store: append", "path", g.path, "grids", len(part.Grids), "buildings", len(part.Buildings), "took", time.Since(start))
+	return nil
 }
 
 // Replace swaps every row of layer for layer's slice of city and appends
@@ -62,7 +69,7 @@ func (g *GeoPackage) Replace(ctx context.Context, layer string, city *data.City,
 	if !knownLayer(layer) {
 		return fmt.Errorf("store: replace: unknown layer %q", layer)
 	}
-	return g.inTx(ctx, func(tx *sql.Tx) error {
+	err := g.inTx(ctx, func(tx *sql.Tx) error {
 		w := newTxWriter(ctx, g, tx, city)
 		defer w.close()
 		if err := w.clear(layer); err != nil {
@@ -79,6 +86,11 @@ func (g *GeoPackage) Replace(ctx context.Context, layer string, city *data.City,
 		}
 		return g.appendAudit(ctx, tx, entry)
 	})
+	if err != nil {
+		return err
+	}
+	g.log.Debug("store: replace", "path", g.path, "layer", layer, "actor", entry.Actor)
+	return nil
 }
 
 // allLayers is the order Append writes in: parents before children.
