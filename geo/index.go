@@ -21,10 +21,11 @@
 //     contains the points displaced infinitesimally east of p, and on an
 //     east–west edge the one to the north-east, i.e. the grid containing
 //     p + (ε, ε²) for a vanishing ε > 0. The test is an even-odd ray cast
-//     towards +x in which an edge counts when lo.y <= p.y < hi.y and
-//     p.x < x(p.y); every edge's crossing is computed from its lower
-//     endpoint, so neighbours sharing an edge compute bit-identical values
-//     and no point is ever claimed by two grids or by none. When grids touch
+//     towards +x in which an edge counts when lo.y <= p.y < hi.y and p lies
+//     strictly left of the upward edge lo→hi, (hi−lo)×(p−lo) > 0; every
+//     edge is evaluated from its lower endpoint whichever way its ring runs,
+//     so neighbours sharing an edge compute bit-identical values and no
+//     point is ever claimed by two grids or by none. When grids touch
 //     in several places, the grid with the lowest index in City.Grids that
 //     satisfies the rule wins. The answer depends only on the coordinates, so
 //     it is the same on every run, rebuild and replica. A point on the outer
@@ -498,7 +499,8 @@ func (s *polySet) containsAt(off uint32, x, y float64) int32 {
 				if lo[1] > hi[1] {
 					lo, hi = hi, lo
 				}
-				if x < lo[0]+(y-lo[1])*(hi[0]-lo[0])/(hi[1]-lo[1]) {
+				// p strictly left of the upward edge lo→hi.
+				if (hi[0]-lo[0])*(y-lo[1]) > (x-lo[0])*(hi[1]-lo[1]) {
 					in = !in
 				}
 			}
