@@ -1,0 +1,307 @@
+package geocode
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxQueryBytes caps the input a query may have; longer input is refused
+// with ErrTooLong before any work is done.
+const MaxQueryBytes = 1024
+
+// Normalize rewrites a spoken or typed address into the canonical form the
+// gazetteer is keyed by: half-width characters, digits for Chinese numerals
+// that count something (三号楼 → 3号楼, 二十三号 → 23号, 一百零五室 →
+// 105室), one unit word per level (号楼, 单元, 室, 层), simplified
+// characters, no punctuation, spaces or control characters, and the
+// province and city prefixes dropped (山东省枣庄市市中区 → 市中区).
+// Invalid UTF-8 bytes are dropped. The gazetteer's names go through the
+// same function, so both sides agree.
+func Normalize(s string) string {
+	if len(s) > 4*MaxQueryBytes {
+		s = s[:4*MaxQueryBytes]
+	}
+	// Pass 1: width, traditional characters, punctuation, controls.
+	rs := make([]rune, 0, len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if r == utf8.RuneError && n <= 1 {
+			continue
+		}
+		r = halfWidth(r)
+		if t, ok := tradToSimp[r]; ok {
+			r = t
+		}
+		switch {
+		case r >= 'a' && r <= 'z':
+			r -= 'a' - 'A'
+		case r == '#' || r == '-':
+		case r == '－' || r == '—' || r == '–' || r == '~' || r == '～':
+			r = '-'
+		case unicode.IsSpace(r) || unicode.IsControl(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) ||
+			unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) || r == utf8.RuneError:
+			continue
+		}
+		rs = append(rs, r)
+	}
+	rs = convertNumerals(rs)
+	out := string(rs)
+	out = unitWords(out)
+	out = abbreviations(out)
+	return out
+}
+
+// halfWidth maps full-width ASCII variants and the ideographic space to
+// their half-width forms.
+func halfWidth(r rune) rune {
+	switch {
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return r - 0xFEE0
+	case r == 0x3000:
+		return ' '
+	}
+	return r
+}
+
+var cnDigit = map[rune]int{'零': 0, '〇': 0, 'O': -1, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '幺': 1, '壹': 1, '贰': 2, '叁': 3, '肆': 4, '伍': 5, '陆': 6, '柒': 7, '捌': 8, '玖': 9}
+var cnUnit = map[rune]int{'十': 10, '拾': 10, '百': 100, '佰': 100, '千': 1000, '仟': 1000}
+
+func isCnNumeral(r rune) bool {
+	if r == 'O' {
+		return false
+	}
+	_, d := cnDigit[r]
+	_, u := cnUnit[r]
+	return d || u
+}
+
+// countWords follow a number that counts something; a Chinese numeral run
+// before one of them is a number, elsewhere it may be part of a name
+// (三里庄, 八一社区) and is left alone.
+var countWords = []string{"号楼", "号", "栋", "幢", "座", "单元", "室", "户", "层", "楼", "网格", "#", "-"}
+
+func followedByCount(rs []rune, j int) bool {
+	for _, w := range countWords {
+		if hasRunePrefix(rs[j:], w) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasRunePrefix(rs []rune, w string) bool {
+	i := 0
+	for _, r := range w {
+		if i >= len(rs) || rs[i] != r {
+			return false
+		}
+		i++
+	}
+	return true
+}
+
+// convertNumerals turns Chinese numeral runs into digits where they count
+// something: before a count word, after 第, or when read digit by digit
+// with a zero or three digits or more (五零二 → 502).
+func convertNumerals(rs []rune) []rune {
+	out := rs[:0:0]
+	out = make([]rune, 0, len(rs))
+	for i := 0; i < len(rs); {
+		if !isCnNumeral(rs[i]) {
+			out = append(out, rs[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(rs) && isCnNumeral(rs[j]) {
+			j++
+		}
+		run := rs[i:j]
+		after := followedByCount(rs, j)
+		before := i > 0 && rs[i-1] == '第'
+		digitsOnly, hasZero := true, false
+		for _, r := range run {
+			if _, ok := cnUnit[r]; ok {
+				digitsOnly = false
+			}
+			if r == '零' || r == '〇' {
+				hasZero = true
+			}
+		}
+		spoken := digitsOnly && (hasZero || len(run) >= 3)
+		if (after || before || spoken) && len(run) <= 12 {
+			if v, ok := cnValue(run); ok {
+				out = append(out, []rune(v)...)
+				i = j
+				continue
+			}
+		}
+		out = append(out, run...)
+		i = j
+	}
+	return out
+}
+
+// cnValue reads a Chinese numeral: positional (二十三, 一百零五, 十二) or
+// digit by digit (五零二). It reports false for what is not a number.
+func cnValue(run []rune) (string, bool) {
+	positional := false
+	for _, r := range run {
+		if _, ok := cnUnit[r]; ok {
+			positional = true
+		}
+	}
+	if !positional {
+		var sb strings.Builder
+		for _, r := range run {
+			sb.WriteByte(byte('0' + cnDigit[r]))
+		}
+		return sb.String(), true
+	}
+	total, cur := 0, -1
+	lastUnit := 100000
+	for _, r := range run {
+		if d, ok := cnDigit[r]; ok {
+			if cur >= 0 && r != '零' && r != '〇' {
+				return "", false // two digits in a row in positional form
+			}
+			if r == '零' || r == '〇' {
+				cur = -1
+				continue
+			}
+			cur = d
+			continue
+		}
+		u := cnUnit[r]
+		if u >= lastUnit {
+			return "", false
+		}
+		lastUnit = u
+		if cur < 0 {
+			cur = 1 // 十二 = 12
+		}
+		total += cur * u
+		cur = -1
+	}
+	if cur >= 0 {
+		total += cur
+	}
+	if total > 99999 {
+		return "", false
+	}
+	return itoa(total), true
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+// unitWords rewrites the words after a number to one per level: 号楼 for
+// 号楼/栋/幢/座/#, 单元, 室 for 室/户, 层 for 层/楼.
+func unitWords(s string) string {
+	if !strings.ContainsAny(s, "0123456789") {
+		return s
+	}
+	rs := []rune(s)
+	var out []rune
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		out = append(out, r)
+		if !isDigit(r) || (i+1 < len(rs) && isDigit(rs[i+1])) {
+			continue
+		}
+		rest := rs[i+1:]
+		switch {
+		case hasRunePrefix(rest, "号楼"):
+			out = append(out, '号', '楼')
+			i += 2
+		case hasRunePrefix(rest, "号院"):
+			// a house-number courtyard: keep as a house number
+			out = append(out, '号')
+			i += 2
+		case hasRunePrefix(rest, "栋") || hasRunePrefix(rest, "幢") || hasRunePrefix(rest, "座") || hasRunePrefix(rest, "#"):
+			out = append(out, '号', '楼')
+			i++
+		case hasRunePrefix(rest, "单元"):
+			out = append(out, '单', '元')
+			i += 2
+		case hasRunePrefix(rest, "户") || hasRunePrefix(rest, "室"):
+			out = append(out, '室')
+			i++
+		case hasRunePrefix(rest, "楼") || hasRunePrefix(rest, "层"):
+			out = append(out, '层')
+			i++
+		}
+	}
+	return string(out)
+}
+
+var abbrevRepl = strings.NewReplacer(
+	"街道办事处", "街道",
+	"办事处", "街道",
+	"社区居民委员会", "社区",
+	"社区居委会", "社区",
+	"居民委员会", "社区",
+	"居委会", "社区",
+)
+
+// abbreviations expands the short forms of administrative words and drops
+// the province and city prefixes.
+func abbreviations(s string) string {
+	s = abbrevRepl.Replace(s)
+	for {
+		t := s
+		for _, p := range []string{"中华人民共和国", "中国", "山东省", "山东"} {
+			s = strings.TrimPrefix(s, p)
+		}
+		switch {
+		case strings.HasPrefix(s, "枣庄市市中区"):
+			s = strings.TrimPrefix(s, "枣庄市")
+		case strings.HasPrefix(s, "枣庄市中区"):
+			s = strings.TrimPrefix(s, "枣庄")
+		case strings.HasPrefix(s, "枣庄市"):
+			s = strings.TrimPrefix(s, "枣庄市")
+		case strings.HasPrefix(s, "枣庄"):
+			s = strings.TrimPrefix(s, "枣庄")
+		}
+		if s == t {
+			return s
+		}
+	}
+}
+
+// tradToSimp maps the traditional characters common in addresses to their
+// simplified forms.
+var tradToSimp = map[rune]rune{}
+
+func init() {
+	const pairs = "號号樓楼棟栋單单區区東东園园華华興兴陽阳龍龙鳳凤門门裡里廣广場场莊庄縣县鎮镇電电廠厂層层戶户會会員员濱滨灣湾雲云藝艺書书銀银麗丽錦锦繡绣諧谐鄉乡長长葉叶學学開开關关濟济寶宝馬马劉刘車车壽寿橋桥嶺岭產产發发農农黃黄協协勝胜運运蘭兰際际國国億亿貿贸豐丰鐵铁務务礦矿稅税師师聖圣陳陈張张楊杨趙赵餘余樂乐萬万達达業业魯鲁亞亚來来廟庙溝沟頭头藍蓝綠绿環环線线豐丰齊齐雅雅邊边對对處处辦办屬属際际陸陆嶺岭鳴鸣翡翡殿殿廈厦庫库灣湾島岛鑫鑫溫温潤润澤泽譽誉觀观鐘钟鋼钢醫医藥药館馆體体傳传倉仓衛卫術术幣币歲岁號号"
+	rs := []rune(pairs)
+	for i := 0; i+1 < len(rs); i += 2 {
+		if rs[i] != rs[i+1] {
+			tradToSimp[rs[i]] = rs[i+1]
+		}
+	}
+}
