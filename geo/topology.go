@@ -322,14 +322,22 @@ func checkChildren(layer, parentLayer string, parent *area, children []*area, re
 	lat := parent.box.Center()[1]
 	outside := false
 
-	prep, err := geom.Prepare(parent.g)
-	if err != nil {
-		add(Problem{Check: CheckInternal, Layer: parentLayer, Code: parent.code, Detail: fmt.Sprintf("preparing parent: %v", err)})
-		return res
+	var fast *ringEdges
+	if len(parent.poly) == 1 {
+		fast = newRingEdges(parent.poly[0])
 	}
+	var prep *geom.PreparedGeometry
 	for _, ch := range children {
-		if !ch.ok {
+		if !ch.ok || fast != nil && fast.contains(ch.poly[0]) {
 			continue
+		}
+		if prep == nil {
+			p, err := geom.Prepare(parent.g)
+			if err != nil {
+				add(Problem{Check: CheckInternal, Layer: parentLayer, Code: parent.code, Detail: fmt.Sprintf("preparing parent: %v", err)})
+				return res
+			}
+			prep = &p
 		}
 		if in, err := prep.Covers(ch.g); err == nil && in {
 			continue
@@ -406,9 +414,13 @@ func checkChildren(layer, parentLayer string, parent *area, children []*area, re
 // only pairs whose bounding boxes overlap (found with an R-tree).
 func overlapProblems(layer string, areas []*area, relTol float64, pairs *int) []Problem {
 	var tr rtree.RTreeG[int]
+	edges := make([]*ringEdges, len(areas)) // for the fast path; nil with holes
 	for i, a := range areas {
 		if a.ok {
 			tr.Insert(a.box.Min, a.box.Max, i)
+			if len(a.poly) == 1 {
+				edges[i] = newRingEdges(a.poly[0])
+			}
 		}
 	}
 	var out []Problem
@@ -422,6 +434,9 @@ func overlapProblems(layer string, areas []*area, relTol float64, pairs *int) []
 				return true
 			}
 			*pairs++
+			if edges[i] != nil && edges[j] != nil && disjoint(edges[i], edges[j]) {
+				return true
+			}
 			m, err := geom.Relate(a.g, b.g)
 			if err == nil && m[0] == 'F' {
 				return true // interiors disjoint
@@ -1002,6 +1017,115 @@ func pointInside(p orb.Point, out orb.Ring) bool {
 		}
 	}
 	return len(out) > 3 && crossingInside(p, out)
+}
+
+// ringEdges is a parent ring with a set of its edges, for the nesting fast
+// path of partitions whose children share the parent's vertices.
+type ringEdges struct {
+	r     orb.Ring
+	edges map[[2]orb.Point]bool
+}
+
+func newRingEdges(r orb.Ring) *ringEdges {
+	e := &ringEdges{r: r, edges: make(map[[2]orb.Point]bool, 2*len(r))}
+	for i := 0; i+1 < len(r); i++ {
+		e.edges[[2]orb.Point{r[i], r[i+1]}] = true
+		e.edges[[2]orb.Point{r[i+1], r[i]}] = true
+	}
+	return e
+}
+
+// contains reports whether the region of ring c lies in the closed region
+// of the parent ring: each edge of c is an edge of the parent or keeps clear
+// of the parent's boundary with its midpoint inside (see clear). Then the
+// boundary of c lies in the closed parent, and so does its region, the
+// parent having no holes. False means "not proven".
+func (pe *ringEdges) contains(c orb.Ring) bool {
+	_, ok := pe.clear(c, true)
+	return ok
+}
+
+// disjoint reports whether the interiors of rings a and b are disjoint:
+// each edge of either not shared with the other keeps clear of the other's
+// boundary with its midpoint outside, and each has such an edge. Then the
+// boundary of a misses the interior of b, so b's connected interior lies
+// wholly inside or wholly outside a; inside is ruled out by b's own
+// outside edge. False means "not proven".
+func disjoint(a, b *ringEdges) bool {
+	na, ok := b.clear(a.r, false)
+	if !ok || na == 0 {
+		return false
+	}
+	nb, ok := a.clear(b.r, false)
+	return ok && nb > 0
+}
+
+// clear checks each edge of ring c that is not an edge of the ring pe: it
+// must keep insideMargin clear of pe's boundary except at end points that
+// are pe's vertices, with its midpoint strictly inside (inside set) or
+// outside pe. It returns how many such edges c has, and false when one
+// fails or the margins are too close to call.
+func (pe *ringEdges) clear(c orb.Ring, inside bool) (int, bool) {
+	m2 := insideMargin * insideMargin
+	p := pe.r
+	n := 0
+	for i := 0; i+1 < len(c); i++ {
+		a, b := c[i], c[i+1]
+		if pe.edges[[2]orb.Point{a, b}] {
+			continue
+		}
+		n++
+		minX, maxX := math.Min(a[0], b[0])-insideMargin, math.Max(a[0], b[0])+insideMargin
+		minY, maxY := math.Min(a[1], b[1])-insideMargin, math.Max(a[1], b[1])+insideMargin
+		for j := 0; j+1 < len(p); j++ {
+			f0, f1 := p[j], p[j+1]
+			if math.Max(f0[0], f1[0]) < minX || math.Min(f0[0], f1[0]) > maxX || math.Max(f0[1], f1[1]) < minY || math.Min(f0[1], f1[1]) > maxY {
+				continue
+			}
+			atA, atB := f0 == a || f1 == a, f0 == b || f1 == b
+			switch {
+			case atA && atB:
+				return n, false
+			case atA || atB:
+				// Sharing one end, the segments meet only there unless an
+				// other end comes near the other segment.
+				s, o := b, f1
+				if atB {
+					s = a
+				}
+				if o == a || o == b {
+					o = f0
+				}
+				if segDist2(s, f0, f1) <= m2 || segDist2(o, a, b) <= m2 {
+					return n, false
+				}
+			default:
+				if segDist2(a, f0, f1) <= m2 || segDist2(b, f0, f1) <= m2 || segDist2(f0, a, b) <= m2 || segDist2(f1, a, b) <= m2 {
+					return n, false
+				}
+				if (cross(a, b, f0) > 0) != (cross(a, b, f1) > 0) && (cross(f0, f1, a) > 0) != (cross(f0, f1, b) > 0) {
+					return n, false
+				}
+			}
+		}
+		mid := orb.Point{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2}
+		if inside && !pointInside(mid, p) || !inside && !pointOutside(mid, p) {
+			return n, false
+		}
+	}
+	return n, true
+}
+
+// pointOutside reports whether p lies outside ring out, clearing its
+// boundary by insideMargin. False means "not proven".
+func pointOutside(p orb.Point, out orb.Ring) bool {
+	m2 := insideMargin * insideMargin
+	for j := 0; j+1 < len(out); j++ {
+		if segDist2(p, out[j], out[j+1]) <= m2 {
+			return false
+		}
+	}
+	return len(out) > 3 && !crossingInside(p, out)
 }
 
 func cross(a, b, c orb.Point) float64 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/gridmap/gridmap/data/synth"
 	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
+	sfgeom "github.com/peterstace/simplefeatures/geom"
 )
 
 // lattice is a jittered lattice near Zaozhuang. Cells are cellDeg wide and
@@ -481,6 +483,25 @@ func TestValidatePartition(t *testing.T) {
 			t.Errorf("sliver at tolerance %g: %v", tc.tol, ps)
 		}
 	}
+	// A concave (L-shaped) parent: a triangle on three of its vertices has
+	// an edge across the notch, outside the parent.
+	x, y, d := 117.5, 34.85, 0.001
+	ell := orb.Polygon{{{x, y}, {x + 2*d, y}, {x + 2*d, y + d}, {x + d, y + d}, {x + d, y + 2*d}, {x, y + 2*d}, {x, y}}}
+	tri := orb.Polygon{{{x + 2*d, y}, {x + 2*d, y + d}, {x, y + 2*d}, {x + 2*d, y}}}
+	ps = geo.ValidatePartition(ell, "ell", []orb.Polygon{tri}, []string{"tri"}, data.LayerGrids, 0)
+	if len(ps) == 0 || ps[0].Check != geo.CheckNesting || ps[0].Code != "tri" {
+		t.Errorf("chord across the notch: %v", ps)
+	}
+	// The L cut into three squares, one with a T-junction vertex on the
+	// parent's edge: a valid partition.
+	sqs := []orb.Polygon{
+		{{{x, y}, {x + d, y}, {x + d, y + d}, {x, y + d}, {x, y}}},
+		{{{x + d, y}, {x + 2*d, y}, {x + 2*d, y + d/2}, {x + 2*d, y + d}, {x + d, y + d}, {x + d, y}}},
+		{{{x, y + d}, {x + d, y + d}, {x + d, y + 2*d}, {x, y + 2*d}, {x, y + d}}},
+	}
+	if ps := geo.ValidatePartition(ell, "ell", sqs, []string{"a", "b", "c"}, data.LayerGrids, 0); len(ps) != 0 {
+		t.Errorf("L in three squares: %v", ps)
+	}
 	// Missing codes are replaced by indexes.
 	ps = geo.ValidatePartition(parent, "p", append(kids[:6:6], nil), codes, data.LayerGrids, 0)
 	if len(ps) == 0 || ps[0].Code != "#6" {
@@ -528,6 +549,137 @@ func TestValidateCityBoundaryPoints(t *testing.T) {
 			t.Errorf("%v", p)
 		}
 	}
+}
+
+// TestNestingDifferential compares the nesting verdict of ValidatePartition
+// (fast path or not) with the area of child − parent computed directly by
+// simplefeatures, on random children built from a concave parent's
+// vertices, lattice points and random points.
+func TestNestingDifferential(t *testing.T) {
+	l := lattice{lon0: 117.5, lat0: 34.85, cellDeg: 0.002, k: 3}
+	// An L of cells: [0,3)×[0,1) plus [0,1)×[1,3).
+	var ring orb.Ring
+	add := func(r orb.Ring) { ring = append(ring, r[:len(r)-1]...) }
+	add(orb.Ring{l.pt(0, 0), l.pt(3, 0), l.pt(6, 0), l.pt(9, 0), l.pt(9, 3), l.pt(6, 3), l.pt(3, 3), l.pt(3, 6), l.pt(3, 9), l.pt(0, 9), l.pt(0, 6), l.pt(0, 3), l.pt(0, 0)})
+	ring = append(ring, ring[0])
+	parent := orb.Polygon{ring}
+	pg := sfgeom.NewPolygon([]sfgeom.LineString{lineString(ring)}).AsGeometry()
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func() orb.Point {
+		switch rng.IntN(3) {
+		case 0:
+			return ring[rng.IntN(len(ring)-1)]
+		case 1:
+			return l.pt(rng.IntN(10), rng.IntN(10))
+		}
+		return orb.Point{117.5 + rng.Float64()*0.0065 - 0.0002, 34.85 + rng.Float64()*0.0065 - 0.0002}
+	}
+	var in, out int
+	for n := 0; n < 2000; n++ {
+		tri := orb.Ring{pick(), pick(), pick()}
+		if geo.RingArea(tri) < 0 {
+			tri[1], tri[2] = tri[2], tri[1]
+		}
+		tri = append(tri, tri[0])
+		child := orb.Polygon{tri}
+		if geo.ValidPolygon(child) != nil {
+			continue
+		}
+		cg := sfgeom.NewPolygon([]sfgeom.LineString{lineString(tri)}).AsGeometry()
+		d, err := sfgeom.Difference(cg, pg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel := d.Area() / cg.Area()
+		if rel > 1e-12 && rel < 1e-6 {
+			continue // too close to call with either method
+		}
+		nested := true
+		for _, p := range geo.ValidatePartition(parent, "p", []orb.Polygon{child}, []string{"c"}, data.LayerGrids, 0) {
+			if p.Check == geo.CheckNesting {
+				nested = false
+			}
+		}
+		if nested != (rel <= 1e-12) {
+			t.Fatalf("triangle %v: nested %v, but %.3g of it lies outside", tri, nested, rel)
+		}
+		if nested {
+			in++
+		} else {
+			out++
+		}
+	}
+	t.Logf("%d inside, %d outside", in, out)
+	if in < 100 || out < 100 {
+		t.Errorf("too few cases: %d inside, %d outside", in, out)
+	}
+}
+
+// TestOverlapDifferential compares the overlap verdict of ValidatePartition
+// (fast path or not) with the intersection area computed directly by
+// simplefeatures, on random triangle pairs that often share vertices.
+func TestOverlapDifferential(t *testing.T) {
+	l := lattice{lon0: 117.5, lat0: 34.85, cellDeg: 0.002, k: 1}
+	big := orb.Polygon{{{117.49, 34.84}, {117.52, 34.84}, {117.52, 34.87}, {117.49, 34.87}, {117.49, 34.84}}}
+	rng := rand.New(rand.NewPCG(3, 4))
+	pick := func() orb.Point {
+		if rng.IntN(5) == 0 {
+			return orb.Point{117.5 + rng.Float64()*0.006, 34.85 + rng.Float64()*0.006}
+		}
+		return l.pt(rng.IntN(4), rng.IntN(4))
+	}
+	tri := func() orb.Polygon {
+		for {
+			r := orb.Ring{pick(), pick(), pick()}
+			if geo.RingArea(r) < 0 {
+				r[1], r[2] = r[2], r[1]
+			}
+			p := orb.Polygon{append(r, r[0])}
+			if geo.ValidPolygon(p) == nil {
+				return p
+			}
+		}
+	}
+	var yes, no int
+	for n := 0; n < 2000; n++ {
+		a, b := tri(), tri()
+		ag := sfgeom.NewPolygon([]sfgeom.LineString{lineString(a[0])}).AsGeometry()
+		bg := sfgeom.NewPolygon([]sfgeom.LineString{lineString(b[0])}).AsGeometry()
+		in, err := sfgeom.Intersection(ag, bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel := in.Area() / math.Min(ag.Area(), bg.Area())
+		if rel > 1e-12 && rel < 1e-6 {
+			continue
+		}
+		overlap := false
+		for _, p := range geo.ValidatePartition(big, "big", []orb.Polygon{a, b}, []string{"a", "b"}, data.LayerGrids, 0) {
+			if p.Check == geo.CheckOverlap && p.Code != "" {
+				overlap = true
+			}
+		}
+		if overlap != (rel >= 1e-6) {
+			t.Fatalf("triangles %v and %v: overlap %v, but they share %.3g of the smaller", a, b, overlap, rel)
+		}
+		if overlap {
+			yes++
+		} else {
+			no++
+		}
+	}
+	t.Logf("%d overlapping, %d not", yes, no)
+	if yes < 100 || no < 100 {
+		t.Errorf("too few cases: %d overlapping, %d not", yes, no)
+	}
+}
+
+func lineString(r orb.Ring) sfgeom.LineString {
+	xy := make([]float64, 0, 2*len(r))
+	for _, p := range r {
+		xy = append(xy, p[0], p[1])
+	}
+	return sfgeom.NewLineString(sfgeom.NewSequence(xy, sfgeom.DimXY))
 }
 
 // TestValidateCityGarbage feeds malformed cities: every one must yield
