@@ -127,16 +127,17 @@ func ValidPolygon(p orb.Polygon) error {
 		}
 	}
 	sp := sfPolygon(p)
-	for i := 0; i < sp.NumRings(); i++ {
-		ring := sp.ExteriorRing()
-		if i > 0 {
-			ring = sp.InteriorRingN(i - 1)
-		}
-		if !ring.IsSimple() {
-			return fmt.Errorf("ring %d: %w", i, ErrSelfIntersection)
-		}
-	}
 	if err := sp.Validate(); err != nil {
+		// Tell a self-intersecting ring from a bad arrangement of rings.
+		for i := 0; i < sp.NumRings(); i++ {
+			ring := sp.ExteriorRing()
+			if i > 0 {
+				ring = sp.InteriorRingN(i - 1)
+			}
+			if !ring.IsSimple() {
+				return fmt.Errorf("ring %d: %w", i, ErrSelfIntersection)
+			}
+		}
 		return fmt.Errorf("%w: %v", ErrRings, err)
 	}
 	for i, r := range p {
