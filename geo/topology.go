@@ -24,6 +24,14 @@ import (
 // each ring's first vertex, so they are additive over an exact partition to
 // ~1e-14 relative and agree with the planar overlay of simplefeatures.
 // Areas quoted to people (Detail, Stats) are in m² and km².
+//
+// Spatial predicates are decided by simplefeatures (its JTS port), after
+// fast paths that prove the common cases in plain float arithmetic: a child
+// whose edges are its parent's edges or keep 1e-9° (≈0.1 mm) clear of the
+// parent's boundary lies inside it; siblings whose unshared edges keep
+// clear of each other lie outside each other. Anything closer than the
+// margin, and every failure, goes to simplefeatures. On the 1,230-grid demo
+// city this takes ValidateCity from ~0.33 s to ~0.1 s of CPU.
 
 // Check names used in Problem.Check.
 const (
@@ -493,11 +501,17 @@ func singular(layer string) string {
 }
 
 // ValidatePartition checks that children partition parent: each valid child
-// lies inside it, no two children overlap, and together they cover it, all
-// to the relative area tolerance relTol (0 means DefaultRelTol). Invalid
-// polygons are reported with CheckGeometry and left out of the other checks.
-// layer names the children's layer; childCodes name the children (missing
-// codes are replaced by their index).
+// lies inside it (CheckNesting: the part outside is at most relTol of the
+// child), no two children overlap (CheckOverlap: at most relTol of the
+// smaller; candidate pairs from an R-tree), and together they cover it
+// (CheckGap: at most relTol of the parent uncovered). relTol 0 means
+// DefaultRelTol. Children inside the parent with disjoint interiors whose
+// areas sum to the parent's cover it; when some overlap or stick out, the
+// uncovered part is measured from the union of the children instead, so an
+// overlap cannot hide a gap. Invalid polygons are reported with
+// CheckGeometry and left out of the other checks; an invalid parent gives
+// a single problem. layer names the children's layer; childCodes name the
+// children (missing codes are replaced by "#index").
 func ValidatePartition(parent orb.Polygon, parentCode string, children []orb.Polygon, childCodes []string, layer string, relTol float64) []Problem {
 	if relTol <= 0 || math.IsNaN(relTol) {
 		relTol = DefaultRelTol
