@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"unsafe"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/gjson"
 )
 
 // CSVHeader is the header line LocateCSV writes.
@@ -521,17 +523,6 @@ func parseCoord(b []byte) (float64, bool) {
 	return v, true
 }
 
-// geoFeature is one input feature of LocateGeoJSON.
-type geoFeature struct {
-	Type     string          `json:"type"`
-	ID       json.RawMessage `json:"id"`
-	Geometry *struct {
-		Type        string        `json:"type"`
-		Coordinates []json.Number `json:"coordinates"`
-	} `json:"geometry"`
-	Properties json.RawMessage `json:"properties"`
-}
-
 // LocateGeoJSON reads a GeoJSON FeatureCollection of Point features from r
 // and streams a FeatureCollection to w: one feature per input feature, in
 // order, with the input id, point (as given, in the input CRS) and
@@ -565,10 +556,11 @@ func LocateGeoJSON(ctx context.Context, r io.Reader, w io.Writer, ix *Index, opt
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	const batch = 256
+	const batch = 512
 	type chunk struct {
-		seq, first int // first is the number of the first feature, from 1
-		in         []json.RawMessage
+		seq, first int    // first is the number of the first feature, from 1
+		arena      []byte // the raw features, back to back
+		ends       []int  // feature k is arena[ends[k-1]:ends[k]]
 		out, errs  []byte
 		stats      BatchStats
 	}
@@ -581,7 +573,11 @@ func LocateGeoJSON(ctx context.Context, r io.Reader, w io.Writer, ix *Index, opt
 		go func() {
 			defer wg.Done()
 			for c := range work {
-				for k, raw := range c.in {
+				for k, end := range c.ends {
+					raw := c.arena[:end]
+					if k > 0 {
+						raw = c.arena[c.ends[k-1]:end]
+					}
 					if c.first+k > 1 {
 						c.out = append(c.out, ',')
 					}
@@ -645,86 +641,109 @@ func LocateGeoJSON(ctx context.Context, r io.Reader, w io.Writer, ix *Index, opt
 	}()
 
 	readErr := func() error {
-		dec := json.NewDecoder(r)
-		syntax := func(err error) error {
-			return fmt.Errorf("geo: GeoJSON at byte %d: %w", dec.InputOffset(), err)
-		}
-		expect := func(want json.Delim) error {
-			t, err := dec.Token()
-			if err != nil {
-				return syntax(err)
-			}
-			if d, ok := t.(json.Delim); !ok || d != want {
-				return syntax(fmt.Errorf("want %q, got %v", want, t))
-			}
-			return nil
-		}
-		if err := expect('{'); err != nil {
+		sc := &jsonScanner{r: r, buf: make([]byte, 0, 256<<10)}
+		if err := sc.expect('{'); err != nil {
 			return err
 		}
 		seq, n := 0, 0
 		sawFeatures := false
-		for dec.More() {
-			t, err := dec.Token()
+		c := &chunk{}
+		send := func() error {
+			select {
+			case inflight <- struct{}{}:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+			work <- c
+			seq++
+			c = &chunk{seq: seq, first: n + 1}
+			return nil
+		}
+		for first := true; ; first = false {
+			b, err := sc.next()
 			if err != nil {
-				return syntax(err)
-			}
-			if key, _ := t.(string); key != "features" {
-				var skip json.RawMessage
-				if err := dec.Decode(&skip); err != nil {
-					return syntax(err)
-				}
-				if key == "type" && string(skip) != `"FeatureCollection"` {
-					return syntax(fmt.Errorf("type %s, want FeatureCollection", skip))
-				}
-				continue
-			}
-			sawFeatures = true
-			if err := expect('['); err != nil {
 				return err
 			}
-			c := &chunk{seq: seq, first: n + 1}
-			send := func() error {
-				select {
-				case inflight <- struct{}{}:
-				case <-ctx.Done():
-					return context.Cause(ctx)
-				}
-				work <- c
-				seq++
-				c = &chunk{seq: seq, first: n + 1}
-				return nil
+			if b == '}' && first {
+				break
 			}
-			for dec.More() {
-				var raw json.RawMessage
-				if err := dec.Decode(&raw); err != nil {
-					if len(c.in) > 0 {
-						send()
-					}
-					return syntax(err)
-				}
-				n++
-				c.in = append(c.in, raw)
-				if len(c.in) == batch {
-					if err := send(); err != nil {
-						return err
-					}
-				}
+			if b != '"' {
+				return sc.syntax(fmt.Errorf("want a member name, got %q", b))
 			}
-			if len(c.in) > 0 {
-				if err := send(); err != nil {
+			key, err := sc.value(b, nil)
+			if err != nil {
+				return err
+			}
+			if err := sc.expect(':'); err != nil {
+				return err
+			}
+			if string(key) == `"features"` {
+				sawFeatures = true
+				c.seq, c.first = seq, n+1
+				if err := sc.expect('['); err != nil {
 					return err
 				}
+				b, err := sc.next()
+				for err == nil && b != ']' {
+					if c.arena, err = sc.value(b, c.arena); err != nil {
+						break
+					}
+					c.ends = append(c.ends, len(c.arena))
+					n++
+					if len(c.ends) == batch {
+						if err = send(); err != nil {
+							break
+						}
+					}
+					if b, err = sc.next(); err == nil && b == ',' {
+						b, err = sc.next()
+					} else if err == nil && b != ']' {
+						err = sc.syntax(fmt.Errorf("want ',' or ']' after a feature, got %q", b))
+					}
+				}
+				if len(c.ends) > 0 {
+					if serr := send(); serr != nil && err == nil {
+						err = serr
+					}
+				}
+				if err != nil {
+					return err
+				}
+			} else {
+				vb, err := sc.next()
+				if err != nil {
+					return err
+				}
+				v, err := sc.value(vb, nil)
+				if err != nil {
+					return err
+				}
+				if !json.Valid(v) {
+					return sc.syntax(fmt.Errorf("invalid value of %s", key))
+				}
+				if string(key) == `"type"` && string(v) != `"FeatureCollection"` {
+					return sc.syntax(fmt.Errorf("type %s, want FeatureCollection", v))
+				}
 			}
-			if err := expect(']'); err != nil {
+			b, err = sc.next()
+			if err != nil {
 				return err
 			}
+			if b == '}' {
+				break
+			}
+			if b != ',' {
+				return sc.syntax(fmt.Errorf("want ',' or '}', got %q", b))
+			}
 		}
-		if err := expect('}'); err != nil {
-			return err
+		if b, err := sc.next(); !errors.Is(err, io.ErrUnexpectedEOF) {
+			if err != nil {
+				return err
+			}
+			return sc.syntax(fmt.Errorf("text after the collection: %q", b))
 		}
 		if !sawFeatures {
-			return syntax(errors.New(`no "features" member`))
+			return sc.syntax(errors.New(`no "features" member`))
 		}
 		return nil
 	}()
@@ -741,69 +760,104 @@ func LocateGeoJSON(ctx context.Context, r io.Reader, w io.Writer, ix *Index, opt
 	return total, ctx.Err()
 }
 
-// appendLocatedFeature appends the output feature for one input feature;
-// msg is empty unless the feature is malformed.
-func appendLocatedFeature(b []byte, raw json.RawMessage, ix *Index, gcj bool, maxM float64, st *BatchStats) (_ []byte, msg string) {
+// ours are the properties LocateGeoJSON sets.
+var ours = [...]string{"grid_code", "community_code", "street_code", "district_code", "match", "distance_m", "error"}
+
+// appendLocatedFeature appends the output feature for one raw input
+// feature; msg is empty unless the feature is malformed.
+func appendLocatedFeature(b []byte, raw []byte, ix *Index, gcj bool, maxM float64, st *BatchStats) (_ []byte, msg string) {
 	st.Rows++
-	var f geoFeature
-	var props map[string]json.RawMessage
 	var p orb.Point
-	switch err := json.Unmarshal(raw, &f); {
-	case err != nil:
-		msg = "not a GeoJSON Point feature"
-	case f.Type != "Feature":
-		msg = fmt.Sprintf("type %q, want Feature", f.Type)
-	case len(f.Properties) > 0 && f.Properties[0] != '{' && string(f.Properties) != "null":
-		msg = "properties is not an object"
-	case f.Geometry == nil:
-		msg = "no geometry"
-	case f.Geometry.Type != "Point":
-		msg = fmt.Sprintf("geometry type %q, want Point", f.Geometry.Type)
-	case len(f.Geometry.Coordinates) < 2:
-		msg = "coordinates are not [lon, lat]"
-	default:
-		g := f.Geometry
-		lon, err1 := g.Coordinates[0].Float64()
-		lat, err2 := g.Coordinates[1].Float64()
-		switch {
-		case err1 != nil || err2 != nil:
-			msg = "coordinates are not numbers"
-		case !(lon >= -180 && lon <= 180):
-			msg = fmt.Sprintf("lon %s out of range [-180, 180]", g.Coordinates[0])
-		case !(lat >= -90 && lat <= 90):
-			msg = fmt.Sprintf("lat %s out of range [-90, 90]", g.Coordinates[1])
+	var f, id, geom, props gjson.Result
+	var coords [2]gjson.Result
+	ncoord := 0
+	if !gjson.ValidBytes(raw) {
+		msg = "not valid JSON"
+	} else {
+		f = gjson.ParseBytes(raw)
+		var typ gjson.Result
+		f.ForEach(func(k, v gjson.Result) bool {
+			switch k.Str {
+			case "type":
+				typ = v
+			case "id":
+				id = v
+			case "geometry":
+				geom = v
+			case "properties":
+				props = v
+			}
+			return true
+		})
+		var gtyp, gcoords gjson.Result
+		if geom.IsObject() {
+			geom.ForEach(func(k, v gjson.Result) bool {
+				switch k.Str {
+				case "type":
+					gtyp = v
+				case "coordinates":
+					gcoords = v
+				}
+				return true
+			})
+			gcoords.ForEach(func(_, v gjson.Result) bool {
+				if ncoord < 2 {
+					coords[ncoord] = v
+				}
+				ncoord++
+				return true
+			})
 		}
-		p = orb.Point{lon, lat}
+		switch {
+		case !f.IsObject():
+			msg = "not a GeoJSON feature"
+		case typ.Str != "Feature" || typ.Type != gjson.String:
+			msg = fmt.Sprintf("type %s, want \"Feature\"", orNothing(typ.Raw))
+		case props.Exists() && props.Type != gjson.Null && !props.IsObject():
+			msg = "properties is not an object"
+		case !geom.Exists() || geom.Type == gjson.Null:
+			msg = "no geometry"
+		case !geom.IsObject() || gtyp.Type != gjson.String:
+			msg = "geometry is not a GeoJSON geometry"
+		case gtyp.Str != "Point":
+			msg = fmt.Sprintf("geometry type %q, want Point", gtyp.Str)
+		case !gcoords.IsArray() || ncoord < 2 || ncoord > 3:
+			msg = "coordinates are not [lon, lat]"
+		case coords[0].Type != gjson.Number || coords[1].Type != gjson.Number:
+			msg = "coordinates are not numbers"
+		case !(coords[0].Num >= -180 && coords[0].Num <= 180):
+			msg = fmt.Sprintf("lon %s out of range [-180, 180]", coords[0].Raw)
+		case !(coords[1].Num >= -90 && coords[1].Num <= 90):
+			msg = fmt.Sprintf("lat %s out of range [-90, 90]", coords[1].Raw)
+		}
+		p = orb.Point{coords[0].Num, coords[1].Num}
 	}
 	b = append(b, `{"type":"Feature",`...)
-	if len(f.ID) > 0 && string(f.ID) != "null" && (f.ID[0] == '"' || f.ID[0] == '-' || (f.ID[0] >= '0' && f.ID[0] <= '9')) {
+	if id.Type == gjson.String || id.Type == gjson.Number {
 		b = append(b, `"id":`...)
-		b = append(b, f.ID...)
+		b = append(b, id.Raw...)
 		b = append(b, ',')
 	}
 	b = append(b, `"geometry":`...)
 	if msg == "" {
-		b = append(b, `{"type":"Point","coordinates":[`...)
-		for i, n := range f.Geometry.Coordinates {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, n...)
-		}
-		b = append(b, "]}"...)
+		b = append(b, geom.Raw...)
 	} else {
 		b = append(b, "null"...)
 	}
 	b = append(b, `,"properties":{`...)
-	if len(f.Properties) > 2 && f.Properties[0] == '{' && json.Unmarshal(f.Properties, &props) == nil && len(props) > 0 {
-		for _, k := range []string{"grid_code", "community_code", "street_code", "district_code", "match", "distance_m", "error"} {
-			delete(props, k)
-		}
-		if len(props) > 0 {
-			kept, _ := json.Marshal(props)
-			b = append(b, kept[1:len(kept)-1]...)
+	if props.IsObject() {
+		props.ForEach(func(k, v gjson.Result) bool {
+			for _, o := range ours {
+				if k.Str == o {
+					return true
+				}
+			}
+			b = append(b, k.Raw...)
+			b = append(b, ':')
+			b = append(b, v.Raw...)
 			b = append(b, ',')
-		}
+			return true
+		})
 	}
 	code := func(b []byte, key, v string) []byte {
 		b = append(b, key...)
@@ -875,4 +929,150 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+func orNothing(raw string) string {
+	if raw == "" {
+		return "missing"
+	}
+	return raw
+}
+
+// jsonScanner splits a JSON text into values without decoding them, so
+// that one goroutine can cut a FeatureCollection into features at memory
+// speed and leave the parsing to the workers.
+type jsonScanner struct {
+	r   io.Reader
+	buf []byte // unread input is buf[pos:]
+	pos int
+	off int64 // input offset of buf[0]
+	err error // the read error, once hit
+}
+
+func (s *jsonScanner) syntax(err error) error {
+	return fmt.Errorf("geo: GeoJSON at byte %d: %w", s.off+int64(s.pos), err)
+}
+
+// more reads more input, keeping nothing before pos; false at the end.
+func (s *jsonScanner) more() bool {
+	if s.err != nil {
+		return false
+	}
+	if s.pos > 0 {
+		n := copy(s.buf, s.buf[s.pos:])
+		s.off += int64(s.pos)
+		s.buf, s.pos = s.buf[:n], 0
+	}
+	if len(s.buf) == cap(s.buf) {
+		s.buf = slices.Grow(s.buf, cap(s.buf)+4096)
+	}
+	n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
+	s.buf = s.buf[:len(s.buf)+n]
+	if err != nil {
+		s.err = err
+		return n > 0
+	}
+	return true
+}
+
+func (s *jsonScanner) endErr() error {
+	if s.err == nil || s.err == io.EOF {
+		return s.syntax(io.ErrUnexpectedEOF)
+	}
+	return s.err
+}
+
+// next consumes and returns the next byte that is not white space.
+func (s *jsonScanner) next() (byte, error) {
+	for {
+		for s.pos < len(s.buf) {
+			b := s.buf[s.pos]
+			s.pos++
+			if b != ' ' && b != '\t' && b != '\n' && b != '\r' {
+				return b, nil
+			}
+		}
+		if !s.more() {
+			return 0, s.endErr()
+		}
+	}
+}
+
+func (s *jsonScanner) expect(want byte) error {
+	b, err := s.next()
+	if err != nil {
+		return err
+	}
+	if b != want {
+		return s.syntax(fmt.Errorf("want %q, got %q", want, b))
+	}
+	return nil
+}
+
+// value appends to out the JSON value whose first byte, already consumed,
+// is first. Objects and arrays are matched by depth only (the workers and
+// json.Valid check them fully); strings honour escapes.
+func (s *jsonScanner) value(first byte, out []byte) ([]byte, error) {
+	out = append(out, first)
+	switch first {
+	case '{', '[', '"':
+		depth, inStr, esc := 1, false, false
+		if first == '"' {
+			depth, inStr = 0, true
+		}
+		for {
+			start := s.pos
+			for s.pos < len(s.buf) {
+				b := s.buf[s.pos]
+				s.pos++
+				if inStr {
+					switch {
+					case esc:
+						esc = false
+					case b == '\\':
+						esc = true
+					case b == '"':
+						inStr = false
+						if depth == 0 {
+							return append(out, s.buf[start:s.pos]...), nil
+						}
+					}
+					continue
+				}
+				switch b {
+				case '"':
+					inStr = true
+				case '{', '[':
+					depth++
+				case '}', ']':
+					if depth--; depth == 0 {
+						return append(out, s.buf[start:s.pos]...), nil
+					}
+				}
+			}
+			out = append(out, s.buf[start:s.pos]...)
+			if !s.more() {
+				return out, s.endErr()
+			}
+		}
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 't', 'f', 'n':
+		for {
+			start := s.pos
+			for s.pos < len(s.buf) {
+				switch s.buf[s.pos] {
+				case ',', '}', ']', ' ', '\t', '\n', '\r':
+					return append(out, s.buf[start:s.pos]...), nil
+				}
+				s.pos++
+			}
+			out = append(out, s.buf[start:s.pos]...)
+			if !s.more() {
+				if s.err == io.EOF {
+					return out, nil
+				}
+				return out, s.err
+			}
+		}
+	}
+	return out, s.syntax(fmt.Errorf("unexpected %q", first))
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,12 +80,32 @@ func TestDemoCityZeroAllocs(t *testing.T) {
 
 var sink geo.Result
 
+// threadCPU returns the CPU time consumed by the calling OS thread.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchLocate locates pts round robin. Besides wall time per op it reports
+// cpu-ns/op, the thread's own CPU time per op, which stays meaningful when
+// other work shares the machine.
 func benchLocate(b *testing.B, pts []orb.Point, ix *geo.Index) {
 	mask := len(pts) - 1 // len is a power of two
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
 	b.ResetTimer()
+	c0 := threadCPU()
+	n := 0
 	for i := 0; b.Loop(); i++ {
 		sink = ix.Locate(pts[i&mask])
+		n++
+	}
+	if c1 := threadCPU(); c1 > c0 && n > 0 {
+		b.ReportMetric(float64(c1-c0)/float64(n), "cpu-ns/op")
 	}
 }
 
