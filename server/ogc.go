@@ -28,6 +28,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -94,6 +95,31 @@ type ogcCollection struct {
 	hasExtent              bool
 	times                  []time.Time // per feature, for temporal layers
 	interval               [2]time.Time
+	// enc caches each feature's GeoJSON as anonymous callers see it,
+	// filled on first use: the snapshot never changes, so neither does it.
+	enc []atomic.Pointer[[]byte]
+}
+
+// encoded returns feature i as GeoJSON, from the cache unless the caller
+// may see personal data.
+func (col *ogcCollection) encoded(c *data.City, i int, personal bool) ([]byte, error) {
+	if !personal {
+		if b := col.enc[i].Load(); b != nil {
+			return *b, nil
+		}
+	}
+	f, err := features.Feature(c, col.id, i, features.Options{ShowPersonal: personal})
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s feature %d: %w", col.id, i, err)
+	}
+	if !personal {
+		col.enc[i].Store(&b)
+	}
+	return b, nil
 }
 
 // ogcItem returns the id (as features.Feature sets it), geometry and
@@ -131,7 +157,7 @@ func buildOGC(sn *Snapshot) (any, error) {
 			return nil, err
 		}
 		t := ogcTitles[layer]
-		col := &ogcCollection{id: layer, title: t[0], description: t[1], n: n, byID: make(map[string]int32, n)}
+		col := &ogcCollection{id: layer, title: t[0], description: t[1], n: n, byID: make(map[string]int32, n), enc: make([]atomic.Pointer[[]byte], n)}
 		if layer == data.LayerIncidents {
 			col.times = make([]time.Time, n)
 		}
@@ -280,8 +306,19 @@ func ogcNegotiate(w http.ResponseWriter, r *http.Request, offered ...string) (st
 	return "", false
 }
 
+// marshalJSON encodes without escaping &, < and > so links stay readable.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
 func writeTyped(w http.ResponseWriter, ctype string, v any) {
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v)
 	if err != nil {
 		ogcError(w, http.StatusInternalServerError, "encode: "+err.Error())
 		return
@@ -559,19 +596,14 @@ func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) {
 		}
 		return int(idx[k])
 	}
-	opt := features.Options{ShowPersonal: s.personal(r)}
+	personal := s.personal(r)
 	var buf bytes.Buffer
 	buf.Grow((hi - lo) * 1024)
 	buf.WriteString(`{"type":"FeatureCollection","features":[`)
 	for k := lo; k < hi; k++ {
-		f, err := features.Feature(sn.City, col.id, at(k), opt)
+		b, err := col.encoded(sn.City, at(k), personal)
 		if err != nil {
 			ogcError(w, http.StatusInternalServerError, err.Error())
-			return
-		}
-		b, err := json.Marshal(f)
-		if err != nil {
-			ogcError(w, http.StatusInternalServerError, fmt.Sprintf("encode %s feature %d: %v", col.id, at(k), err))
 			return
 		}
 		if k > lo {
@@ -604,7 +636,7 @@ func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) {
 	if lo > 0 {
 		links = append(links, ogcLink{page(max(0, lo-iq.limit)), "prev", ct, "Previous page"})
 	}
-	lb, _ := json.Marshal(links)
+	lb, _ := marshalJSON(links)
 	fmt.Fprintf(&buf, `],"numberMatched":%d,"numberReturned":%d,"timeStamp":%q,"links":%s}`,
 		matched, hi-lo, time.Now().UTC().Format(time.RFC3339), lb)
 	w.Header().Set("Content-Type", ct)
