@@ -192,7 +192,11 @@ func cityBound(c *data.City) orb.Bound {
 
 func TestLocateAgreesWithOracle(t *testing.T) {
 	c, ix := testIndex(t)
-	agreeWithOracle(t, c, ix, 1_000_000)
+	n := 1_000_000
+	if testing.Short() {
+		n = 100_000
+	}
+	agreeWithOracle(t, c, ix, n)
 }
 
 // randomPoints returns n points: four in five uniform in the bounding box
