@@ -24,11 +24,13 @@
 //     towards +x in which an edge counts when lo.y <= p.y < hi.y and p lies
 //     strictly left of the upward edge lo→hi, (hi−lo)×(p−lo) > 0; every
 //     edge is evaluated from its lower endpoint whichever way its ring runs,
-//     so neighbours sharing an edge compute bit-identical values and no
-//     point is ever claimed by two grids or by none. When grids touch
-//     in several places, the grid with the lowest index in City.Grids that
-//     satisfies the rule wins. The answer depends only on the coordinates, so
-//     it is the same on every run, rebuild and replica. A point on the outer
+//     so neighbours sharing an edge compute bit-identical values and, in a
+//     partition whose neighbours share their vertices (as the store's
+//     topology checks demand), no point is claimed by two grids or by none.
+//     Should bad data let several grids claim a point (overlaps, T-junctions),
+//     the lowest index in City.Grids wins. The answer depends only on the
+//     coordinates and the grid order, not on the cell layout, so it is the
+//     same on every run, rebuild and replica. A point on the outer
 //     boundary of the urban area (touched by one grid only), which the
 //     half-open rule may leave outside, is given to the grid whose boundary
 //     is nearest, if within BoundaryTolerance (1e-9°, about 0.1 mm); among
