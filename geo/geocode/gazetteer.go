@@ -89,6 +89,7 @@ type Gazetteer struct {
 	deletes map[string][]int32  // one-deletion neighbourhood → keys
 	sorted  []int32             // keys in text order, for prefix suggest
 
+	commNames                        []string // everyday names (青檀社区)
 	streetDist, commStreet, commDist []int32
 	gridComm                         []int32
 	compGrid                         []int32
@@ -172,8 +173,10 @@ func New(c *data.City, ix *geo.Index) (*Gazetteer, error) {
 	for i, s := range c.Streets {
 		g.addName(s.Name, KindStreet, i, false)
 	}
+	g.commNames = make([]string, len(c.Communities))
 	for i, m := range c.Communities {
-		g.addName(communityName(m.Name), KindCommunity, i, false)
+		g.commNames[i] = communityName(m.Name)
+		g.addName(g.commNames[i], KindCommunity, i, false)
 	}
 	for i, gr := range c.Grids {
 		g.addName(gr.Name, KindGrid, i, false)

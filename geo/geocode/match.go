@@ -2,6 +2,7 @@ package geocode
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -321,7 +322,34 @@ type cand struct {
 	tok      int // the token it came from; -1 for a house number
 	base     float64
 	score    float64
-	reasons  []string
+	reasons  []reason
+}
+
+// reason is why a candidate scored as it did, formatted only when shown.
+type reason struct {
+	code uint8 // reasonText, reasonMissing, reasonConflict, reasonBuilding
+	what string
+	text string
+	n    int
+}
+
+const (
+	reasonText = iota
+	reasonMissing
+	reasonConflict
+	reasonBuilding
+)
+
+func (r reason) String() string {
+	switch r.code {
+	case reasonMissing:
+		return r.what + " not found: " + r.text
+	case reasonConflict:
+		return r.what + " does not fit: " + r.text
+	case reasonBuilding:
+		return "no building " + strconv.Itoa(r.n) + " in " + r.text
+	}
+	return r.text
 }
 
 func (g *Gazetteer) hierarchyOfGrid(gr int32) (comm, street, dist int32) {
@@ -440,11 +468,14 @@ func (g *Gazetteer) Geocode(addr string, limit int) (*Answer, error) {
 		g.score(&cs[i], p, ms, houses)
 	}
 	cs = dedupe(cs)
-	sort.SliceStable(cs, func(i, j int) bool {
-		if cs[i].score != cs[j].score {
-			return cs[i].score > cs[j].score
+	slices.SortStableFunc(cs, func(a, b cand) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
 		}
-		return cs[i].grid < cs[j].grid
+		return int(a.grid - b.grid)
 	})
 	g.finish(a, cs, limit, p)
 	return a, nil
@@ -456,7 +487,7 @@ func (g *Gazetteer) houseCands(x match, tok, n int) []cand {
 	if ci, ok := g.gates[gateKey{x.id, int32(n)}]; ok {
 		c := g.newCand(KindCompound, ci, g.compGrid[ci], tok, 0.55*x.sim)
 		c.compound, c.point, c.road, c.house = ci, g.compPoint[ci], x.id, n
-		c.reasons = append(c.reasons, "house number is the compound's gate")
+		c.reasons = append(c.reasons, reason{text: "house number is the compound's gate"})
 		return []cand{c}
 	}
 	pt, ok := g.housePoint(x.id, n)
@@ -475,7 +506,7 @@ func (g *Gazetteer) houseCands(x match, tok, n int) []cand {
 	}
 	c := g.newCand(KindHouse, x.id, int32(grid), tok, base*x.sim)
 	c.point, c.road, c.house = pt, x.id, n
-	c.reasons = append(c.reasons, why)
+	c.reasons = append(c.reasons, reason{text: why})
 	return []cand{c}
 }
 
@@ -513,13 +544,25 @@ const (
 func (g *Gazetteer) score(c *cand, p *Parsed, ms [][]match, houses []cand) {
 	s := c.base
 	for ti, m := range ms {
+		t := p.Names[ti]
 		if ti == c.tok {
+			// The anchor's own token may name more places (青檀社区幸福小区
+			// read as one): let the others judge too.
+			best := 0.0
+			for _, x := range m {
+				if x.kind == c.kind || x.kind == KindCompound && c.compound >= 0 || x.kind == KindRoad && c.road >= 0 {
+					continue
+				}
+				if v, rel := g.agree(c, x, p, houses); rel && v > best {
+					best = v
+				}
+			}
+			s += best
 			continue
 		}
-		t := p.Names[ti]
 		if len(m) == 0 {
 			s -= wMissing
-			c.reasons = append(c.reasons, fmt.Sprintf("%s not found: %s", levelWord(t.Level), t.Text))
+			c.reasons = append(c.reasons, reason{code: reasonMissing, what: levelWord(t.Level), text: t.Text})
 			continue
 		}
 		best, relevant := -1.0, false
@@ -536,7 +579,7 @@ func (g *Gazetteer) score(c *cand, p *Parsed, ms [][]match, houses []cand) {
 			s += best
 		} else if relevant && best < 0 {
 			s -= wConflict
-			c.reasons = append(c.reasons, fmt.Sprintf("%s does not fit: %s", kindWord(m[0].kind), t.Text))
+			c.reasons = append(c.reasons, reason{code: reasonConflict, what: kindWord(m[0].kind), text: t.Text})
 		}
 	}
 	// A house number on no named road but with a compound: say so.
@@ -544,7 +587,13 @@ func (g *Gazetteer) score(c *cand, p *Parsed, ms [][]match, houses []cand) {
 		bs := g.compBuildings[c.compound]
 		if p.Building > 0 {
 			found := false
+			if k := p.Building - 1; k < len(bs) && g.city.Buildings[bs[k]].Number == p.Building {
+				c.building, c.point, found = bs[k], g.city.Buildings[bs[k]].Entrance, true
+			}
 			for _, bi := range bs {
+				if found {
+					break
+				}
 				if g.city.Buildings[bi].Number == p.Building {
 					c.building, c.point, found = bi, g.city.Buildings[bi].Entrance, true
 					break
@@ -554,7 +603,7 @@ func (g *Gazetteer) score(c *cand, p *Parsed, ms [][]match, houses []cand) {
 				s += 0.02
 			} else {
 				s -= 0.02
-				c.reasons = append(c.reasons, fmt.Sprintf("no building %d in %s", p.Building, g.city.Compounds[c.compound].Name))
+				c.reasons = append(c.reasons, reason{code: reasonBuilding, text: g.city.Compounds[c.compound].Name, n: p.Building})
 			}
 		}
 		if p.HouseNumber > 0 && c.road < 0 {
@@ -567,7 +616,7 @@ func (g *Gazetteer) score(c *cand, p *Parsed, ms [][]match, houses []cand) {
 					}
 				}
 				if !hasRoad {
-					c.reasons = append(c.reasons, "house number without a road")
+					c.reasons = append(c.reasons, reason{text: "house number without a road"})
 				}
 			}
 		}
@@ -797,7 +846,10 @@ func (g *Gazetteer) candName(c *cand) string {
 }
 
 func (g *Gazetteer) candidate(c *cand, conf float64) Candidate {
-	out := Candidate{Kind: c.kind, Name: g.candName(c), Point: [2]float64{c.point[0], c.point[1]}, Confidence: round3(conf), Reasons: c.reasons}
+	out := Candidate{Kind: c.kind, Name: g.candName(c), Point: [2]float64{c.point[0], c.point[1]}, Confidence: round3(conf)}
+	for _, r := range c.reasons {
+		out.Reasons = append(out.Reasons, r.String())
+	}
 	city := g.city
 	if c.grid >= 0 {
 		gr := &city.Grids[c.grid]
@@ -813,7 +865,7 @@ func (g *Gazetteer) candidate(c *cand, conf float64) Candidate {
 		sb.WriteString(out.Street)
 	}
 	if c.comm >= 0 {
-		out.Community = communityName(city.Communities[c.comm].Name)
+		out.Community = g.commNames[c.comm]
 		sb.WriteString(out.Community)
 	}
 	switch c.kind {

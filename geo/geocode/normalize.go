@@ -46,11 +46,17 @@ func Normalize(s string) string {
 		}
 		rs = append(rs, r)
 	}
-	rs = convertNumerals(rs)
-	out := string(rs)
-	out = unitWords(out)
-	out = abbreviations(out)
-	return out
+	hasNum := false
+	for _, r := range rs {
+		if isDigit(r) || isCnNumeral(r) {
+			hasNum = true
+			break
+		}
+	}
+	if hasNum {
+		rs = unitWords(convertNumerals(rs))
+	}
+	return abbreviations(string(rs))
 }
 
 // halfWidth maps full-width ASCII variants and the ideographic space to
@@ -65,13 +71,10 @@ func halfWidth(r rune) rune {
 	return r
 }
 
-var cnDigit = map[rune]int{'零': 0, '〇': 0, 'O': -1, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '幺': 1, '壹': 1, '贰': 2, '叁': 3, '肆': 4, '伍': 5, '陆': 6, '柒': 7, '捌': 8, '玖': 9}
+var cnDigit = map[rune]int{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '幺': 1, '壹': 1, '贰': 2, '叁': 3, '肆': 4, '伍': 5, '陆': 6, '柒': 7, '捌': 8, '玖': 9}
 var cnUnit = map[rune]int{'十': 10, '拾': 10, '百': 100, '佰': 100, '千': 1000, '仟': 1000}
 
 func isCnNumeral(r rune) bool {
-	if r == 'O' {
-		return false
-	}
 	_, d := cnDigit[r]
 	_, u := cnUnit[r]
 	return d || u
@@ -106,8 +109,7 @@ func hasRunePrefix(rs []rune, w string) bool {
 // something: before a count word, after 第, or when read digit by digit
 // with a zero or three digits or more (五零二 → 502).
 func convertNumerals(rs []rune) []rune {
-	out := rs[:0:0]
-	out = make([]rune, 0, len(rs))
+	out := make([]rune, 0, len(rs))
 	for i := 0; i < len(rs); {
 		if !isCnNumeral(rs[i]) {
 			out = append(out, rs[i])
@@ -220,12 +222,8 @@ func isDigit(r rune) bool { return r >= '0' && r <= '9' }
 
 // unitWords rewrites the words after a number to one per level: 号楼 for
 // 号楼/栋/幢/座/#, 单元, 室 for 室/户, 层 for 层/楼.
-func unitWords(s string) string {
-	if !strings.ContainsAny(s, "0123456789") {
-		return s
-	}
-	rs := []rune(s)
-	var out []rune
+func unitWords(rs []rune) []rune {
+	out := make([]rune, 0, len(rs)+4)
 	for i := 0; i < len(rs); i++ {
 		r := rs[i]
 		out = append(out, r)
@@ -255,7 +253,7 @@ func unitWords(s string) string {
 			i++
 		}
 	}
-	return string(out)
+	return out
 }
 
 var abbrevRepl = strings.NewReplacer(
@@ -270,7 +268,9 @@ var abbrevRepl = strings.NewReplacer(
 // abbreviations expands the short forms of administrative words and drops
 // the province and city prefixes.
 func abbreviations(s string) string {
-	s = abbrevRepl.Replace(s)
+	if strings.Contains(s, "委员会") || strings.Contains(s, "居委会") || strings.Contains(s, "办事处") {
+		s = abbrevRepl.Replace(s)
+	}
 	for {
 		t := s
 		for _, p := range []string{"中华人民共和国", "中国", "山东省", "山东"} {

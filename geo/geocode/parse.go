@@ -271,7 +271,7 @@ func parseNormalized(n string) *Parsed {
 			// A level word followed at once by another (铁路小区, 光明路街道,
 			// 工业区社区) belongs to the longer name.
 			if end < len(rs) {
-				if k2, ok2 := keywordAt(rs, end); ok2 && k2.level != LevelDistrict && k2.level != LevelRoad && !(k.level == LevelStation) {
+				if k2, ok2 := keywordAt(rs, end); ok2 && k2.level != LevelDistrict && k.level != LevelStation {
 					i = end
 					continue
 				}

@@ -1,0 +1,39 @@
+package geocode
+
+import (
+	"flag"
+	"testing"
+)
+
+var evalN = flag.Int("geocode.eval", 0, "run the full evaluation with this many addresses and print the figures (make geocode-eval)")
+
+// TestEval runs a small evaluation set with assertions; with
+// -geocode.eval=N it runs N addresses and prints the figures.
+func TestEval(t *testing.T) {
+	g := demoGazetteer(t)
+	n := 2000
+	if *evalN > 0 {
+		n = *evalN
+	}
+	set := evalSet(g, n, 7)
+	r := runEval(g, set)
+	t.Logf("\n%s", r)
+	if *evalN > 0 || testing.Verbose() {
+		for _, e := range r.Examples {
+			t.Log(e)
+		}
+	}
+	if acc := float64(r.ClearRight) / float64(r.Clear); acc < 0.98 {
+		t.Errorf("top-1 grid accuracy %.4f < 0.98", acc)
+	}
+	if r.Confident > 0 {
+		if w := float64(r.ConfidentWrong) / float64(r.Confident); w > 0.005 {
+			t.Errorf("wrong grid among confident answers %.4f > 0.005", w)
+		}
+	}
+	if r.Ambig > 0 {
+		if f := float64(r.AmbigConfident) / float64(r.Ambig); f > 0.01 {
+			t.Errorf("%.3f of ambiguous inputs answered with confidence ≥ 0.9", f)
+		}
+	}
+}
