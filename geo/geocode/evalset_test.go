@@ -304,13 +304,13 @@ func toTraditional(s string) string {
 
 // evalReport runs the set and sums up.
 type evalReport struct {
-	Total, Clear, ClearRight          int
-	Confident, ConfidentWrong         int
-	Ambig, AmbigReported, AmbigRight  int
-	AmbigConfident                    int
-	NotFound, Errors                  int
-	WrongByShape                      map[string]int
-	Examples                          []string
+	Total, Clear, ClearRight         int
+	Confident, ConfidentWrong        int
+	Ambig, AmbigReported, AmbigRight int
+	AmbigConfident                   int
+	NotFound, Errors                 int
+	WrongByShape                     map[string]int
+	Examples                         []string
 }
 
 func runEval(g *Gazetteer, set []evalCase) *evalReport {
