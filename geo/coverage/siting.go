@@ -367,3 +367,23 @@ func maxCover(ctx context.Context, reach [][]int32, w []float64, base []bool, k 
 	}
 	return chosen, swaps, nil
 }
+
+// GeoJSON returns the sites as a FeatureCollection with their gains, and
+// the totals as foreign members.
+func (s *Siting) GeoJSON() map[string]any {
+	feats := make([]map[string]any, len(s.Sites))
+	for i, x := range s.Sites {
+		feats[i] = map[string]any{
+			"type":     "Feature",
+			"geometry": map[string]any{"type": "Point", "coordinates": []float64{x.Point[0], x.Point[1]}},
+			"properties": map[string]any{
+				"rank": i + 1, "source": x.Source, "grid_code": x.GridCode, "gain_households": x.Gain,
+			},
+		}
+	}
+	return map[string]any{
+		"type": "FeatureCollection", "features": feats,
+		"before": s.Before, "after": s.After, "upper_bound_households": s.UpperBound,
+		"candidates": s.Candidates, "swaps": s.Swaps, "elapsed_ms": s.Elapsed.Milliseconds(),
+	}
+}
