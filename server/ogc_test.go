@@ -657,15 +657,19 @@ func BenchmarkOGCItemsBBox(b *testing.B) {
 	// about 1 km square around a building in the middle of the layer
 	c := demo.Buildings[len(demo.Buildings)/2].Entrance
 	box := ogcBox{Min: orb.Point{c[0] - 0.005, c[1] - 0.005}, Max: orb.Point{c[0] + 0.005, c[1] + 0.005}}.str()
-	target := "/collections/buildings/items?limit=100&bbox=" + box
-	fc := ogcItemsOf(b, s, target)
-	b.Logf("%d buildings match, %d returned", *fc.NumberMatched, len(fc.Features))
-	b.ReportAllocs()
-	for b.Loop() {
-		w := ogcGet(b, s, target)
-		if w.Code != 200 {
-			b.Fatal(w.Code)
-		}
+	for _, limit := range []int{1, 100} {
+		target := fmt.Sprintf("/collections/buildings/items?limit=%d&bbox=%s", limit, box)
+		fc := ogcItemsOf(b, s, target)
+		b.Run(fmt.Sprintf("limit=%d", limit), func(b *testing.B) {
+			b.Logf("%d of %d buildings match, %d returned", *fc.NumberMatched, len(demo.Buildings), len(fc.Features))
+			b.ReportAllocs()
+			for b.Loop() {
+				w := ogcGet(b, s, target)
+				if w.Code != 200 {
+					b.Fatal(w.Code)
+				}
+			}
+		})
 	}
 }
 
@@ -677,5 +681,26 @@ func BenchmarkOGCItemsPage(b *testing.B) {
 		if w.Code != 200 {
 			b.Fatal(w.Code)
 		}
+	}
+}
+
+// The API definition is a valid OpenAPI 3.0 document, by an independent
+// validator when one is installed (pip or Debian: openapi-spec-validator).
+func TestOGCOpenAPIValidates(t *testing.T) {
+	validator, err := exec.LookPath("openapi-spec-validator")
+	if err != nil {
+		t.Skip("SKIPPED LOUDLY: openapi-spec-validator not installed (pip install openapi-spec-validator, or Debian's python3-openapi-spec-validator); the $ref and structure checks of TestOGCEndpoints still ran")
+	}
+	s := testServer(t, Config{})
+	w := ogcGet(t, s, "/api")
+	f := t.TempDir() + "/api.json"
+	if err := os.WriteFile(f, w.Body.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, validator, f).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "OK") {
+		t.Fatalf("openapi-spec-validator: %v\n%s", err, out)
 	}
 }
