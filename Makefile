@@ -6,7 +6,7 @@ SEED    ?= 1
 ADDR    ?= :8080
 GOFILES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './frontend/node_modules/*')
 
-.PHONY: all build run test fmt-check vet test-deps bench scale clean
+.PHONY: all build run test fmt-check vet test-deps bench scale clean frontend e2e
 
 all: build
 
@@ -17,7 +17,7 @@ build:
 $(DATA): | build
 	./$(BIN) generate --out $(DATA) --seed $(SEED)
 
-run: build $(DATA)
+run: frontend build $(DATA)
 	./$(BIN) serve --data $(DATA) --addr $(ADDR)
 
 test-deps:
@@ -29,8 +29,9 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-test: test-deps fmt-check vet
+test: test-deps frontend fmt-check vet
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) e2e
 
 # Benchmarks of the hot paths (generate, store load, locate …), then the
 # HTTP load test of the locate endpoints (wrk from Debian, on loopback).
@@ -42,6 +43,18 @@ bench: build
 scale: build
 	/usr/bin/time -v ./$(BIN) generate --out /tmp/gridmap-scale1000.gpkg --scale 1000 --force 2> /tmp/gridmap-scale1000.log; \
 	  grep -E 'Elapsed|Maximum resident' /tmp/gridmap-scale1000.log; ls -lh /tmp/gridmap-scale1000.gpkg
+
+# The wall map's assets: npm ci when the lock file changed, then copy the
+# libraries' browser builds into frontend/dist/vendor/ (embedded by go:embed,
+# so run this before go build).
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+frontend: frontend/node_modules/.package-lock.json
+	cd frontend && npm run --silent build
+
+# The wall map in Debian's Chromium (playwright-core): builds and serves a demo city.
+e2e: test-deps frontend
+	cd frontend && npm run --silent e2e
 
 clean:
 	rm -rf bin $(DATA) $(DATA)-wal $(DATA)-shm

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs the external programs gridmap's tests drive, from Debian's
-# packages: GDAL (ogrinfo) to open the GeoPackage and read the APIs.
+# packages: GDAL (ogrinfo) to open the GeoPackage and read the APIs, and
+# Chromium with a CJK font for the wall map's browser test.
 # Idempotent: does nothing when they are already there.
 set -euo pipefail
 need=()
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -53,7 +53,9 @@ type GridStat struct {
 	Population    int    `json:"population"`
 	Cadres        int    `json:"cadres"`
 	StationsBuilt int    `json:"stations_built"`
-	OpenIncidents int    `json:"open_incidents"`
+	// StationsPlanned counts planned sites inside the grid.
+	StationsPlanned int `json:"stations_planned"`
+	OpenIncidents   int `json:"open_incidents"`
 }
 
 // statsExt is what the stats extension derives from each snapshot.
@@ -113,6 +115,9 @@ func ComputeStats(c *data.City) (Stats, []GridStat) {
 			}
 		case data.StationPlanned:
 			st.StationsPlanned++
+			if j, ok := at[s.GridCode]; ok {
+				grids[j].StationsPlanned++
+			}
 		}
 	}
 	for i := range c.Incidents {

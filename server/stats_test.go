@@ -64,6 +64,7 @@ func TestComputeStats(t *testing.T) {
 		{"A open", grids[0].OpenIncidents, 2},
 		{"B cadres", grids[1].Cadres, 1},
 		{"B stations", grids[1].StationsBuilt, 0},
+		{"B planned", grids[1].StationsPlanned, 1},
 		{"B open", grids[1].OpenIncidents, 0},
 		{"D open", grids[3].OpenIncidents, 1},
 		{"C code", grids[2].Code, "C"},

@@ -1,0 +1,477 @@
+// The command-centre wall map: grids coloured by a chosen measure, stations
+// by status, a live KPI panel, and a grid card on click. Everything comes
+// from the gridmap binary itself (no CDN, no web fonts, no glyphs): the grid
+// layer from the vector tiles when the server offers them (/tiles.json),
+// else from the GeoJSON layer; figures from /api/v1/stats; the card from
+// /api/v1/locate.
+import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
+
+const REFRESH_MS = 30_000;
+const abs = (p) => new URL(p, location.href).href;
+const $ = (id) => document.getElementById(id);
+const fmt = (n) => (n == null || Number.isNaN(n) ? '—' : Number(n).toLocaleString('zh-CN'));
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+
+async function getJSON(url) {
+  const r = await fetch(url, { cache: 'no-cache' });
+  if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+  return r.json();
+}
+
+// Measures the grids can be coloured by. Each names the feature-state key
+// that holds the grid's value and its classes (lower bounds, ascending).
+const NODATA = '#2a3344';
+const MEASURES = {
+  open: {
+    label: '未办结事件', key: 'open', unit: '件',
+    classes: [
+      { min: 0, label: '无', color: '#173a5e' },
+      { min: 1, label: '1 件', color: '#f6c945' },
+      { min: 2, label: '2 件', color: '#f79a3e' },
+      { min: 3, label: '3–4 件', color: '#ef5b3a' },
+      { min: 5, label: '5 件及以上', color: '#ff1f5a' },
+    ],
+  },
+  households: { label: '户数', key: 'households', unit: '户', classes: [] }, // breaks from the data
+  cadres: {
+    label: '下沉干部数', key: 'cadres', unit: '名',
+    classes: [
+      { min: 0, label: '无', color: '#4a1d2a' },
+      { min: 1, label: '1 名', color: '#2b4f7e' },
+      { min: 2, label: '2 名', color: '#3f7fc1' },
+      { min: 3, label: '3 名', color: '#5db4e8' },
+      { min: 4, label: '4 名及以上', color: '#a6f0ff' },
+    ],
+  },
+  coverage: {
+    label: '站点覆盖（网格内服务站点）', key: 'coverage', unit: '',
+    classes: [
+      { min: 0, label: '无站点', color: '#6b1f2e' },
+      { min: 1, label: '仅有规划站点', color: '#b7791f' },
+      { min: 2, label: '已建站点', color: '#1f9d6b' },
+    ],
+  },
+};
+const HOUSEHOLD_COLORS = ['#172a4d', '#1f4f86', '#2a7fba', '#3db5d8', '#8de6ef'];
+
+const STATION_KIND = { community_centre: '党群服务中心', grid_station: '网格红色驿站' };
+const STATION_STATUS = { built: '已建', planned: '规划' };
+
+const wall = {
+  ready: false,
+  measure: new URLSearchParams(location.search).get('measure') || 'open',
+  gridSource: 'geojson',
+  stats: null,
+  gridStats: new Map(), // code → figures
+  hovered: null,
+  selected: null,
+};
+if (!MEASURES[wall.measure]) wall.measure = 'open';
+window.wall = wall;
+
+// ---- the map ----------------------------------------------------------
+
+const map = new maplibregl.Map({
+  container: 'map',
+  style: {
+    version: 8,
+    sources: {},
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#070d18' } }],
+  },
+  center: [117.45, 34.85],
+  zoom: 10,
+  attributionControl: false,
+  canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+  dragRotate: false,
+  pitchWithRotate: false,
+});
+map.touchZoomRotate.disableRotation();
+map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
+window.map = map;
+
+// gridsLayer says where the grid polygons come from: the server's vector
+// tiles when it has them (and they start at a zoom the wall uses), else the
+// GeoJSON layer.
+async function gridsSource() {
+  try {
+    const tj = await getJSON('/tiles.json');
+    const vl = (tj.vector_layers || []).find((l) => l.id === 'grids');
+    if (vl && (vl.minzoom ?? 0) <= 10 && Array.isArray(tj.tiles) && tj.tiles.length) {
+      return {
+        kind: 'tiles',
+        source: { type: 'vector', url: abs('/tiles.json'), promoteId: { grids: 'code' } },
+        sourceLayer: 'grids',
+      };
+    }
+  } catch (_) { /* no tiles on this server: GeoJSON it is */ }
+  return {
+    kind: 'geojson',
+    source: { type: 'geojson', data: abs('/api/v1/layers/grids'), promoteId: 'code' },
+    sourceLayer: undefined,
+  };
+}
+
+function fillColor(m) {
+  const def = MEASURES[m];
+  const expr = ['step', ['coalesce', ['feature-state', def.key], -1], NODATA];
+  for (const c of def.classes) expr.push(c.min, c.color);
+  return expr;
+}
+
+function gridRef(code) {
+  const r = { source: 'grids', id: code };
+  if (wall.gridLayer) r.sourceLayer = wall.gridLayer;
+  return r;
+}
+
+async function setup() {
+  const [src, districts, streets, communities] = await Promise.all([
+    gridsSource(),
+    getJSON('/api/v1/layers/districts'),
+    getJSON('/api/v1/layers/streets'),
+    getJSON('/api/v1/layers/communities'),
+  ]);
+  wall.gridSource = src.kind;
+  wall.gridLayer = src.sourceLayer;
+  const sl = src.sourceLayer ? { 'source-layer': src.sourceLayer } : {};
+
+  map.addSource('districts', { type: 'geojson', data: districts });
+  map.addSource('streets', { type: 'geojson', data: streets });
+  map.addSource('communities', { type: 'geojson', data: communities });
+  map.addSource('grids', src.source);
+  map.addSource('stations', { type: 'geojson', data: abs('/api/v1/layers/stations') });
+  map.addSource('roads', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+
+  map.addLayer({ id: 'districts-fill', type: 'fill', source: 'districts', paint: { 'fill-color': '#0e1b30' } });
+  map.addLayer({
+    id: 'roads', type: 'line', source: 'roads',
+    paint: {
+      'line-color': ['match', ['get', 'class'], 'main', '#3b4f6e', 'secondary', '#2c3d57', '#223149'],
+      'line-width': ['interpolate', ['linear'], ['zoom'], 10, ['match', ['get', 'class'], 'main', 1, 0.4], 15, ['match', ['get', 'class'], 'main', 4, 'secondary', 2.5, 1.2]],
+    },
+  });
+  map.addLayer({
+    id: 'grids-fill', type: 'fill', source: 'grids', ...sl,
+    paint: {
+      'fill-color': fillColor(wall.measure),
+      'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.98, 0.82],
+    },
+  });
+  map.addLayer({
+    id: 'grids-line', type: 'line', source: 'grids', ...sl,
+    paint: { 'line-color': '#050a14', 'line-opacity': ['interpolate', ['linear'], ['zoom'], 10, 0.35, 14, 0.9], 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.3, 15, 1.5] },
+  });
+  map.addLayer({
+    id: 'communities-line', type: 'line', source: 'communities', minzoom: 12,
+    paint: { 'line-color': '#7f95b3', 'line-opacity': 0.55, 'line-width': 1 },
+  });
+  map.addLayer({
+    id: 'streets-line', type: 'line', source: 'streets',
+    paint: { 'line-color': '#9ec9ff', 'line-opacity': 0.6, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.8, 15, 2.5], 'line-dasharray': [3, 2] },
+  });
+  map.addLayer({
+    id: 'districts-line', type: 'line', source: 'districts',
+    paint: { 'line-color': '#4cc3ff', 'line-opacity': 0.9, 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1.5, 15, 4] },
+  });
+  map.addLayer({
+    id: 'grids-hover', type: 'line', source: 'grids', ...sl,
+    paint: { 'line-color': '#ffffff', 'line-width': ['case', ['boolean', ['feature-state', 'hover'], false], 2.5, 0] },
+  });
+  map.addLayer({
+    id: 'grids-selected', type: 'line', source: 'grids', ...sl,
+    paint: { 'line-color': '#00e5ff', 'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 4, 0] },
+  });
+  map.addLayer({
+    id: 'stations', type: 'circle', source: 'stations',
+    paint: {
+      'circle-radius': ['interpolate', ['linear'], ['zoom'],
+        10, ['case', ['==', ['get', 'kind'], 'community_centre'], 3.2, 2],
+        15, ['case', ['==', ['get', 'kind'], 'community_centre'], 11, 7]],
+      'circle-color': ['case', ['==', ['get', 'status'], 'built'],
+        ['case', ['==', ['get', 'kind'], 'community_centre'], '#ffd166', '#ff9f1c'], 'rgba(0,0,0,0)'],
+      'circle-stroke-color': ['case', ['==', ['get', 'status'], 'built'], '#1b1200', '#c3cfdd'],
+      'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 10, 0.6, 15, 2],
+    },
+  });
+
+  addLabels(districts, streets, communities);
+  $('source-note').textContent = src.kind === 'tiles' ? '网格图层：矢量瓦片' : '网格图层：GeoJSON';
+
+  // Fit the grids; the figures arrive with the first stats.
+  await refreshStats(true);
+  if (wall.stats && wall.stats.bbox && wall.stats.bbox[2] > wall.stats.bbox[0]) {
+    const b = wall.stats.bbox;
+    map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: { top: 40, bottom: 40, left: 480, right: 40 }, duration: 0 });
+  }
+  setMeasure(wall.measure);
+  wireEvents();
+  setInterval(() => refreshStats(false).catch(showError), REFRESH_MS);
+
+  // Roads are context only: load them once the grids are up.
+  map.once('idle', () => {
+    markReady();
+    getJSON('/api/v1/layers/roads').then((fc) => map.getSource('roads').setData(fc)).catch(() => {});
+  });
+}
+
+function markReady() {
+  wall.ready = true;
+  document.body.dataset.ready = '1';
+}
+
+// ---- labels as HTML markers (no glyphs needed) --------------------------
+
+function centroid(geom) {
+  const ring = geom.type === 'Polygon' ? geom.coordinates[0]
+    : geom.coordinates.reduce((best, p) => (p[0].length > best.length ? p[0] : best), []);
+  let a = 0, x = 0, y = 0;
+  for (let i = 0, n = ring.length - 1; i < n; i++) {
+    const [x0, y0] = ring[i], [x1, y1] = ring[i + 1];
+    const f = x0 * y1 - x1 * y0;
+    a += f; x += (x0 + x1) * f; y += (y0 + y1) * f;
+  }
+  if (Math.abs(a) < 1e-12) return ring[0];
+  return [x / (3 * a), y / (3 * a)];
+}
+
+function addLabels(districts, streets, communities) {
+  const put = (cls, text, lnglat) => {
+    const el = document.createElement('div');
+    el.className = `lbl ${cls}`;
+    el.textContent = text;
+    new maplibregl.Marker({ element: el }).setLngLat(lnglat).addTo(map);
+  };
+  for (const f of districts.features) {
+    const p = f.properties;
+    put('district', p.name, p.seat_lon ? [p.seat_lon, p.seat_lat] : centroid(f.geometry));
+  }
+  for (const f of streets.features) put('street', f.properties.name, centroid(f.geometry));
+  for (const f of communities.features) put('community', f.properties.name, centroid(f.geometry));
+  const zoomClasses = () => {
+    const z = map.getZoom();
+    document.body.classList.toggle('z-street', z >= 11.2);
+    document.body.classList.toggle('z-community', z >= 13.6);
+  };
+  map.on('zoom', zoomClasses);
+  zoomClasses();
+}
+
+// ---- figures ----------------------------------------------------------
+
+function setKPI(id, text) {
+  const el = $(id);
+  if (el.textContent !== text) {
+    if (el.textContent !== '—') el.closest('.kpi')?.classList.add('flash');
+    el.textContent = text;
+    setTimeout(() => el.closest('.kpi')?.classList.remove('flash'), 1300);
+  }
+}
+
+async function refreshStats(first) {
+  const st = await getJSON('/api/v1/stats');
+  const changed = !wall.stats || wall.stats.version !== st.version;
+  wall.stats = st;
+  setKPI('kpi-grids', fmt(st.grids));
+  setKPI('kpi-households', fmt(st.households));
+  $('kpi-population').textContent = `人口 ${fmt(st.population)}`;
+  setKPI('kpi-cadres', fmt(st.cadres_deployed));
+  $('kpi-cadre-grids').textContent = `帮包网格 ${fmt(st.grids_with_cadres)} 个`;
+  setKPI('kpi-stations', fmt(st.stations));
+  $('kpi-stations-split').textContent = `已建 ${fmt(st.stations_built)} · 规划 ${fmt(st.stations_planned)}`;
+  setKPI('kpi-coverage', `${(st.coverage_pct ?? 0).toFixed(1)}%`);
+  $('kpi-covered').textContent = `有站网格 ${fmt(st.grids_covered)} 个`;
+  setKPI('kpi-open', fmt(st.open_incidents));
+  const by = st.open_by_status || {};
+  $('kpi-open-split').textContent = `待派 ${fmt(by.reported || 0)} · 已派 ${fmt(by.dispatched || 0)} · 处置 ${fmt(by.responded || 0)}`;
+  $('updated').textContent = `更新于 ${new Date().toLocaleTimeString('zh-CN', { hour12: false })}`;
+  if (changed || first) await refreshGridStats();
+}
+
+async function refreshGridStats() {
+  const { grids } = await getJSON('/api/v1/stats/grids');
+  wall.gridStats = new Map();
+  const hh = [];
+  for (const g of grids) {
+    const coverage = g.stations_built > 0 ? 2 : g.stations_planned > 0 ? 1 : 0;
+    const s = { open: g.open_incidents, households: g.households, cadres: g.cadres, coverage };
+    wall.gridStats.set(g.code, { ...g, coverage });
+    map.setFeatureState(gridRef(g.code), s);
+    hh.push(g.households);
+  }
+  MEASURES.households.classes = householdClasses(hh);
+  renderLegend();
+  if (wall.measure === 'households') map.setPaintProperty('grids-fill', 'fill-color', fillColor('households'));
+}
+
+// householdClasses breaks the households of the grids at their quintiles,
+// rounded to tens so the legend reads cleanly.
+function householdClasses(values) {
+  const v = values.slice().sort((a, b) => a - b);
+  if (!v.length) return [{ min: 0, label: '—', color: HOUSEHOLD_COLORS[0] }];
+  const cuts = [0];
+  for (const q of [0.2, 0.4, 0.6, 0.8]) {
+    const x = Math.round(v[Math.floor(q * (v.length - 1))] / 10) * 10;
+    if (x > cuts[cuts.length - 1]) cuts.push(x);
+  }
+  return cuts.map((min, i) => ({
+    min,
+    label: i === cuts.length - 1 ? `${fmt(min)} 户以上` : i === 0 ? `${fmt(cuts[1])} 户以下` : `${fmt(min)}–${fmt(cuts[i + 1])} 户`,
+    color: HOUSEHOLD_COLORS[Math.round((i * (HOUSEHOLD_COLORS.length - 1)) / Math.max(1, cuts.length - 1))],
+  }));
+}
+
+function classOf(def, v) {
+  let k = -1;
+  def.classes.forEach((c, i) => { if (v >= c.min) k = i; });
+  return k;
+}
+
+function renderLegend() {
+  const def = MEASURES[wall.measure];
+  $('legend-title').textContent = `网格着色：${def.label}`;
+  const counts = def.classes.map(() => 0);
+  for (const g of wall.gridStats.values()) {
+    const k = classOf(def, g[def.key === 'open' ? 'open_incidents' : def.key]);
+    if (k >= 0) counts[k]++;
+  }
+  $('legend-items').innerHTML = def.classes.map((c, i) =>
+    `<div class="li"><i style="background:${c.color}"></i><span>${esc(c.label)}</span><span class="n">${fmt(counts[i])} 个网格</span></div>`).join('');
+  for (const b of document.querySelectorAll('#measures button')) {
+    b.setAttribute('aria-checked', String(b.dataset.measure === wall.measure));
+  }
+}
+
+function setMeasure(m) {
+  if (!MEASURES[m]) return;
+  wall.measure = m;
+  map.setPaintProperty('grids-fill', 'fill-color', fillColor(m));
+  renderLegend();
+  const u = new URL(location.href);
+  u.searchParams.set('measure', m);
+  history.replaceState(null, '', u);
+}
+wall.setMeasure = setMeasure;
+
+// ---- hover and the grid card ------------------------------------------
+
+function measureText(code) {
+  const g = wall.gridStats.get(code);
+  if (!g) return '';
+  const def = MEASURES[wall.measure];
+  if (wall.measure === 'coverage') return def.classes[g.coverage].label;
+  const v = wall.measure === 'open' ? g.open_incidents : g[def.key];
+  return `${def.label} <b>${fmt(v)}</b> ${def.unit}`;
+}
+
+function wireEvents() {
+  const tip = $('tip');
+  map.on('mousemove', 'grids-fill', (e) => {
+    const f = e.features && e.features[0];
+    if (!f) return;
+    const code = f.properties.code ?? f.id;
+    if (wall.hovered !== code) {
+      if (wall.hovered) map.setFeatureState(gridRef(wall.hovered), { hover: false });
+      wall.hovered = code;
+      map.setFeatureState(gridRef(code), { hover: true });
+    }
+    map.getCanvas().style.cursor = 'pointer';
+    tip.hidden = false;
+    tip.innerHTML = `${esc(f.properties.name || code)}　${measureText(code)}`;
+    tip.style.left = `${e.point.x + 16}px`;
+    tip.style.top = `${e.point.y + 16}px`;
+  });
+  map.on('mouseleave', 'grids-fill', () => {
+    if (wall.hovered) map.setFeatureState(gridRef(wall.hovered), { hover: false });
+    wall.hovered = null;
+    map.getCanvas().style.cursor = '';
+    tip.hidden = true;
+  });
+  map.on('click', (e) => showCard(e.lngLat).catch(showError));
+  $('card-close').addEventListener('click', closeCard);
+  for (const b of document.querySelectorAll('#measures button')) {
+    b.addEventListener('click', () => setMeasure(b.dataset.measure));
+  }
+}
+
+function select(code) {
+  if (wall.selected) map.setFeatureState(gridRef(wall.selected), { selected: false });
+  wall.selected = code;
+  if (code) map.setFeatureState(gridRef(code), { selected: true });
+}
+
+function closeCard() {
+  $('card').hidden = true;
+  select(null);
+}
+
+function distance(m) {
+  if (m == null) return '';
+  return m < 1000 ? `${Math.round(m)} 米` : `${(m / 1000).toFixed(1)} 公里`;
+}
+
+async function showCard(lngLat) {
+  const a = await getJSON(`/api/v1/locate?lon=${lngLat.lng.toFixed(7)}&lat=${lngLat.lat.toFixed(7)}`);
+  const g = a.grid || a.nearest_grid;
+  select(g ? g.code : null);
+  const card = $('card');
+  const body = $('card-body');
+  card.hidden = false;
+  if (!g) {
+    body.innerHTML = `<h2>不在网格内</h2><div class="path">${esc([a.district?.name, a.street?.name, a.community?.name].filter(Boolean).join(' · ') || '该点不在任何网格范围内')}</div>`;
+    card.dataset.grid = '';
+    return;
+  }
+  const gs = wall.gridStats.get(g.code) || {};
+  const head = g.head || {};
+  const team = (g.team || []).map((p) => `${esc(p.name)}<small>（${esc(p.title)}）</small>`).join('、') || '—';
+  const cadres = (g.cadres || []).map((c) =>
+    `<li>${esc(c.name)} <small>${esc(c.unit)} · ${esc(c.rank)} · ${esc(c.phone)}</small></li>`).join('') || '<li>—</li>';
+  const st = a.nearest_station;
+  const station = st
+    ? `${esc(st.name)}<br><small>${esc(STATION_KIND[st.kind] || st.kind)} · ${esc(STATION_STATUS[st.status] || st.status)}${st.stars ? ` · ${'★'.repeat(st.stars)}` : ''} · 距离 ${distance(st.distance_m)}</small>`
+    : '—';
+  const note = a.match === 'nearest' ? `<div class="note">该点不在网格内，最近网格距离 ${distance(a.distance_m)}</div>` : '';
+  body.innerHTML = `
+    <h2>${esc(g.name)}</h2>
+    <div class="code" data-testid="grid-code">${esc(g.code)}</div>
+    <div class="path">${esc(g.district?.name)} · ${esc(g.street?.name)} · ${esc(g.community?.name)}</div>
+    ${note}
+    <div class="figs">
+      <div>户数<b>${fmt(g.households)}</b></div>
+      <div>人口<b>${fmt(g.population)}</b></div>
+      <div>楼栋<b>${fmt(g.buildings)}</b></div>
+      <div class="${gs.open_incidents ? 'hot' : ''}">未办结事件<b>${fmt(gs.open_incidents ?? 0)}</b></div>
+      <div>下沉干部<b>${fmt((g.cadres || []).length)}</b></div>
+      <div>网格内站点<b>${fmt((gs.stations_built ?? 0) + (gs.stations_planned ?? 0))}</b></div>
+    </div>
+    <dl>
+      <dt>网格长</dt><dd>${esc(head.name)} <small>${esc(head.title)}</small><br><small>${esc(head.phone)}</small></dd>
+      <dt>网格员</dt><dd>${team}</dd>
+      <dt>下沉干部</dt><dd><ul>${cadres}</ul></dd>
+      <dt>最近站点</dt><dd>${station}</dd>
+      <dt>志愿服务队</dt><dd>${esc(g.volunteer_team) || '—'}</dd>
+    </dl>`;
+  card.dataset.grid = g.code;
+}
+
+// ---- clock and errors -------------------------------------------------
+
+function tick() {
+  const d = new Date();
+  $('clock').textContent = d.toLocaleTimeString('zh-CN', { hour12: false });
+  $('date').textContent = d.toLocaleDateString('zh-CN', { year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' });
+}
+tick();
+setInterval(tick, 1000);
+
+function showError(err) {
+  console.error(err);
+  $('updated').textContent = `数据更新失败：${err.message}`;
+}
+
+map.on('load', () => setup().catch((err) => {
+  showError(err);
+  const f = $('fatal');
+  f.hidden = false;
+  f.textContent = `地图数据加载失败：${err.message}`;
+}));
