@@ -58,3 +58,7 @@ e2e: test-deps frontend
 
 clean:
 	rm -rf bin $(DATA) $(DATA)-wal $(DATA)-shm
+
+# Station coverage now, with the planned sites, and with 300 chosen sites.
+coverage-eval: build $(DATA)
+	./$(BIN) coverage eval --data $(DATA) --k 300

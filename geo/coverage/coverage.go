@@ -73,7 +73,7 @@ type Model struct {
 	gridOf    []int32             // building → grid index
 	hh        []float64           // building → households
 	gridHH    []float64
-	pool      sync.Pool
+	pool      *sync.Pool
 	unsnapped []int32 // buildings with no road within MaxSnap
 }
 
@@ -119,8 +119,18 @@ func NewModel(c *data.City, opt Options) *Model {
 			m.gridHH[g] += float64(b.Households)
 		}
 	}
-	m.pool.New = func() any { return newDijkstra(m.Net.Nodes()) }
+	m.pool = &sync.Pool{New: func() any { return newDijkstra(m.Net.Nodes()) }}
 	return m
+}
+
+// WithOptions returns a model sharing this one's network and access data
+// with other reach and share options (MaxSnap and Detour stay).
+func (m *Model) WithOptions(o Options) *Model {
+	c := *m
+	o.MaxSnap, o.Detour = m.Opt.MaxSnap, m.Opt.Detour
+	o.defaults()
+	c.Opt = o
+	return &c
 }
 
 // Reached is a building within reach of a site, with its walking distance.
