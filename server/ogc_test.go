@@ -640,6 +640,14 @@ func TestOGCGDAL(t *testing.T) {
 		t.Errorf("ogrinfo read %d grid features, %d polygons, %d distinct codes; want %d", feats, polys, len(distinct), len(demo.Grids))
 	}
 	t.Logf("GDAL read %d grids in %d item pages (%d requests in all) in %v", feats, pages.Load(), requests.Load(), time.Since(start).Round(time.Millisecond))
+	// big pages: every building in pages of 5000
+	start = time.Now()
+	pages.Store(0)
+	out = run("-ro", "-al", "-q", "-geom=NO", "-oo", "PAGE_SIZE=5000", root, "buildings")
+	if n := strings.Count(out, "OGRFeature(buildings):"); n != len(demo.Buildings) {
+		t.Errorf("ogrinfo read %d buildings, want %d", n, len(demo.Buildings))
+	}
+	t.Logf("GDAL read %d buildings in %d item pages in %v", len(demo.Buildings), pages.Load(), time.Since(start).Round(time.Millisecond))
 	// a spatial filter goes to the server as bbox
 	c := demo.Buildings[len(demo.Buildings)/3].Entrance
 	box := ogcBox{Min: orb.Point{c[0] - 0.004, c[1] - 0.003}, Max: orb.Point{c[0] + 0.004, c[1] + 0.003}}
