@@ -86,6 +86,9 @@ func Feature(c *data.City, layer string, i int, opt Options) (*geojson.Feature, 
 		f.ID, f.Geometry = m.Code, m.Geom
 		p["code"], p["name"], p["aliases"] = m.Code, m.Name, strings.Join(m.Aliases, ";")
 		p["grid_code"], p["community_code"] = m.GridCode, m.CommunityCode
+		if g := c.Grid(m.GridCode); g != nil {
+			p["street_code"], p["district_code"] = g.StreetCode, g.DistrictCode
+		}
 		p["property_status"], p["property_company"] = m.PropertyStatus, m.PropertyCompany
 		p["owners_committee"], p["party_org"] = m.OwnersCommittee, m.PartyOrg
 	case data.LayerBuildings:
@@ -111,6 +114,9 @@ func Feature(c *data.City, layer string, i int, opt Options) (*geojson.Feature, 
 		f.ID, f.Geometry = s.Code, s.Point
 		p["code"], p["name"], p["kind"], p["status"], p["stars"] = s.Code, s.Name, s.Kind, s.Status, s.Stars
 		p["grid_code"], p["community_code"] = s.GridCode, s.CommunityCode
+		if g := c.Grid(s.GridCode); g != nil {
+			p["street_code"], p["district_code"] = g.StreetCode, g.DistrictCode
+		}
 	case data.LayerIncidents:
 		n := c.Incidents[i]
 		f.ID, f.Geometry = n.ID, n.Point
