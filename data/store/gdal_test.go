@@ -181,6 +181,9 @@ func TestGDALReadsGeoPackage(t *testing.T) {
 		tableUnitCommunites:      {"None", 1},
 		tableAudit:               {"None", 2},
 		tableMeta:                {"None", len(c.Meta)},
+		// the dispatch flow's tables (incident.go, token.go), empty here
+		tableIncidentExt: {"None", 0}, tableIncidentHistory: {"None", 0}, tableIdempotency: {"None", 0},
+		tableRules: {"None", 0}, tableTokens: {"None", 0},
 	}
 	got := parseOgrinfo(t, ogrinfo(t, "-ro", "-so", "-al", path))
 	if len(got) != len(wants) {
