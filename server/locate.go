@@ -143,9 +143,7 @@ func (s *Server) handleLocate(w http.ResponseWriter, r *http.Request) {
 	sn := s.Current()
 	lon, _ := strconv.ParseFloat(q.Get("lon"), 64)
 	lat, _ := strconv.ParseFloat(q.Get("lat"), 64)
-	ans := Locate(sn.Index, p, s.personal(r))
-	ans.Query = LocateQuery{Lon: lon, Lat: lat, CRS: crs}
-	writeJSON(w, http.StatusOK, ans)
+	s.writeLocate(w, sn, p, LocateQuery{Lon: lon, Lat: lat, CRS: crs}, s.personal(r))
 }
 
 // Locate answers one WGS84 point from an index: the grid, its hierarchy

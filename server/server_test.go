@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -259,6 +260,35 @@ func TestLocateBatchLarge(t *testing.T) {
 	for i, l := range lines[1:] {
 		if !strings.HasPrefix(l, fmt.Sprintf("%d,", i)) {
 			t.Fatalf("row %d out of order: %q", i, l)
+		}
+	}
+}
+
+// TestLocateFastPathEqualsGeneral compares the cached answer with the
+// general encoder's over many points, masked and personal.
+func TestLocateFastPathEqualsGeneral(t *testing.T) {
+	s := testServer(t, Config{PersonalTokens: []string{"tok"}})
+	sn := s.Current()
+	for i := 0; i < 400; i++ {
+		b := demo.Buildings[(i*37)%len(demo.Buildings)]
+		lon, lat := b.Entrance[0]+float64(i%7)*1e-5, b.Entrance[1]+float64(i%5)*2e-5
+		for _, personal := range []bool{false, true} {
+			hdr := []string{}
+			if personal {
+				hdr = []string{"Authorization", "Bearer tok"}
+			}
+			w := do(t, s, "GET", fmt.Sprintf("/api/v1/locate?lon=%v&lat=%v", lon, lat), "", "", hdr...)
+			want := Locate(sn.Index, [2]float64{lon, lat}, personal)
+			want.Query = LocateQuery{Lon: lon, Lat: lat, CRS: "wgs84"}
+			wb, _ := json.Marshal(want)
+			var got, exp any
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatalf("fast path is not JSON: %v\n%s", err, w.Body)
+			}
+			json.Unmarshal(wb, &exp)
+			if !reflect.DeepEqual(got, exp) {
+				t.Fatalf("fast path differs:\n got %s\nwant %s", w.Body, wb)
+			}
 		}
 	}
 }
