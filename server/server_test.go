@@ -225,6 +225,7 @@ func BenchmarkLocateHandler(b *testing.B) {
 	g := demo.Grids[500].Geom.Bound().Center()
 	url := fmt.Sprintf("/api/v1/locate?lon=%v&lat=%v", g[0], g[1])
 	b.ReportAllocs()
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			r := httptest.NewRequest("GET", url, nil)
