@@ -398,3 +398,40 @@ func BenchmarkBatchGeoJSON(b *testing.B) {
 	}
 	reportBatch(b, n, processCPU()-c0)
 }
+
+// FuzzLocateCSV: any input gives a CSV answer or an error, never a panic,
+// and every data line gets exactly one output row.
+func FuzzLocateCSV(f *testing.F) {
+	for _, s := range []string{"id,lon,lat\na,117.56,34.86\n", "\"x\"\"y\",1,2\r\n\n", "a,NaN,1\nb,1e999,2", ",,\n\"", "id,lon,lat"} {
+		f.Add(s)
+	}
+	_, ix := latticeIndex(f)
+	f.Fuzz(func(t *testing.T, in string) {
+		var out bytes.Buffer
+		st, err := geo.LocateCSV(context.Background(), strings.NewReader(in), &out, ix, geo.BatchOptions{ChunkBytes: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := int64(strings.Count(out.String(), "\n")) - 1; n < st.Rows {
+			t.Fatalf("%d rows out for %+v", n, st)
+		}
+	})
+}
+
+// FuzzLocateGeoJSON: any input gives valid JSON out, never a panic.
+func FuzzLocateGeoJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[117.56,34.86]},"properties":{"a":1}}]}`,
+		`{"features":[{"type":"Feature","geometry":null},{}]}`, `{"features":[`, `{"a":"\"}"}`,
+	} {
+		f.Add(s)
+	}
+	_, ix := latticeIndex(f)
+	f.Fuzz(func(t *testing.T, in string) {
+		var out bytes.Buffer
+		geo.LocateGeoJSON(context.Background(), strings.NewReader(in), &out, ix, geo.BatchOptions{})
+		if !json.Valid(out.Bytes()) {
+			t.Fatalf("invalid output for %q: %s", in, out.String())
+		}
+	})
+}
