@@ -361,7 +361,7 @@ func (ix *Index) MemoryBytes() int64 {
 		int64(len(ix.gridCommunity)+len(ix.gridStreet)+len(ix.gridDistrict))*4
 }
 
-// Stats describes the grid layer of an index.
+// IndexStats describes the grid layer of an index.
 type IndexStats struct {
 	Grids       int // polygons indexed
 	Cells       int // cells allocated (in occupied blocks)
