@@ -218,6 +218,10 @@ func NewIndexWith(c *data.City, opt IndexOptions) (*Index, error) {
 		ix.gridDistrict[i] = get(dm, g.DistrictCode)
 	}
 
+	// Bounding boxes are only needed while building (they are also kept in
+	// each polygon's data run).
+	ix.grids.set.bbox, ix.communities.set.bbox, ix.streets.set.bbox, ix.districts.set.bbox = nil, nil, nil, nil
+
 	for i := range c.Stations {
 		p := c.Stations[i].Point
 		if finite(p) {
