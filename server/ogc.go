@@ -148,6 +148,8 @@ func ogcItem(c *data.City, layer string, i int) (string, orb.Geometry, time.Time
 	return "", nil, time.Time{}
 }
 
+// buildOGC indexes every collection of a new city: bounds into an R-tree,
+// ids into a map, extents and the incidents' time range.
 func buildOGC(sn *Snapshot) (any, error) {
 	c := sn.City
 	st := &ogcState{byName: make(map[string]*ogcCollection, len(ogcLayers))}
@@ -555,9 +557,9 @@ func (col *ogcCollection) matches(c *data.City, iq itemsQuery) (idx []int32, all
 		return idx, false
 	}
 	b := *iq.bbox
-	col.tree.Search(b.Min, b.Max, func(_, _ [2]float64, i int32) bool {
+	col.tree.Search(b.Min, b.Max, func(min, max [2]float64, i int32) bool {
 		if keep(i) {
-			if _, g, _ := ogcItem(c, col.id, int(i)); geometryMeetsBound(g, b) {
+			if _, g, _ := ogcItem(c, col.id, int(i)); meetsBound(g, orb.Bound{Min: min, Max: max}, b) {
 				idx = append(idx, i)
 			}
 		}
@@ -688,7 +690,11 @@ func geometryMeetsBound(g orb.Geometry, b orb.Bound) bool {
 	if g == nil {
 		return false
 	}
-	gb := g.Bound()
+	return meetsBound(g, g.Bound(), b)
+}
+
+// meetsBound is geometryMeetsBound for a geometry whose bounds gb are known.
+func meetsBound(g orb.Geometry, gb, b orb.Bound) bool {
 	if !b.Intersects(gb) {
 		return false
 	}
