@@ -1,0 +1,143 @@
+package geocode
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestParse(t *testing.T) {
+	type tok = Token
+	tests := []struct {
+		name  string
+		in    string
+		names []Token
+		house, building, unit, room, floor, gridSeq int
+		noise []string
+	}{
+		{name: "full address", in: "市中区光明路街道青檀社区幸福小区3号楼2单元",
+			names:    []tok{{"市中区", LevelDistrict}, {"光明路街道", LevelStreet}, {"青檀社区", LevelCommunity}, {"幸福小区", LevelCompound}},
+			building: 3, unit: 2},
+		{name: "road and number", in: "光明路12号", names: []tok{{"光明路", LevelRoad}}, house: 12},
+		{name: "compound and building in numerals", in: "幸福小区三号楼", names: []tok{{"幸福小区", LevelCompound}}, building: 3},
+		{name: "noise and alias", in: "枣庄市中区青檀路东首 幸福苑3#",
+			names: []tok{{"市中区", LevelDistrict}, {"青檀路", LevelRoad}, {"幸福苑", LevelCompound}}, building: 3, noise: []string{"东首"}},
+		{name: "any order", in: "幸福小区3号楼 青檀社区 光明路街道",
+			names:    []tok{{"幸福小区", LevelCompound}, {"青檀社区", LevelCommunity}, {"光明路街道", LevelStreet}},
+			building: 3},
+		{name: "road then compound", in: "青檀路120号金色苑5栋1单元302室",
+			names: []tok{{"青檀路", LevelRoad}, {"金色苑", LevelCompound}}, house: 120, building: 5, unit: 1, room: 302},
+		{name: "dash form", in: "幸福小区3-2-301", names: []tok{{"幸福小区", LevelCompound}}, building: 3, unit: 2, room: 301},
+		{name: "dash form two parts", in: "幸福小区3-301", names: []tok{{"幸福小区", LevelCompound}}, building: 3, room: 301},
+		{name: "compound with 号 is a building", in: "幸福小区5号", names: []tok{{"幸福小区", LevelCompound}}, building: 5},
+		{name: "bare number after road", in: "光明路12", names: []tok{{"光明路", LevelRoad}}, house: 12},
+		{name: "floor", in: "幸福小区3号楼5楼", names: []tok{{"幸福小区", LevelCompound}}, building: 3, floor: 5},
+		{name: "grid", in: "青檀社区第三网格", names: []tok{{"青檀社区", LevelCommunity}}, gridSeq: 3},
+		{name: "station keeps its community", in: "青檀社区党群服务中心", names: []tok{{"青檀社区党群服务中心", LevelStation}}},
+		{name: "road word inside a community", in: "古路街社区", names: []tok{{"古路街社区", LevelCommunity}}},
+		{name: "street named after a road", in: "光明路街道", names: []tok{{"光明路街道", LevelStreet}}},
+		{name: "区 inside a street", in: "矿区街道", names: []tok{{"矿区街道", LevelStreet}}},
+		{name: "路 inside a compound", in: "铁路小区2号楼", names: []tok{{"铁路小区", LevelCompound}}, building: 2},
+		{name: "苑 inside a road", in: "秋苑路27号", names: []tok{{"秋苑路", LevelRoad}}, house: 27},
+		{name: "county-level city", in: "滕州市荆河街道", names: []tok{{"滕州市", LevelDistrict}, {"荆河街道", LevelStreet}}},
+		{name: "district then community starting with 市", in: "市中区市府里社区", names: []tok{{"市中区", LevelDistrict}, {"市府里社区", LevelCommunity}}},
+		{name: "free text", in: "幸福", names: []tok{{"幸福", LevelUnknown}}},
+		{name: "road junction noise", in: "光明路口", names: []tok{{"光明路", LevelRoad}}, noise: []string{"口"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(p.Names, tt.names) {
+				t.Errorf("names %v, want %v", p.Names, tt.names)
+			}
+			got := [6]int{p.HouseNumber, p.Building, p.Unit, p.Room, p.Floor, p.GridSeq}
+			want := [6]int{tt.house, tt.building, tt.unit, tt.room, tt.floor, tt.gridSeq}
+			if got != want {
+				t.Errorf("house, building, unit, room, floor, grid = %v, want %v", got, want)
+			}
+			if !reflect.DeepEqual(p.Noise, tt.noise) {
+				t.Errorf("noise %v, want %v", p.Noise, tt.noise)
+			}
+		})
+	}
+}
+
+// hostileInputs must give a clear error or an empty answer, never a panic.
+var hostileInputs = map[string]string{
+	"empty":            "",
+	"spaces":           "   \t\n ",
+	"only punctuation": "，。！？、；：“”（）【】…—",
+	"control chars":    "\x00\x01\x02\x1b[31m\x7f",
+	"invalid utf-8":    "\xff\xfe\xfd\xc3\x28",
+	"100 KB":           strings.Repeat("幸福小区3号楼", 100*1024/len("幸福小区3号楼")),
+	"100 KB digits":    strings.Repeat("9", 100*1024),
+	"long numeral run": strings.Repeat("九十九百", 200),
+	"huge number":      "光明路99999999999999999999号",
+	"dashes":           strings.Repeat("-", 500) + "3-" + strings.Repeat("-", 300),
+	"many dashes nums": strings.Repeat("1-", 400),
+	"zero":             "光明路0号幸福小区0号楼",
+	"only numbers":     "3号楼2单元",
+}
+
+func TestParseHostile(t *testing.T) {
+	for name, in := range hostileInputs {
+		t.Run(name, func(t *testing.T) {
+			p, err := Parse(in)
+			if err != nil {
+				if !errors.Is(err, ErrEmpty) && !errors.Is(err, ErrTooLong) {
+					t.Errorf("unexpected error %v", err)
+				}
+				return
+			}
+			for _, n := range p.Names {
+				if !utf8.ValidString(n.Text) || n.Text == "" {
+					t.Errorf("bad name %q", n.Text)
+				}
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	if _, err := Parse(""); !errors.Is(err, ErrEmpty) {
+		t.Errorf("empty: %v, want ErrEmpty", err)
+	}
+	if _, err := Parse("，。"); !errors.Is(err, ErrEmpty) {
+		t.Errorf("punctuation: %v, want ErrEmpty", err)
+	}
+	if _, err := Parse(strings.Repeat("路", 100*1024)); !errors.Is(err, ErrTooLong) {
+		t.Errorf("100 KB: %v, want ErrTooLong", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"市中区光明路街道青檀社区幸福小区3号楼2单元", "光明路12号", "幸福小区三号楼", "枣庄市中区青檀路东首 幸福苑3#",
+		"一百零五室", "3-2-301", "青檀社区第三网格", "\xff", "", "九十九百千", "路路口口", "区区区", "市市中区"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := Parse(s)
+		if err != nil {
+			if !errors.Is(err, ErrEmpty) && !errors.Is(err, ErrTooLong) {
+				t.Fatalf("Parse(%q): unexpected error %v", s, err)
+			}
+			return
+		}
+		if !utf8.ValidString(p.Normalized) {
+			t.Fatalf("Parse(%q): normalized %q is not UTF-8", s, p.Normalized)
+		}
+		for _, n := range p.Names {
+			if n.Text == "" || !utf8.ValidString(n.Text) || !strings.Contains(p.Normalized, n.Text) {
+				t.Fatalf("Parse(%q): bad name %q in %q", s, n.Text, p.Normalized)
+			}
+		}
+		if n := Normalize(p.Normalized); n != p.Normalized {
+			t.Fatalf("Normalize not idempotent on %q: %q then %q", s, p.Normalized, n)
+		}
+	})
+}

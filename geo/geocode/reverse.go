@@ -1,0 +1,85 @@
+package geocode
+
+import (
+	"errors"
+	"math"
+
+	"github.com/gridmap/gridmap/data/features"
+	"github.com/paulmach/orb"
+)
+
+// Reverse is the answer of a reverse geocode: the grid the point is in and
+// the nearest building with its standard address.
+type Reverse struct {
+	Point     [2]float64 `json:"point"`
+	Match     string     `json:"match"` // the point's grid: inside, nearest or none (geo.Match*)
+	GridCode  string     `json:"grid_code,omitempty"`
+	GridName  string     `json:"grid_name,omitempty"`
+	Community string     `json:"community,omitempty"`
+	Street    string     `json:"street,omitempty"`
+	District  string     `json:"district,omitempty"`
+	// The nearest building: its address (road, house number, compound,
+	// building), where its entrance is and how far.
+	Address      string      `json:"address,omitempty"`
+	BuildingCode string      `json:"building_code,omitempty"`
+	Road         string      `json:"road,omitempty"`
+	HouseNumber  int         `json:"house_number,omitempty"`
+	Compound     string      `json:"compound,omitempty"`
+	Entrance     *[2]float64 `json:"entrance,omitempty"`
+	DistanceM    float64     `json:"distance_m"`
+	// BuildingGrid is the nearest building's grid when it differs from
+	// the point's own.
+	BuildingGrid string `json:"building_grid,omitempty"`
+}
+
+// ErrBadPoint is returned for non-finite or out-of-range coordinates.
+var ErrBadPoint = errors.New("geocode: point must be finite WGS84 lon in [-180,180], lat in [-90,90]")
+
+// MaxReverseDistance is how far (metres) the nearest building may be for a
+// reverse geocode to name it.
+const MaxReverseDistance = 500.0
+
+// Reverse finds the grid of p and the nearest building within
+// MaxReverseDistance, with its address.
+func (g *Gazetteer) Reverse(p orb.Point) (*Reverse, error) {
+	if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) ||
+		p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90 {
+		return nil, ErrBadPoint
+	}
+	c := g.city
+	r := g.ix.Locate(p)
+	out := &Reverse{Point: [2]float64{p[0], p[1]}, Match: r.Match}
+	if gi := r.Grid; gi >= 0 || r.Nearest >= 0 {
+		if gi < 0 {
+			gi = r.Nearest
+		}
+		gr := &c.Grids[gi]
+		out.GridCode, out.GridName = gr.Code, gr.Name
+		comm, street, dist := g.hierarchyOfGrid(int32(gi))
+		if comm >= 0 {
+			out.Community = g.commNames[comm]
+		}
+		if street >= 0 {
+			out.Street = c.Streets[street].Name
+		}
+		if dist >= 0 {
+			out.District = c.Districts[dist].Name
+		}
+	}
+	hits := g.ix.NearestBuildings(p, 1)
+	if len(hits) == 1 && hits[0].DistanceM <= MaxReverseDistance {
+		b := &c.Buildings[hits[0].Index]
+		out.Address = features.Address(c, b)
+		out.BuildingCode, out.Road, out.HouseNumber = b.Code, b.Road, b.HouseNumber
+		if cp := c.Compound(b.CompoundCode); cp != nil {
+			out.Compound = cp.Name
+		}
+		e := [2]float64{b.Entrance[0], b.Entrance[1]}
+		out.Entrance = &e
+		out.DistanceM = math.Round(hits[0].DistanceM*10) / 10
+		if b.GridCode != out.GridCode {
+			out.BuildingGrid = b.GridCode
+		}
+	}
+	return out, nil
+}
