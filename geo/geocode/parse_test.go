@@ -11,11 +11,11 @@ import (
 func TestParse(t *testing.T) {
 	type tok = Token
 	tests := []struct {
-		name  string
-		in    string
-		names []Token
+		name                                        string
+		in                                          string
+		names                                       []Token
 		house, building, unit, room, floor, gridSeq int
-		noise []string
+		noise                                       []string
 	}{
 		{name: "full address", in: "市中区光明路街道青檀社区幸福小区3号楼2单元",
 			names:    []tok{{"市中区", LevelDistrict}, {"光明路街道", LevelStreet}, {"青檀社区", LevelCommunity}, {"幸福小区", LevelCompound}},
