@@ -21,7 +21,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/encoding/mvt/vectortile"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 	"github.com/tidwall/rtree"
@@ -73,16 +73,18 @@ const (
 
 // feature is one feature of a layer, prepared once per city.
 type feature struct {
-	id      uint64 // 0: none
-	props   geojson.Properties
-	poly    topoPoly    // kindArea
-	raw     orb.Polygon // kindPolygon, world fractions
-	pt      orb.Point   // kindPoint, world fractions
-	minZoom int         // labels: below this zoom the feature is left out
+	id      uint64             // 0: none
+	props   geojson.Properties // until New encodes them into tags
+	tags    []uint32           // (key, dictionary value) pairs
+	poly    topoPoly           // kindArea
+	raw     orb.Polygon        // kindPolygon, world fractions
+	pt      orb.Point          // kindPoint, world fractions
+	minZoom int                // labels: below this zoom the feature is left out
 }
 
 type layerData struct {
 	info  Layer
+	enc   layerEnc
 	kind  geomKind
 	feats []feature
 	index rtree.RTreeG[int32]
@@ -380,6 +382,9 @@ func New(c *data.City) (*Tiler, error) {
 
 	// Spatial indexes over world fractions, and the lon/lat bound.
 	for _, l := range t.layers {
+		if err := l.prepareProps(); err != nil {
+			return nil, err
+		}
 		for i := range l.feats {
 			f := &l.feats[i]
 			var b orb.Bound
@@ -401,6 +406,10 @@ func New(c *data.City) (*Tiler, error) {
 	}
 	if t.urban.Min[0] > t.urban.Max[0] {
 		t.urban = t.bound
+	}
+	// Simplify every arc for every zoom now, so no tile pays for it.
+	for z := MinZoom; z <= MaxZoom; z++ {
+		t.arcsAt(z)
 	}
 	return t, nil
 }
@@ -504,19 +513,19 @@ func (t *Tiler) TileLayers(z, x, y int, names ...string) ([]byte, error) {
 		}
 	}
 	r := renderer{t: t, z: z, scale: float64(uint64(1)<<z) * Extent, ox: float64(x) * Extent, oy: float64(y) * Extent}
-	var layers mvt.Layers
+	var tile vectortile.Tile
 	for _, l := range t.layers {
 		if z < l.info.MinZoom || z > l.info.MaxZoom || (len(names) > 0 && !slices.Contains(names, l.info.Name)) {
 			continue
 		}
-		if fs := r.layer(l); len(fs) > 0 {
-			layers = append(layers, &mvt.Layer{Name: l.info.Name, Version: 2, Extent: Extent, Features: fs})
+		if r.layer(l) > 0 {
+			tile.Layers = append(tile.Layers, r.b.layer(l.info.Name))
 		}
 	}
-	if len(layers) == 0 {
+	if len(tile.Layers) == 0 {
 		return nil, nil
 	}
-	return mvt.Marshal(layers)
+	return tile.Marshal()
 }
 
 func (t *Tiler) layer(name string) *layerData {
@@ -530,17 +539,20 @@ func (t *Tiler) layer(name string) *layerData {
 
 // renderer draws one tile.
 type renderer struct {
-	t         *Tiler
-	z         int
-	scale     float64 // tile units across the world at z
-	ox, oy    float64 // tile origin in global tile units
-	hits      []int32
-	ring, tmp []orb.Point
-	arcs      [][]int32
-	haveArcs  bool
+	t        *Tiler
+	z        int
+	scale    float64 // tile units across the world at z
+	ox, oy   float64 // tile origin in global tile units
+	hits     []int32
+	arcs     [][]int32
+	haveArcs bool
+	b        layerBuilder
+	ge       geomEncoder
 }
 
-func (r *renderer) layer(l *layerData) []*geojson.Feature {
+// layer draws the features of l that meet the tile into r.b and returns
+// how many there are.
+func (r *renderer) layer(l *layerData) int {
 	lo := orb.Point{(r.ox - Buffer) / r.scale, (r.oy - Buffer) / r.scale}
 	hi := orb.Point{(r.ox + Extent + Buffer) / r.scale, (r.oy + Extent + Buffer) / r.scale}
 	r.hits = r.hits[:0]
@@ -549,41 +561,43 @@ func (r *renderer) layer(l *layerData) []*geojson.Feature {
 		return true
 	})
 	slices.Sort(r.hits)
-	var out []*geojson.Feature
+	r.b.reset(&l.enc)
 	for _, i := range r.hits {
 		f := &l.feats[i]
 		if r.z < f.minZoom {
 			continue
 		}
-		var g orb.Geometry
+		r.ge = geomEncoder{}
 		switch l.kind {
-		case kindArea:
-			if !r.haveArcs {
-				r.arcs, r.haveArcs = r.t.arcsAt(r.z), true
+		case kindArea, kindPolygon:
+			var mp orb.MultiPolygon
+			if l.kind == kindArea {
+				if !r.haveArcs {
+					r.arcs, r.haveArcs = r.t.arcsAt(r.z), true
+				}
+				mp = r.area(f.poly)
+			} else {
+				mp = r.polygon(f.raw)
 			}
-			g = r.area(f.poly)
-		case kindPolygon:
-			g = r.polygon(f.raw)
+			if len(mp) == 0 {
+				continue
+			}
+			r.ge.polygons(mp)
+			r.b.add(f, &geomPolygon, r.ge.out)
 		case kindPoint:
 			x, y := math.Round(f.pt[0]*r.scale)-r.ox, math.Round(f.pt[1]*r.scale)-r.oy
-			if x >= -Buffer && x <= Extent+Buffer && y >= -Buffer && y <= Extent+Buffer {
-				g = orb.Point{x, y}
+			if x < -Buffer || x > Extent+Buffer || y < -Buffer || y > Extent+Buffer {
+				continue
 			}
+			r.ge.point(orb.Point{x, y})
+			r.b.add(f, &geomPoint, r.ge.out)
 		}
-		if g == nil {
-			continue
-		}
-		gf := &geojson.Feature{Geometry: g, Properties: f.props}
-		if f.id != 0 {
-			gf.ID = f.id
-		}
-		out = append(out, gf)
 	}
-	return out
+	return len(r.b.feats)
 }
 
 // area draws a topology polygon (or multipolygon, parts split by nil rings).
-func (r *renderer) area(p topoPoly) orb.Geometry {
+func (r *renderer) area(p topoPoly) orb.MultiPolygon {
 	var mp orb.MultiPolygon
 	var part [][]orb.Point
 	for _, ring := range p {
@@ -614,21 +628,11 @@ func (r *renderer) area(p topoPoly) orb.Geometry {
 		}
 		part = append(part, pts)
 	}
-	return single(r.emit(part, mp))
-}
-
-func single(mp orb.MultiPolygon) orb.Geometry {
-	switch len(mp) {
-	case 0:
-		return nil
-	case 1:
-		return mp[0]
-	}
-	return mp
+	return r.emit(part, mp)
 }
 
 // polygon draws a polygon in world fractions without simplification.
-func (r *renderer) polygon(p orb.Polygon) orb.Geometry {
+func (r *renderer) polygon(p orb.Polygon) orb.MultiPolygon {
 	rings := make([][]orb.Point, 0, len(p))
 	for _, ring := range p {
 		pts := make([]orb.Point, 0, len(ring))
@@ -637,7 +641,7 @@ func (r *renderer) polygon(p orb.Polygon) orb.Geometry {
 		}
 		rings = append(rings, pts)
 	}
-	return single(r.emit(rings, nil))
+	return r.emit(rings, nil)
 }
 
 // emit takes one polygon's rings (snapped tile coordinates, open or
