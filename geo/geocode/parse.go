@@ -35,6 +35,17 @@ func (l Level) String() string {
 // MarshalText makes levels readable in JSON.
 func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 
+// UnmarshalText reads a level written by MarshalText.
+func (l *Level) UnmarshalText(b []byte) error {
+	for i, n := range levelNames {
+		if n == string(b) {
+			*l = Level(i)
+			return nil
+		}
+	}
+	return errors.New("geocode: unknown level " + strconv.Quote(string(b)))
+}
+
 // Token is one named part of an address with the level its wording
 // suggests (LevelUnknown when the words say nothing).
 type Token struct {

@@ -1,0 +1,111 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gorilla/mux"
+	"github.com/gridmap/gridmap/geo/geocode"
+)
+
+// The geocoder: GET /api/v1/geocode?q=&limit=, the type-ahead
+// GET /api/v1/geocode/suggest?q=&limit= and GET /api/v1/reverse?lon=&lat=.
+// Its gazetteer is built from each snapshot's city and index, so a reload
+// rebuilds it with everything else.
+func init() {
+	register(extension{
+		name: "geocode",
+		build: func(sn *Snapshot) (any, error) {
+			return geocode.New(sn.City, sn.Index)
+		},
+		routes: func(s *Server, _, api *mux.Router) {
+			api.HandleFunc("/geocode", s.handleGeocode).Methods(http.MethodGet)
+			api.HandleFunc("/geocode/suggest", s.handleSuggest).Methods(http.MethodGet)
+			api.HandleFunc("/reverse", s.handleReverse).Methods(http.MethodGet)
+		},
+	})
+}
+
+func (s *Server) gazetteer(w http.ResponseWriter) *geocode.Gazetteer {
+	g, _ := s.Current().Ext("geocode").(*geocode.Gazetteer)
+	if g == nil {
+		writeError(w, http.StatusServiceUnavailable, "geocoder not ready")
+	}
+	return g
+}
+
+// addressParam reads the q parameter, refusing what no address can be.
+func addressParam(r *http.Request) (string, error) {
+	q := r.URL.Query().Get("q")
+	switch {
+	case strings.TrimSpace(q) == "":
+		return "", errors.New("q (the address) is required")
+	case len(q) > geocode.MaxQueryBytes:
+		return "", errors.New("q too long (at most 1024 bytes)")
+	case !utf8.ValidString(q):
+		return "", errors.New("q is not valid UTF-8")
+	}
+	return q, nil
+}
+
+func (s *Server) handleGeocode(w http.ResponseWriter, r *http.Request) {
+	q, err := addressParam(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	limit, err := intParam(r.URL.Query().Get("limit"), 5, 1, 50)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "limit: "+err.Error())
+		return
+	}
+	g := s.gazetteer(w)
+	if g == nil {
+		return
+	}
+	ans, err := g.Geocode(q, limit)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, ans)
+}
+
+func (s *Server) handleSuggest(w http.ResponseWriter, r *http.Request) {
+	q, err := addressParam(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	limit, err := intParam(r.URL.Query().Get("limit"), 10, 1, 50)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "limit: "+err.Error())
+		return
+	}
+	g := s.gazetteer(w)
+	if g == nil {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"query": q, "suggestions": g.Suggest(q, limit)})
+}
+
+func (s *Server) handleReverse(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p, _, err := ParsePoint(q.Get("lon"), q.Get("lat"), q.Get("crs"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	g := s.gazetteer(w)
+	if g == nil {
+		return
+	}
+	ans, err := g.Reverse(p)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, ans)
+}
