@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/getkin/kin-openapi/openapi3"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -693,22 +694,21 @@ func BenchmarkOGCItemsPage(b *testing.B) {
 }
 
 // The API definition is a valid OpenAPI 3.0 document, by an independent
-// validator when one is installed (pip or Debian: openapi-spec-validator).
+// validator (github.com/getkin/kin-openapi).
 func TestOGCOpenAPIValidates(t *testing.T) {
-	validator, err := exec.LookPath("openapi-spec-validator")
-	if err != nil {
-		t.Skip("SKIPPED LOUDLY: openapi-spec-validator not installed (pip install openapi-spec-validator, or Debian's python3-openapi-spec-validator); the $ref and structure checks of TestOGCEndpoints still ran")
-	}
 	s := testServer(t, Config{})
 	w := ogcGet(t, s, "/api")
-	f := t.TempDir() + "/api.json"
-	if err := os.WriteFile(f, w.Body.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(w.Body.Bytes())
+	if err != nil {
+		t.Fatalf("kin-openapi cannot load /api: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, validator, f).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("openapi-spec-validator: %v\n%s", err, out)
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("/api is not a valid OpenAPI 3.0 document: %v", err)
+	}
+	for _, p := range []string{"/", "/conformance", "/api", "/collections", "/collections/{collectionId}", "/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}"} {
+		if doc.Paths.Find(p) == nil {
+			t.Errorf("/api does not describe %s", p)
+		}
 	}
 }
