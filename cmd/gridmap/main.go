@@ -47,6 +47,7 @@ var commands = map[string]command{
 	"import":   {"replace a layer from a GeoJSON or GeoPackage file, after validating it", cmdImport},
 	"serve":    {"serve the API and the map over HTTP", cmdServe},
 	"locate":   {"find the grid of a point, or of a batch of points (CSV or GeoJSON on stdin)", cmdLocate},
+	"geocode":  {"find the grid of an address, or of a batch of addresses (one per line on stdin, CSV out)", cmdGeocode},
 	"bake":     {"write the vector tiles of the urban area to a PMTiles archive", cmdBake},
 	"coverage": {"station coverage figures, new-site siting and set cover", cmdCoverage},
 }
