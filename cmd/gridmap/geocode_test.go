@@ -98,4 +98,3 @@ func TestGeocodeCLI(t *testing.T) {
 		}
 	}
 }
-
