@@ -6,7 +6,7 @@ SEED    ?= 1
 ADDR    ?= :8080
 GOFILES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './frontend/node_modules/*')
 
-.PHONY: all build run test fmt-check vet test-deps bench scale clean frontend e2e
+.PHONY: all build run test fmt-check vet test-deps bench scale clean frontend e2e bench-tiles test-tiles-full
 
 all: build
 
@@ -39,6 +39,17 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./... | tee bench.txt
 	./scripts/bench-http.sh 15 | tee -a bench.txt
 
+# Tiles: cold render per tile (median and p90) at z12/z14/z16, warm tiles
+# through the HTTP handler, then a timed z8–z16 PMTiles bake.
+bench-tiles: build
+	$(GO) test -run '^$$' -bench 'Tile|New' -benchmem -count 3 ./tiles/ ./server/ | tee /tmp/gridmap-bench-tiles.txt
+	./$(BIN) generate --out /tmp/gridmap-bench.gpkg --force >/dev/null
+	./$(BIN) bake --data /tmp/gridmap-bench.gpkg --out /tmp/gridmap-bench.pmtiles | tee -a /tmp/gridmap-bench-tiles.txt
+
+# Every tile of the z8–z16 pyramid decoded and checked (Go, GDAL, node).
+test-tiles-full: test-deps
+	GRIDMAP_TILES_FULL=1 $(GO) test -count=1 -timeout 30m ./tiles/
+
 # The --scale 1000 city (1,230,000 grids): time, peak memory, file size.
 scale: build
 	/usr/bin/time -v ./$(BIN) generate --out /tmp/gridmap-scale1000.gpkg --scale 1000 --force 2> /tmp/gridmap-scale1000.log; \
@@ -62,3 +73,9 @@ clean:
 # Station coverage now, with the planned sites, and with 300 chosen sites.
 coverage-eval: build $(DATA)
 	./$(BIN) coverage eval --data $(DATA) --k 300
+
+# Geocoder figures on 12,000 generated addresses of the demo city: top-1 grid
+# accuracy, wrong grids among confident answers, how ambiguous input was told.
+.PHONY: geocode-eval
+geocode-eval:
+	$(GO) test -count=1 -run '^TestEval$$' -v ./geo/geocode/ -geocode.eval=12000
