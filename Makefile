@@ -79,9 +79,3 @@ coverage-eval: build $(DATA)
 .PHONY: geocode-eval
 geocode-eval:
 	$(GO) test -count=1 -run '^TestEval$$' -v ./geo/geocode/ -geocode.eval=12000
-
-# Geocoder figures on 12,000 generated addresses of the demo city: top-1 grid
-# accuracy, wrong grids among confident answers, how ambiguous input was told.
-.PHONY: geocode-eval
-geocode-eval:
-	$(GO) test -count=1 -run '^TestEval$$' -v ./geo/geocode/ -geocode.eval=12000
