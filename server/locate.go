@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -86,21 +85,6 @@ type StationAnswer struct {
 	GridCode  string     `json:"grid_code"`
 	Point     [2]float64 `json:"point"`
 	DistanceM float64    `json:"distance_m"`
-}
-
-// personal reports whether the caller may see names and phones unmasked.
-func (s *Server) personal(r *http.Request) bool {
-	h := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || tok == "" {
-		return false
-	}
-	for _, t := range s.cfg.PersonalTokens {
-		if subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 {
-			return true
-		}
-	}
-	return false
 }
 
 // ParsePoint reads lon, lat and crs query values into a WGS84 point,

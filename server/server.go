@@ -40,9 +40,33 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxBatchBytes caps a streamed batch locate body (default 4 GiB).
 	MaxBatchBytes int64
-	// PersonalTokens are bearer tokens whose callers may see names and
-	// phone numbers unmasked (a simple role switch until full auth lands).
+	// PersonalTokens are static bearer tokens that act as planner tokens.
+	//
+	// Deprecated: create tokens with roles (gridmap token create); kept
+	// for the tests that predate them.
 	PersonalTokens []string
+
+	// Tokens and Incidents are the stores of API tokens and of the
+	// dispatch flow; when nil, Store is used if it is one.
+	Tokens    TokenStore
+	Incidents IncidentStore
+	// Rules are the incident routing rules (default: the last version
+	// stored, else the built-in file).
+	Rules *data.Rules
+	// Now is the clock of incident timestamps and SLA deadlines (default
+	// time.Now); tests inject one.
+	Now func() time.Time
+	// EscalationInterval is how often overdue incidents are escalated
+	// (default 30 s; negative: never, tests call EscalateOverdue).
+	EscalationInterval time.Duration
+	// RateLimit is the requests per second allowed to each token (or each
+	// address of anonymous callers), with bursts of RateBurst (default
+	// twice the rate); 0 means no limit.
+	RateLimit float64
+	RateBurst int
+	// RequestTimeout bounds each request's context (default 30 s); event
+	// streams and batch locate are exempt.
+	RequestTimeout time.Duration
 }
 
 // Snapshot is one consistent version of the city and everything derived
@@ -82,6 +106,7 @@ type Server struct {
 	log    *slog.Logger
 	snap   atomic.Pointer[Snapshot]
 	router *mux.Router
+	ops    *ops // auth, limits, metrics and the dispatch flow (ops.go)
 }
 
 // New loads the city from the store and builds the router.
@@ -96,10 +121,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.MaxBatchBytes = 4 << 30
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
+	s.ops = newOps(s)
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
 	s.routes()
+	if err := s.startOps(ctx); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	return s, nil
 }
 
@@ -136,8 +165,13 @@ func (s *Server) Reload(ctx context.Context) error {
 // Current returns the snapshot in force.
 func (s *Server) Current() *Snapshot { return s.snap.Load() }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler: authentication, rate limits, the
+// request timeout and metrics (ops.go) around the router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.front(w, r, s.serveHTTP)
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.Error("panic in handler", "path", r.URL.Path, "panic", v)
@@ -156,6 +190,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) routes() {
 	r := mux.NewRouter()
+	r.Use(routeLabel)
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	}).Methods(http.MethodGet, http.MethodHead)

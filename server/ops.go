@@ -1,0 +1,306 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/gridmap/gridmap/data"
+)
+
+// ops is the server-wide state of the operational and dispatch features:
+// stores, tokens, rate limits, metrics, the live-event hub, the incident
+// committer and the SLA escalator.
+type ops struct {
+	tokens     TokenStore    // nil: only anonymous callers
+	inc        IncidentStore // nil: the incident routes answer 503
+	tokenCache tokenCache
+	limiter    *rateLimiter // nil: no rate limit
+	timeout    time.Duration
+	now        func() time.Time
+	metrics    metrics
+	hub        *hub
+	commit     *committer
+	rules      atomic.Pointer[data.Rules]
+	rulesVer   atomic.Int64
+
+	stop      chan struct{}
+	stopOnce  sync.Once
+	wg        sync.WaitGroup
+	escalateN atomic.Int64 // escalations so far
+}
+
+// Defaults of the operational settings.
+const (
+	defaultRequestTimeout     = 30 * time.Second
+	defaultEscalationInterval = 30 * time.Second
+)
+
+func newOps(s *Server) *ops {
+	cfg := &s.cfg
+	o := &ops{tokens: cfg.Tokens, inc: cfg.Incidents, now: cfg.Now, timeout: cfg.RequestTimeout, stop: make(chan struct{})}
+	if o.tokens == nil {
+		o.tokens, _ = cfg.Store.(TokenStore)
+	}
+	if o.inc == nil {
+		o.inc, _ = cfg.Store.(IncidentStore)
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	if o.timeout == 0 {
+		o.timeout = defaultRequestTimeout
+	}
+	o.tokenCache = tokenCache{m: map[string]tokenEntry{}, ttl: 2 * time.Second}
+	if cfg.RateLimit > 0 {
+		burst := float64(cfg.RateBurst)
+		if burst < 1 {
+			burst = 2 * cfg.RateLimit
+		}
+		o.limiter = &rateLimiter{rate: cfg.RateLimit, burst: burst, m: map[string]*bucket{}}
+	}
+	o.metrics.init()
+	return o
+}
+
+// start loads the rules and starts the background work of the dispatch
+// flow: the event hub, the group committer and the SLA escalator.
+func (s *Server) startOps(ctx context.Context) error {
+	o := s.ops
+	rules := s.cfg.Rules
+	if rules == nil && o.inc != nil {
+		body, v, err := o.inc.Rules(ctx)
+		switch {
+		case err == nil:
+			r, perr := data.ParseRules(body)
+			if perr != nil {
+				return perr
+			}
+			rules = r
+			o.rulesVer.Store(v)
+		case !isNotFound(err):
+			return err
+		}
+	}
+	if rules == nil {
+		rules = data.DefaultRules()
+	}
+	o.rules.Store(rules)
+	if o.inc == nil {
+		return nil
+	}
+	last, err := o.inc.LastIncidentEvent(ctx)
+	if err != nil {
+		return err
+	}
+	o.hub = newHub(o.inc, last, s.log, &o.metrics)
+	o.commit = newCommitter(o.inc, o.hub, s.log, &o.metrics)
+	o.wg.Add(2)
+	go func() { defer o.wg.Done(); o.hub.run(o.stop) }()
+	go func() { defer o.wg.Done(); o.commit.run() }()
+	every := s.cfg.EscalationInterval
+	if every == 0 {
+		every = defaultEscalationInterval
+	}
+	if every > 0 {
+		o.wg.Add(1)
+		go func() {
+			defer o.wg.Done()
+			t := time.NewTicker(every)
+			defer t.Stop()
+			for {
+				select {
+				case <-o.stop:
+					return
+				case <-t.C:
+					if _, err := s.EscalateOverdue(context.Background()); err != nil {
+						s.log.Error("sla escalation", "err", err)
+					}
+				}
+			}
+		}()
+	}
+	return nil
+}
+
+// CloseEvents ends every live-event stream, so that a graceful shutdown
+// (http.Server.Shutdown waits for in-flight requests) is not held up by
+// clients that never hang up. Register it with RegisterOnShutdown.
+func (s *Server) CloseEvents() {
+	if s.ops.hub != nil {
+		s.ops.hub.closeClients()
+	}
+}
+
+// Close stops the background work once the HTTP server has drained: the
+// committer finishes what it holds first, so nothing acknowledged is cut.
+func (s *Server) Close() {
+	s.ops.stopOnce.Do(func() {
+		s.CloseEvents()
+		if s.ops.commit != nil {
+			s.ops.commit.close()
+		}
+		close(s.ops.stop)
+		s.ops.wg.Wait()
+	})
+}
+
+// reqInfo travels with a request so the front can label its metrics with
+// the route template mux matched.
+type reqInfo struct{ route string }
+
+type reqInfoKey struct{}
+
+// routeLabel is router middleware recording the matched route template.
+func routeLabel(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(reqInfoKey{}).(*reqInfo); ok {
+			if rt := mux.CurrentRoute(r); rt != nil {
+				if t, err := rt.GetPathTemplate(); err == nil {
+					info.route = t
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// streaming reports whether a request is long-lived by design and so runs
+// without the request timeout.
+func streaming(r *http.Request) bool {
+	return r.URL.Path == "/api/v1/events" || r.URL.Path == "/api/v1/locate" && r.Method == http.MethodPost
+}
+
+// front authenticates the caller, applies the rate limit and the request
+// timeout, serves the request and records its metrics and log line.
+func (s *Server) front(w http.ResponseWriter, r *http.Request, serve http.HandlerFunc) {
+	o := s.ops
+	start := time.Now()
+	info := &reqInfo{}
+	sw := &statusWriter{ResponseWriter: w}
+	ctx := context.WithValue(r.Context(), reqInfoKey{}, info)
+	var p *Principal
+	defer func() {
+		d := time.Since(start)
+		route := info.route
+		if route == "" {
+			route = "other"
+		}
+		code := sw.status
+		if code == 0 {
+			code = http.StatusOK
+		}
+		o.metrics.observe(route, r.Method, code, d)
+		actor := "anonymous"
+		if p != nil {
+			actor = p.Actor()
+		}
+		lvl := slog.LevelDebug
+		if code >= 500 {
+			lvl = slog.LevelWarn
+		}
+		s.log.Log(ctx, lvl, "request", "method", r.Method, "path", r.URL.Path, "route", route, "status", code,
+			"bytes", sw.bytes, "took", d, "actor", actor)
+	}()
+	var err error
+	p, err = s.authenticate(r.WithContext(ctx))
+	if err != nil {
+		if errors.Is(err, errBadToken) {
+			w := http.ResponseWriter(sw)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, err.Error())
+			return
+		}
+		if _, ok := err.(interface{ Timeout() bool }); ok || errors.Is(err, context.Canceled) {
+			writeError(sw, http.StatusServiceUnavailable, "token check: "+err.Error())
+			return
+		}
+		writeError(sw, http.StatusUnauthorized, err.Error())
+		return
+	}
+	if p != nil {
+		ctx = context.WithValue(ctx, principalKey{}, p)
+	}
+	if o.limiter != nil && !exemptFromLimit(r.URL.Path) {
+		key := "ip:" + remoteHost(r)
+		if p != nil {
+			key = "token:" + p.TokenID
+		}
+		if ok, wait := o.limiter.allow(key, time.Now()); !ok {
+			o.metrics.rateLimited.Add(1)
+			sw.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			writeError(sw, http.StatusTooManyRequests, "rate limit exceeded; retry later")
+			return
+		}
+	}
+	if !streaming(r) && o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	serve(sw, r.WithContext(ctx))
+}
+
+func exemptFromLimit(path string) bool {
+	return path == "/healthz" || path == "/readyz" || path == "/metrics"
+}
+
+func remoteHost(r *http.Request) string {
+	h, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return h
+}
+
+// statusWriter records the status and size of a response. It unwraps to
+// the writer beneath, so http.ResponseController (flush, full duplex,
+// deadlines) keeps working.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Flush lets streaming handlers that assert http.Flusher keep working.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// internal logs an unexpected error and answers 500 (503 when the request
+// ran out of time).
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		writeError(w, http.StatusServiceUnavailable, "request timed out or was cancelled")
+		return
+	}
+	s.log.Error("internal error", "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
