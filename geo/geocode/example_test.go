@@ -1,0 +1,25 @@
+package geocode_test
+
+import (
+	"fmt"
+
+	"github.com/gridmap/gridmap/geo/geocode"
+)
+
+func ExampleNormalize() {
+	fmt.Println(geocode.Normalize("山东省枣庄市市中区青檀社区居委会幸福小区三号楼二单元５０２户"))
+	// Output: 市中区青檀社区幸福小区3号楼2单元502室
+}
+
+func ExampleParse() {
+	p, _ := geocode.Parse("枣庄市中区青檀路东首 幸福苑3#")
+	for _, n := range p.Names {
+		fmt.Println(n.Level, n.Text)
+	}
+	fmt.Println("building", p.Building, "noise", p.Noise)
+	// Output:
+	// district 市中区
+	// road 青檀路
+	// compound 幸福苑
+	// building 3 noise [东首]
+}

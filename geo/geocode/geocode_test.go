@@ -1,0 +1,218 @@
+package geocode
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gridmap/gridmap/data/features"
+	"github.com/paulmach/orb"
+)
+
+func TestGeocodeStandardAddresses(t *testing.T) {
+	g := demoGazetteer(t)
+	c := g.city
+	for i := 0; i < len(c.Buildings); i += 97 {
+		b := &c.Buildings[i]
+		addr := features.Address(c, b)
+		a, err := g.Geocode(addr, 3)
+		if err != nil {
+			t.Fatalf("%q: %v", addr, err)
+		}
+		best := a.Best()
+		if a.Status != StatusOK || best == nil || best.GridCode != b.GridCode || best.Code != b.Code || best.Confidence < 0.9 {
+			t.Errorf("%q: %s %+v, want building %s in %s", addr, a.Status, best, b.Code, b.GridCode)
+		}
+	}
+}
+
+func TestGeocodeCases(t *testing.T) {
+	g := demoGazetteer(t)
+	c := g.city
+	b := &c.Buildings[500]
+	cp := c.Compound(b.CompoundCode)
+	comm := communityName(c.Community(b.CommunityCode).Name)
+	street := c.Street(b.StreetCode).Name
+	tests := []struct {
+		name, q string
+		status  string
+		grid    string
+		minConf float64
+	}{
+		{"community + compound + building", comm + cp.Name + strconv.Itoa(b.Number) + "号楼", StatusOK, b.GridCode, 0.9},
+		{"any order", strconv.Itoa(b.Number) + "栋 " + cp.Name + "，" + comm, StatusOK, b.GridCode, 0.9},
+		{"gate address", b.Road + strconv.Itoa(b.HouseNumber) + "号", StatusOK, b.GridCode, 0},
+		{"gate address in numerals", b.Road + chineseNumeral(b.HouseNumber) + "号", StatusOK, b.GridCode, 0},
+		{"street + alias", street + cp.Aliases[0], "", b.GridCode, 0},
+		{"full-width", toFullWidth(b.Road + strconv.Itoa(b.HouseNumber) + "号"), StatusOK, b.GridCode, 0},
+		{"traditional", toTraditional(comm + cp.Name), StatusOK, b.GridCode, 0.9},
+		{"noise", b.Road + strconv.Itoa(b.HouseNumber) + "号对面", StatusOK, b.GridCode, 0},
+		{"unknown place", "火星基地", StatusNotFound, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := g.Geocode(tt.q, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.status != "" && a.Status != tt.status {
+				t.Errorf("%q: status %s (%s), want %s", tt.q, a.Status, a.Message, tt.status)
+			}
+			if tt.grid != "" && (a.Best() == nil || a.Best().GridCode != tt.grid) {
+				t.Errorf("%q: best %+v, want grid %s", tt.q, a.Best(), tt.grid)
+			}
+			if b := a.Best(); b != nil && b.Confidence < tt.minConf {
+				t.Errorf("%q: confidence %v < %v", tt.q, b.Confidence, tt.minConf)
+			}
+			for _, cd := range a.Candidates {
+				if cd.Confidence < 0 || cd.Confidence > 1 || math.IsNaN(cd.Confidence) {
+					t.Errorf("confidence %v out of [0,1]", cd.Confidence)
+				}
+			}
+		})
+	}
+}
+
+// A compound name that repeats in other streets, given alone, is reported
+// as ambiguous with a hint, never answered confidently.
+func TestGeocodeAmbiguous(t *testing.T) {
+	g := demoGazetteer(t)
+	c := g.city
+	grids := map[string]map[string]bool{}
+	for _, cp := range c.Compounds {
+		if grids[cp.Name] == nil {
+			grids[cp.Name] = map[string]bool{}
+		}
+		grids[cp.Name][cp.GridCode] = true
+	}
+	n := 0
+	for name, gs := range grids {
+		if len(gs) < 2 {
+			continue
+		}
+		a, err := g.Geocode(name+"1号楼", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != StatusAmbiguous || a.Best().Confidence > AmbiguousCap || !strings.Contains(a.Message, "give the") {
+			t.Errorf("%s (in %d grids): %s %v %q", name, len(gs), a.Status, a.Best().Confidence, a.Message)
+		}
+		if n++; n > 50 {
+			break
+		}
+	}
+	if n == 0 {
+		t.Fatal("no repeated compound names in the demo city")
+	}
+}
+
+// House numbers that are no compound's gate are placed along the road.
+func TestGeocodeInterpolation(t *testing.T) {
+	g := demoGazetteer(t)
+	found := 0
+	for gi := range g.roads {
+		r := &g.city.Roads[g.roads[gi].segs[0]]
+		n := r.LeftFrom + 2 // odd, inside the first segment's range
+		if _, gate := g.gates[gateKey{int32(gi), int32(n)}]; gate || r.LeftFrom == 0 {
+			continue
+		}
+		pt, ok := g.housePoint(int32(gi), n)
+		if !ok {
+			t.Fatalf("%s %d: no point", r.Name, n)
+		}
+		// On the left of the segment's direction: a positive cross product.
+		a, b := r.Geom[0], r.Geom[len(r.Geom)-1]
+		if cross := (b[0]-a[0])*(pt[1]-a[1]) - (b[1]-a[1])*(pt[0]-a[0]); cross <= 0 {
+			t.Errorf("%s %d: point %v not on the left of %v→%v", r.Name, n, pt, a, b)
+		}
+		loc := g.ix.Locate(pt)
+		if loc.Grid < 0 || len(g.keys[g.byName[r.Name]].refs) != 1 {
+			continue // outside the core, or a road name that repeats elsewhere
+		}
+		ans, err := g.Geocode(r.Name+strconv.Itoa(n)+"号", 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if best := ans.Best(); best == nil || best.Kind != KindHouse || best.GridCode != g.city.Grids[loc.Grid].Code {
+			t.Errorf("%s%d号: %s %+v, want an interpolated house in %s", r.Name, n, ans.Status, best, g.city.Grids[loc.Grid].Code)
+		}
+		found++
+		if found > 20 {
+			break
+		}
+	}
+	if found == 0 {
+		t.Error("no interpolated house number located")
+	}
+}
+
+func TestGeocodeHostile(t *testing.T) {
+	g := demoGazetteer(t)
+	for name, in := range hostileInputs {
+		t.Run(name, func(t *testing.T) {
+			a, err := g.Geocode(in, 5)
+			if err != nil {
+				if !errors.Is(err, ErrEmpty) && !errors.Is(err, ErrTooLong) {
+					t.Errorf("unexpected error %v", err)
+				}
+				return
+			}
+			if a.Status == "" || a.Candidates == nil {
+				t.Errorf("answer without status or candidates: %+v", a)
+			}
+			_ = g.Suggest(in, 10)
+		})
+	}
+	for _, p := range []orb.Point{{math.NaN(), 1}, {1, math.Inf(1)}, {181, 0}, {0, -91}} {
+		if _, err := g.Reverse(p); !errors.Is(err, ErrBadPoint) {
+			t.Errorf("Reverse(%v): %v, want ErrBadPoint", p, err)
+		}
+	}
+}
+
+func TestReverse(t *testing.T) {
+	g := demoGazetteer(t)
+	c := g.city
+	for i := 0; i < len(c.Buildings); i += 1001 {
+		b := &c.Buildings[i]
+		r, err := g.Reverse(b.Entrance)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.BuildingCode != b.Code || r.Address != features.Address(c, b) || r.DistanceM > 1 {
+			t.Errorf("reverse at %s: %+v", b.Code, r)
+		}
+		// The address reads back to the same building.
+		a, err := g.Geocode(r.Address, 1)
+		if err != nil || a.Best() == nil || a.Best().Code != b.Code {
+			t.Errorf("round trip of %q: %+v %v", r.Address, a, err)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	g := demoGazetteer(t)
+	c := g.city
+	cp := c.Compounds[10]
+	prefix := string([]rune(cp.Name)[:2])
+	got := g.Suggest(prefix, 10)
+	if len(got) == 0 {
+		t.Fatalf("no suggestions for %q", prefix)
+	}
+	for _, s := range got {
+		if !strings.HasPrefix(s.Text, prefix) {
+			t.Errorf("%q does not start with %q", s.Text, prefix)
+		}
+	}
+	// After a community, its compounds come first.
+	comm := communityName(c.Community(cp.CommunityCode).Name)
+	got = g.Suggest(comm+prefix, 3)
+	if len(got) == 0 || !strings.HasPrefix(got[0].Text, comm) || !strings.Contains(got[0].Context, comm) {
+		t.Errorf("Suggest(%q) = %+v, want the community's compounds first", comm+prefix, got)
+	}
+	if s := g.Suggest("，。", 5); len(s) != 0 {
+		t.Errorf("punctuation: %v", s)
+	}
+}
