@@ -3,6 +3,7 @@ package server
 import (
 	"math"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -43,6 +44,27 @@ type Stats struct {
 
 	// BBox is the extent of the grids: minLon, minLat, maxLon, maxLat.
 	BBox [4]float64 `json:"bbox"`
+	// ByDistrict breaks the figures down by district, in the city's order.
+	ByDistrict []DistrictStat `json:"by_district"`
+
+	// TilesURL is the TileJSON of the server's vector tiles, empty when
+	// this server has none (the wall map then draws GeoJSON).
+	TilesURL string `json:"tiles_url,omitempty"`
+}
+
+// DistrictStat is one district's share of the key figures.
+type DistrictStat struct {
+	Code          string  `json:"code"`
+	Name          string  `json:"name"`
+	Grids         int     `json:"grids"`
+	Households    int     `json:"households"`
+	Population    int     `json:"population"`
+	GridsCovered  int     `json:"grids_covered"`
+	CoveragePct   float64 `json:"coverage_pct"`
+	OpenIncidents int     `json:"open_incidents"`
+	// BBox is the extent of the district's grids (its urban area), zero
+	// when it has none.
+	BBox [4]float64 `json:"bbox"`
 }
 
 // GridStat is one grid's figures for colouring the map:
@@ -79,16 +101,32 @@ func ComputeStats(c *data.City) (Stats, []GridStat) {
 	}
 	grids := make([]GridStat, len(c.Grids))
 	at := make(map[string]int, len(c.Grids))
-	bb := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	empty := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	grow := func(bb *[4]float64, g *data.Grid) {
+		b := g.Geom.Bound()
+		bb[0], bb[1] = math.Min(bb[0], b.Min[0]), math.Min(bb[1], b.Min[1])
+		bb[2], bb[3] = math.Max(bb[2], b.Max[0]), math.Max(bb[3], b.Max[1])
+	}
+	st.ByDistrict = make([]DistrictStat, len(c.Districts))
+	dist := make(map[string]*DistrictStat, len(c.Districts))
+	for i, d := range c.Districts {
+		st.ByDistrict[i] = DistrictStat{Code: d.Code, Name: d.Name, BBox: empty}
+		dist[d.Code] = &st.ByDistrict[i]
+	}
+	bb := empty
 	for i := range c.Grids {
 		g := &c.Grids[i]
 		at[g.Code] = i
 		grids[i] = GridStat{Code: g.Code, Households: g.Households, Population: g.Population}
 		st.Households += g.Households
 		st.Population += g.Population
-		b := g.Geom.Bound()
-		bb[0], bb[1] = math.Min(bb[0], b.Min[0]), math.Min(bb[1], b.Min[1])
-		bb[2], bb[3] = math.Max(bb[2], b.Max[0]), math.Max(bb[3], b.Max[1])
+		grow(&bb, g)
+		if d := dist[g.DistrictCode]; d != nil {
+			d.Grids++
+			d.Households += g.Households
+			d.Population += g.Population
+			grow(&d.BBox, g)
+		}
 	}
 	if len(c.Grids) > 0 {
 		st.BBox = bb
@@ -131,18 +169,38 @@ func ComputeStats(c *data.City) (Stats, []GridStat) {
 			grids[j].OpenIncidents++
 		}
 	}
-	for _, g := range grids {
+	for i, g := range grids {
+		d := dist[c.Grids[i].DistrictCode]
 		if g.StationsBuilt > 0 {
 			st.GridsCovered++
+			if d != nil {
+				d.GridsCovered++
+			}
 		}
 		if g.Cadres > 0 {
 			st.GridsWithCadres++
 		}
+		if d != nil {
+			d.OpenIncidents += g.OpenIncidents
+		}
 	}
-	if st.Grids > 0 {
-		st.CoveragePct = math.Round(1000*float64(st.GridsCovered)/float64(st.Grids)) / 10
+	st.CoveragePct = pct(st.GridsCovered, st.Grids)
+	for i := range st.ByDistrict {
+		d := &st.ByDistrict[i]
+		d.CoveragePct = pct(d.GridsCovered, d.Grids)
+		if d.Grids == 0 {
+			d.BBox = [4]float64{}
+		}
 	}
 	return st, grids
+}
+
+// pct is part of whole in percent with one decimal; 0 for an empty whole.
+func pct(part, whole int) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return math.Round(1000*float64(part)/float64(whole)) / 10
 }
 
 func init() {
@@ -172,8 +230,24 @@ func (s *Server) handleStats(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "stats not ready")
 		return
 	}
+	st := x.city
+	if s.routed("/tiles.json") {
+		st.TilesURL = "/tiles.json"
+	}
 	w.Header().Set("Cache-Control", "no-cache")
-	writeJSON(w, http.StatusOK, x.city)
+	writeJSON(w, http.StatusOK, st)
+}
+
+// routed reports whether a GET of path reaches a route of its own rather
+// than the catch-all of the frontend's files.
+func (s *Server) routed(path string) bool {
+	var m mux.RouteMatch
+	r := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: path}, Header: http.Header{"Accept": {"application/json"}}}
+	if !s.router.Match(r, &m) || m.Route == nil || m.MatchErr != nil {
+		return false
+	}
+	t, err := m.Route.GetPathTemplate()
+	return err == nil && t == path
 }
 
 // handleGridStats serves every grid's figures, in the order of the city's

@@ -14,11 +14,12 @@ func square(x0, y0, d float64) orb.Polygon {
 
 func TestComputeStats(t *testing.T) {
 	c := &data.City{
+		Districts: []data.District{{Code: "d1", Name: "一区"}, {Code: "d2", Name: "二区"}, {Code: "d3", Name: "空区"}},
 		Grids: []data.Grid{
-			{Code: "A", Households: 100, Population: 250, Geom: square(117, 34, 0.25)},
-			{Code: "B", Households: 50, Population: 120, Geom: square(117.25, 34, 0.25)},
-			{Code: "C", Households: 0, Population: 0, Geom: square(117.5, 34.25, 0.25)},
-			{Code: "D", Households: 10, Population: 20, Geom: square(117.75, 34, 0.25)},
+			{Code: "A", DistrictCode: "d1", Households: 100, Population: 250, Geom: square(117, 34, 0.25)},
+			{Code: "B", DistrictCode: "d1", Households: 50, Population: 120, Geom: square(117.25, 34, 0.25)},
+			{Code: "C", DistrictCode: "d2", Households: 0, Population: 0, Geom: square(117.5, 34.25, 0.25)},
+			{Code: "D", DistrictCode: "d2", Households: 10, Population: 20, Geom: square(117.75, 34, 0.25)},
 		},
 		Cadres: []data.Cadre{
 			{ID: "1", GridCodes: []string{"A", "B"}},
@@ -68,6 +69,17 @@ func TestComputeStats(t *testing.T) {
 		{"B open", grids[1].OpenIncidents, 0},
 		{"D open", grids[3].OpenIncidents, 1},
 		{"C code", grids[2].Code, "C"},
+		{"districts", len(st.ByDistrict), 3},
+		{"d1 grids", st.ByDistrict[0].Grids, 2},
+		{"d1 households", st.ByDistrict[0].Households, 150},
+		{"d1 covered", st.ByDistrict[0].GridsCovered, 1},
+		{"d1 coverage", st.ByDistrict[0].CoveragePct, 50.0},
+		{"d1 open", st.ByDistrict[0].OpenIncidents, 2},
+		{"d1 bbox", st.ByDistrict[0].BBox, [4]float64{117, 34, 117.5, 34.25}},
+		{"d2 open", st.ByDistrict[1].OpenIncidents, 1},
+		{"d2 coverage", st.ByDistrict[1].CoveragePct, 50.0},
+		{"d3 grids", st.ByDistrict[2].Grids, 0},
+		{"d3 bbox", st.ByDistrict[2].BBox, [4]float64{}},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: got %v, want %v", tc.name, tc.got, tc.want)
@@ -122,6 +134,19 @@ func TestStatsHTTP(t *testing.T) {
 	}
 	if st.Cadres == 0 || st.Cadres > len(demo.Cadres) {
 		t.Errorf("cadres deployed %d of %d", st.Cadres, len(demo.Cadres))
+	}
+	sumGrids := 0
+	for _, d := range st.ByDistrict {
+		sumGrids += d.Grids
+	}
+	if len(st.ByDistrict) != len(demo.Districts) || sumGrids != st.Grids {
+		t.Errorf("%d districts with %d grids, want %d with %d", len(st.ByDistrict), sumGrids, len(demo.Districts), st.Grids)
+	}
+	if !s.routed("/api/v1/stats") || s.routed("/no-such-thing.json") {
+		t.Errorf("routed: /api/v1/stats %v, /no-such-thing.json %v", s.routed("/api/v1/stats"), s.routed("/no-such-thing.json"))
+	}
+	if st.TilesURL != "" && st.TilesURL != "/tiles.json" {
+		t.Errorf("tiles_url %q", st.TilesURL)
 	}
 	if st.Version != s.Current().Version {
 		t.Errorf("version %d, want %d", st.Version, s.Current().Version)

@@ -86,20 +86,21 @@ const map = new maplibregl.Map({
   pitchWithRotate: false,
 });
 map.touchZoomRotate.disableRotation();
-map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'bottom-right');
 window.map = map;
 
-// gridsLayer says where the grid polygons come from: the server's vector
+// gridsSource says where the grid polygons come from: the server's vector
 // tiles when it has them (and they start at a zoom the wall uses), else the
-// GeoJSON layer.
-async function gridsSource() {
+// GeoJSON layer. /api/v1/stats says whether there are tiles, so a server
+// without them costs no failed request.
+async function gridsSource(tilesURL) {
   try {
-    const tj = await getJSON('/tiles.json');
+    if (!tilesURL) throw new Error('no tiles');
+    const tj = await getJSON(tilesURL);
     const vl = (tj.vector_layers || []).find((l) => l.id === 'grids');
     if (vl && (vl.minzoom ?? 0) <= 10 && Array.isArray(tj.tiles) && tj.tiles.length) {
       return {
         kind: 'tiles',
-        source: { type: 'vector', url: abs('/tiles.json'), promoteId: { grids: 'code' } },
+        source: { type: 'vector', url: abs(tilesURL), promoteId: { grids: 'code' } },
         sourceLayer: 'grids',
       };
     }
@@ -125,8 +126,9 @@ function gridRef(code) {
 }
 
 async function setup() {
+  const first = await getJSON('/api/v1/stats');
   const [src, districts, streets, communities] = await Promise.all([
-    gridsSource(),
+    gridsSource(first.tiles_url),
     getJSON('/api/v1/layers/districts'),
     getJSON('/api/v1/layers/streets'),
     getJSON('/api/v1/layers/communities'),
@@ -144,13 +146,6 @@ async function setup() {
 
   map.addLayer({ id: 'districts-fill', type: 'fill', source: 'districts', paint: { 'fill-color': '#0e1b30' } });
   map.addLayer({
-    id: 'roads', type: 'line', source: 'roads',
-    paint: {
-      'line-color': ['match', ['get', 'class'], 'main', '#3b4f6e', 'secondary', '#2c3d57', '#223149'],
-      'line-width': ['interpolate', ['linear'], ['zoom'], 10, ['match', ['get', 'class'], 'main', 1, 0.4], 15, ['match', ['get', 'class'], 'main', 4, 'secondary', 2.5, 1.2]],
-    },
-  });
-  map.addLayer({
     id: 'grids-fill', type: 'fill', source: 'grids', ...sl,
     paint: {
       'fill-color': fillColor(wall.measure),
@@ -160,6 +155,15 @@ async function setup() {
   map.addLayer({
     id: 'grids-line', type: 'line', source: 'grids', ...sl,
     paint: { 'line-color': '#050a14', 'line-opacity': ['interpolate', ['linear'], ['zoom'], 10, 0.35, 14, 0.9], 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.3, 15, 1.5] },
+  });
+  map.addLayer({
+    id: 'roads', type: 'line', source: 'roads', minzoom: 12,
+    layout: { 'line-cap': 'round', 'line-join': 'round' },
+    paint: {
+      'line-color': '#c9d6e8',
+      'line-opacity': ['interpolate', ['linear'], ['zoom'], 12, 0.12, 15, 0.3],
+      'line-width': ['interpolate', ['linear'], ['zoom'], 12, ['match', ['get', 'class'], 'main', 1.5, 0.5], 16, ['match', ['get', 'class'], 'main', 7, 'secondary', 4, 2]],
+    },
   });
   map.addLayer({
     id: 'communities-line', type: 'line', source: 'communities', minzoom: 12,
@@ -182,10 +186,10 @@ async function setup() {
     paint: { 'line-color': '#00e5ff', 'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 4, 0] },
   });
   map.addLayer({
-    id: 'stations', type: 'circle', source: 'stations',
+    id: 'stations', type: 'circle', source: 'stations', minzoom: 11.5,
     paint: {
       'circle-radius': ['interpolate', ['linear'], ['zoom'],
-        10, ['case', ['==', ['get', 'kind'], 'community_centre'], 3.2, 2],
+        11.5, ['case', ['==', ['get', 'kind'], 'community_centre'], 3.5, 2.2],
         15, ['case', ['==', ['get', 'kind'], 'community_centre'], 11, 7]],
       'circle-color': ['case', ['==', ['get', 'status'], 'built'],
         ['case', ['==', ['get', 'kind'], 'community_centre'], '#ffd166', '#ff9f1c'], 'rgba(0,0,0,0)'],
@@ -194,17 +198,16 @@ async function setup() {
     },
   });
 
-  addLabels(districts, streets, communities);
+  addLabels(districts, streets, communities, first.by_district || []);
   $('source-note').textContent = src.kind === 'tiles' ? '网格图层：矢量瓦片' : '网格图层：GeoJSON';
 
   // Fit the grids; the figures arrive with the first stats.
-  await refreshStats(true);
-  if (wall.stats && wall.stats.bbox && wall.stats.bbox[2] > wall.stats.bbox[0]) {
-    const b = wall.stats.bbox;
-    map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: { top: 40, bottom: 40, left: 480, right: 40 }, duration: 0 });
-  }
+  await refreshStats(true, first);
+  flyTo(new URLSearchParams(location.search).get('district') || null, 0);
   setMeasure(wall.measure);
   wireEvents();
+  const tour = Number(new URLSearchParams(location.search).get('tour'));
+  if (tour > 0) startTour(tour);
   setInterval(() => refreshStats(false).catch(showError), REFRESH_MS);
 
   // Roads are context only: load them once the grids are up.
@@ -234,16 +237,21 @@ function centroid(geom) {
   return [x / (3 * a), y / (3 * a)];
 }
 
-function addLabels(districts, streets, communities) {
-  const put = (cls, text, lnglat) => {
+function addLabels(districts, streets, communities, byDistrict) {
+  const put = (cls, text, lnglat, anchor = 'center') => {
     const el = document.createElement('div');
     el.className = `lbl ${cls}`;
     el.textContent = text;
-    new maplibregl.Marker({ element: el }).setLngLat(lnglat).addTo(map);
+    new maplibregl.Marker({ element: el, anchor }).setLngLat(lnglat).addTo(map);
   };
+  // A district's name sits just above its urban area (its grids), where it
+  // hides no grid; a district without grids is named at its seat.
+  const urban = new Map(byDistrict.filter((d) => d.grids > 0).map((d) => [d.code, d.bbox]));
   for (const f of districts.features) {
     const p = f.properties;
-    put('district', p.name, p.seat_lon ? [p.seat_lon, p.seat_lat] : centroid(f.geometry));
+    const b = urban.get(p.code);
+    if (b) put('district', p.name, [(b[0] + b[2]) / 2, b[3]], 'bottom');
+    else put('district', p.name, p.seat_lon ? [p.seat_lon, p.seat_lat] : centroid(f.geometry));
   }
   for (const f of streets.features) put('street', f.properties.name, centroid(f.geometry));
   for (const f of communities.features) put('community', f.properties.name, centroid(f.geometry));
@@ -267,8 +275,8 @@ function setKPI(id, text) {
   }
 }
 
-async function refreshStats(first) {
-  const st = await getJSON('/api/v1/stats');
+async function refreshStats(first, given) {
+  const st = given || await getJSON('/api/v1/stats');
   const changed = !wall.stats || wall.stats.version !== st.version;
   wall.stats = st;
   setKPI('kpi-grids', fmt(st.grids));
@@ -283,6 +291,7 @@ async function refreshStats(first) {
   setKPI('kpi-open', fmt(st.open_incidents));
   const by = st.open_by_status || {};
   $('kpi-open-split').textContent = `待派 ${fmt(by.reported || 0)} · 已派 ${fmt(by.dispatched || 0)} · 处置 ${fmt(by.responded || 0)}`;
+  renderDistricts(st);
   $('updated').textContent = `更新于 ${new Date().toLocaleTimeString('zh-CN', { hour12: false })}`;
   if (changed || first) await refreshGridStats();
 }
@@ -352,6 +361,55 @@ function setMeasure(m) {
 }
 wall.setMeasure = setMeasure;
 
+// ---- districts: the table, flying to one, the tour ---------------------
+
+const PAD = { top: 60, bottom: 60, left: 500, right: 540 };
+
+// flyTo shows one district's urban area, or the whole city for null.
+function flyTo(code, duration = 1500) {
+  const st = wall.stats;
+  if (!st) return;
+  const d = code ? (st.by_district || []).find((x) => x.code === code) : null;
+  const b = d ? d.bbox : st.bbox;
+  if (!b || !(b[2] > b[0])) return;
+  map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: PAD, duration, maxZoom: 14.5 });
+  markDistrict(d ? d.code : null);
+}
+
+// markDistrict highlights a row of the district table: the district in
+// view, or the one of the grid whose card is open; undefined for none.
+function markDistrict(code) {
+  wall.district = code;
+  for (const tr of document.querySelectorAll('#districts tr[data-code]')) {
+    tr.classList.toggle('on', code !== undefined && tr.dataset.code === (code || ''));
+  }
+}
+wall.flyTo = flyTo;
+
+function renderDistricts(st) {
+  const rows = [{ code: '', name: '全市', grids: st.grids, open_incidents: st.open_incidents, coverage_pct: st.coverage_pct }]
+    .concat((st.by_district || []).filter((d) => d.grids > 0));
+  $('districts-body').innerHTML = rows.map((d) => `
+    <tr data-code="${esc(d.code)}" class="${wall.district !== undefined && (wall.district || '') === d.code ? 'on' : ''}">
+      <td>${esc(d.name)}</td><td>${fmt(d.grids)}</td>
+      <td class="${d.open_incidents ? 'hot' : ''}">${fmt(d.open_incidents)}</td><td>${(d.coverage_pct ?? 0).toFixed(1)}%</td>
+    </tr>`).join('');
+}
+
+// startTour shows each district's urban area in turn, then the city, for
+// a wall nobody is touching; any interaction pauses it for a minute.
+function startTour(seconds) {
+  let i = 0, pausedUntil = 0;
+  const pause = () => { pausedUntil = Date.now() + 60_000; };
+  for (const ev of ['mousedown', 'wheel', 'touchstart', 'keydown']) window.addEventListener(ev, pause, { passive: true });
+  setInterval(() => {
+    if (Date.now() < pausedUntil || !$('card').hidden) return;
+    const ds = (wall.stats.by_district || []).filter((d) => d.grids > 0);
+    i = (i + 1) % (ds.length + 1);
+    flyTo(i === 0 ? null : ds[i - 1].code);
+  }, seconds * 1000);
+}
+
 // ---- hover and the grid card ------------------------------------------
 
 function measureText(code) {
@@ -387,7 +445,15 @@ function wireEvents() {
     tip.hidden = true;
   });
   map.on('click', (e) => showCard(e.lngLat).catch(showError));
+  // Once someone pans or zooms by hand, no row of the table is in view.
+  for (const ev of ['dragstart', 'zoomstart']) {
+    map.on(ev, (e) => { if (e.originalEvent && $('card').hidden) markDistrict(undefined); });
+  }
   $('card-close').addEventListener('click', closeCard);
+  $('districts-body').addEventListener('click', (e) => {
+    const tr = e.target.closest('tr[data-code]');
+    if (tr) flyTo(tr.dataset.code || null);
+  });
   for (const b of document.querySelectorAll('#measures button')) {
     b.addEventListener('click', () => setMeasure(b.dataset.measure));
   }
@@ -452,6 +518,7 @@ async function showCard(lngLat) {
       <dt>志愿服务队</dt><dd>${esc(g.volunteer_team) || '—'}</dd>
     </dl>`;
   card.dataset.grid = g.code;
+  markDistrict(g.district?.code);
 }
 
 // ---- clock and errors -------------------------------------------------

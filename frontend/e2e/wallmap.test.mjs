@@ -156,8 +156,10 @@ test('the wall map renders the grids, the KPIs and a grid card, offline', { time
   assert.equal(stats.grids, 1230);
 
   // Browsers get the page at / (OGC API clients asking for JSON get the landing document).
+  const t0 = Date.now();
   await page.goto(`${base}/`, { waitUntil: 'domcontentloaded' });
   await mapIdle();
+  console.log(`map idle ${Date.now() - t0} ms after navigation`);
 
   const rendered = await page.evaluate(() => {
     const fs = window.map.queryRenderedFeatures({ layers: ['grids-fill'] });
@@ -190,6 +192,14 @@ test('the wall map renders the grids, the KPIs and a grid card, offline', { time
   await mapIdle();
   assert.equal(await page.getAttribute('#measures button[data-measure="coverage"]', 'aria-checked'), 'true');
   assert.match(await page.textContent('#legend-title'), /站点覆盖/);
+  // A district row flies to that district's urban area.
+  const rows = await page.locator('#districts tbody tr').count();
+  assert.equal(rows, 1 + stats.by_district.filter((d) => d.grids > 0).length, 'district table rows');
+  const d0 = stats.by_district.find((d) => d.grids > 0);
+  await page.click(`#districts tr[data-code="${d0.code}"]`);
+  await page.waitForFunction(() => !window.map.isMoving(), null, { timeout: 30_000 });
+  await mapIdle();
+  assert.equal(await page.evaluate(() => window.wall.district), d0.code);
   await page.screenshot({ path: join(artifacts, 'wallmap-coverage.png') });
 
   // Zoom to a building inside a known grid, hover it, click it.
