@@ -1,0 +1,471 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+)
+
+// EditAssign sets the grid of many compounds at once (Assign: compound →
+// grid code); proposals and reverts are recorded as such edits.
+const EditAssign = "assign"
+
+// ProposeOptions tune Propose. The zero value rebalances the whole city
+// with seed 0 in at most 10 s.
+type ProposeOptions struct {
+	Communities []string      `json:"communities,omitempty"` // scope: these communities …
+	Street      string        `json:"street,omitempty"`      // … or the communities of a street; none: the whole city
+	Targets     Targets       `json:"targets"`
+	Seed        uint64        `json:"seed"`
+	Budget      time.Duration `json:"-"` // time budget; 0 means 10 s
+	// Effort scales the search: steps per block of a community (0 means 3000).
+	Effort int `json:"effort,omitempty"`
+	// Compact weighs compactness (cost per cut edge; 0 means 0.3).
+	Compact float64 `json:"compact,omitempty"`
+}
+
+// Move is one compound a proposal moves.
+type Move struct {
+	Compound   string `json:"compound"`
+	From       string `json:"from"`
+	To         string `json:"to"`
+	Households int    `json:"households"`
+}
+
+// Proposal is the outcome of Propose: the measures of the scope before and
+// after, and what moved.
+type Proposal struct {
+	Before          Summary  `json:"before"`
+	After           Summary  `json:"after"`
+	Moves           []Move   `json:"moves"`
+	MovedHouseholds int      `json:"moved_households"`
+	Communities     int      `json:"communities"`
+	Unsolved        []string `json:"unsolved,omitempty"` // communities still with a grid over tolerance
+	ElapsedMS       float64  `json:"elapsed_ms"`
+	Steps           int64    `json:"steps"`
+	TimedOut        bool     `json:"timed_out,omitempty"`
+}
+
+// scope resolves the communities of a proposal.
+func (p *Plan) scope(o ProposeOptions) ([]int, error) {
+	m := p.Model
+	var out []int
+	switch {
+	case len(o.Communities) > 0:
+		for _, c := range o.Communities {
+			ci, ok := m.CommunityIndex(c)
+			if !ok {
+				return nil, refuse(ReasonNotFound, "no community %s", c)
+			}
+			out = append(out, ci)
+		}
+	case o.Street != "":
+		for ci, cm := range m.City.Communities {
+			if cm.StreetCode == o.Street {
+				out = append(out, ci)
+			}
+		}
+		if len(out) == 0 {
+			return nil, refuse(ReasonNotFound, "no community in street %s", o.Street)
+		}
+	default:
+		for ci := range m.Communities {
+			out = append(out, ci)
+		}
+	}
+	return out, nil
+}
+
+// Propose searches, community by community, for block moves that bring
+// every grid within the household target while keeping grids contiguous,
+// hole-free and compact and moving few households: simulated annealing
+// over single-block moves between neighbouring grids, seeded per community
+// so the outcome does not depend on scheduling, with the cost
+//
+//	10·(grids over tolerance) + 100·Σ(excess / target) + 0.3·(cut edges) + 0.02·(households moved / target)
+//
+// where cut edges (block sides between two grids) stand in for perimeter.
+// The best layout found is applied to the plan as one assign edit per
+// community and re-validated like any edit.
+func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error) {
+	start := time.Now()
+	comms, err := p.scope(o)
+	if err != nil {
+		return nil, err
+	}
+	if o.Budget <= 0 {
+		o.Budget = 10 * time.Second
+	}
+	if o.Effort <= 0 {
+		o.Effort = 3000
+	}
+	if !(o.Compact > 0) || math.IsInf(o.Compact, 0) {
+		o.Compact = 0.3
+	}
+	deadline := start.Add(o.Budget)
+	inScope := map[string]bool{}
+	for _, ci := range comms {
+		inScope[p.Model.Communities[ci].Code] = true
+	}
+	before := p.Measures(o.Targets, time.Time{})
+	out := &Proposal{Before: scopeSummary(before, inScope), Communities: len(comms)}
+
+	type job struct {
+		ci     int
+		assign map[int32]int32
+		steps  int64
+		late   bool
+	}
+	jobs := make([]job, len(comms))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				j := &jobs[k]
+				j.assign, j.steps, j.late = p.anneal(ctx, j.ci, o, deadline)
+			}
+		}()
+	}
+	for k, ci := range comms {
+		jobs[k].ci = ci
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+
+	for _, j := range jobs {
+		out.Steps += j.steps
+		out.TimedOut = out.TimedOut || j.late
+		if len(j.assign) == 0 {
+			continue
+		}
+		e := Edit{Kind: EditAssign, Assign: map[string]string{}}
+		bs := make([]int32, 0, len(j.assign))
+		for b := range j.assign {
+			bs = append(bs, b)
+		}
+		sort.Slice(bs, func(a, b int) bool { return bs[a] < bs[b] })
+		for _, b := range bs {
+			bl := &p.Model.Blocks[b]
+			mv := Move{Compound: bl.Compound, From: p.Grids[p.Assign[b]].Code, To: p.Grids[j.assign[b]].Code, Households: bl.Households}
+			out.Moves = append(out.Moves, mv)
+			out.MovedHouseholds += mv.Households
+			e.Assign[bl.Compound] = mv.To
+		}
+		if _, err := p.ApplyEdit(e); err != nil {
+			return nil, fmt.Errorf("plan: proposal for community %s failed its own check: %w", p.Model.Communities[j.ci].Code, err)
+		}
+	}
+	after := p.Measures(o.Targets, time.Time{})
+	out.After = scopeSummary(after, inScope)
+	for _, cm := range after.Communities {
+		if inScope[cm.Code] && cm.Over > 0 {
+			out.Unsolved = append(out.Unsolved, cm.Code)
+		}
+	}
+	out.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
+	return out, nil
+}
+
+// scopeSummary sums up the measures of the communities in scope.
+func scopeSummary(r *Report, in map[string]bool) Summary {
+	s := Summary{At: r.Summary.At, Tolerance: r.Summary.Tolerance}
+	var abs, pp, reock float64
+	for _, g := range r.Grids {
+		if !in[g.Community] {
+			continue
+		}
+		s.Grids++
+		s.Households += g.Households
+		ad := math.Abs(g.Deviation)
+		abs += ad
+		s.MaxAbsDeviation = math.Max(s.MaxAbsDeviation, ad)
+		if !g.Within {
+			s.Over++
+		}
+		if !g.Contiguous {
+			s.NonContiguous++
+		}
+		pp += g.PolsbyPopper
+		reock += g.Reock
+	}
+	for _, c := range r.Communities {
+		if in[c.Code] {
+			s.Communities++
+			if c.Fixed != "" {
+				s.FixedCommunities++
+			}
+		}
+	}
+	if s.Grids > 0 {
+		n := float64(s.Grids)
+		s.MeanAbsDeviation, s.MeanPolsbyPopper, s.MeanReock = abs/n, pp/n, reock/n
+		s.WithinShare = float64(s.Grids-s.Over) / n
+	}
+	return s
+}
+
+// moveOK reports whether block b can move from its grid to grid to with
+// both grids staying non-empty, contiguous and one simple ring. assign is
+// restored before it returns.
+func (p *Plan) moveOK(assign []int32, b int32, to int32, count []int) bool {
+	from := assign[b]
+	if from == to || count[from] <= 1 {
+		return false
+	}
+	m := p.Model
+	assign[b] = to
+	defer func() { assign[b] = from }()
+	// from stays connected: flood from one neighbour of b in from.
+	var seed int32 = -1
+	for _, n := range m.Blocks[b].Nbr {
+		if n >= 0 && assign[n] == from {
+			seed = n
+			break
+		}
+	}
+	if seed < 0 {
+		return false
+	}
+	var stack [64]int32
+	st := append(stack[:0], seed)
+	seen := map[int32]bool{seed: true}
+	for len(st) > 0 {
+		x := st[len(st)-1]
+		st = st[:len(st)-1]
+		for _, n := range m.Blocks[x].Nbr {
+			if n >= 0 && !seen[n] && assign[n] == from {
+				seen[n] = true
+				st = append(st, n)
+			}
+		}
+	}
+	if len(seen) != count[from]-1 {
+		return false
+	}
+	for _, g := range [2]int32{from, to} {
+		var bl []int32
+		for _, x := range m.Communities[m.Blocks[b].Community].Blocks {
+			if assign[x] == g {
+				bl = append(bl, x)
+			}
+		}
+		if _, err := m.ring(bl, func(x int32) bool { return assign[x] == g }); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// anneal searches one community and returns the blocks whose grid should
+// change (block → new grid index), or nil when nothing is better.
+func (p *Plan) anneal(ctx context.Context, ci int, o ProposeOptions, deadline time.Time) (map[int32]int32, int64, bool) {
+	m := p.Model
+	cm := &m.Communities[ci]
+	if cm.Fixed != "" || len(cm.Blocks) < 2 {
+		return nil, 0, false
+	}
+	assign := append([]int32(nil), p.Assign...) // the whole slice: moveOK indexes by block
+	hh := map[int32]int{}
+	count := make([]int, len(p.Grids))
+	for _, b := range cm.Blocks {
+		g := assign[b]
+		hh[g] += m.Blocks[b].Households
+		count[g]++
+	}
+	if len(hh) < 2 {
+		return nil, 0, false
+	}
+	total := 0
+	for _, v := range hh {
+		total += v
+	}
+	target := float64(total) / float64(len(hh))
+	if v, ok := o.Targets.Households[cm.Code]; ok && v > 0 {
+		target = v
+	}
+	tol := o.Targets.tol()
+	excess := func(h int) float64 {
+		return math.Max(0, math.Abs(float64(h)-target)-tol*target) / target
+	}
+	gridCost := func(h int) float64 {
+		e := excess(h)
+		if e > 0 {
+			return 10 + 100*e
+		}
+		return 0
+	}
+	base := p.Assign
+	cost := 0.0
+	for _, v := range hh {
+		cost += gridCost(v)
+	}
+	if cost == 0 {
+		return nil, 0, false
+	}
+	cut := 0
+	for _, b := range cm.Blocks {
+		for _, n := range m.Blocks[b].Nbr[:2] { // each inner edge once
+			if n >= 0 && assign[n] != assign[b] {
+				cut++
+			}
+		}
+	}
+	cost += o.Compact * float64(cut)
+	best := cost
+	bestAssign := map[int32]int32{}
+	cur := map[int32]int32{} // blocks away from base
+	rng := rand.New(rand.NewPCG(o.Seed, uint64(ci)*0x9E3779B97F4A7C15+7))
+	steps := int64(o.Effort) * int64(len(cm.Blocks))
+	temp0 := 2.0
+	var done int64
+	late := false
+	for ; done < steps; done++ {
+		if done&1023 == 0 {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				late = true
+				break
+			}
+		}
+		b := cm.Blocks[rng.IntN(len(cm.Blocks))]
+		bl := &m.Blocks[b]
+		// a neighbour in another grid
+		k := rng.IntN(4)
+		var to int32 = -1
+		for d := 0; d < 4; d++ {
+			n := bl.Nbr[(k+d)%4]
+			if n >= 0 && assign[n] != assign[b] {
+				to = assign[n]
+				break
+			}
+		}
+		if to < 0 {
+			continue
+		}
+		from := assign[b]
+		h := bl.Households
+		delta := gridCost(hh[from]-h) + gridCost(hh[to]+h) - gridCost(hh[from]) - gridCost(hh[to])
+		dcut := 0
+		for _, n := range bl.Nbr {
+			if n < 0 {
+				continue
+			}
+			switch assign[n] {
+			case from:
+				dcut++
+			case to:
+				dcut--
+			}
+		}
+		delta += o.Compact * float64(dcut)
+		switch {
+		case base[b] == from:
+			delta += 0.02 * float64(h) / target
+		case base[b] == to:
+			delta -= 0.02 * float64(h) / target
+		}
+		temp := temp0 * (1 - float64(done)/float64(steps))
+		if delta > 0 && (temp <= 1e-9 || rng.Float64() >= math.Exp(-delta/temp)) {
+			continue
+		}
+		if !p.moveOK(assign, b, to, count) {
+			continue
+		}
+		assign[b] = to
+		count[from]--
+		count[to]++
+		hh[from] -= h
+		hh[to] += h
+		cost += delta
+		if to == base[b] {
+			delete(cur, b)
+		} else {
+			cur[b] = to
+		}
+		if cost < best-1e-9 {
+			best = cost
+			clear(bestAssign)
+			for k, v := range cur {
+				bestAssign[k] = v
+			}
+		}
+	}
+	if len(bestAssign) == 0 {
+		return nil, done, late
+	}
+	return bestAssign, done, late
+}
+
+// Unbalance moves whole compounds to neighbouring grids of their community,
+// at random (seeded), each compound at most once and every grid kept
+// non-empty, contiguous and hole-free, until share of the city's households
+// has moved: the unbalanced start of the planner's evaluation. It returns
+// the households moved.
+func (p *Plan) Unbalance(share float64, seed uint64) (int, error) {
+	m := p.Model
+	total := 0
+	for _, b := range m.Blocks {
+		total += b.Households
+	}
+	goal := int(share * float64(total))
+	assign := append([]int32(nil), p.Assign...)
+	count := make([]int, len(p.Grids))
+	for _, g := range assign {
+		count[g]++
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5DEECE66D))
+	order := rng.Perm(len(m.Blocks))
+	moved := 0
+	changed := map[int]map[string]string{}
+	for pass := 0; pass < 4 && moved < goal; pass++ {
+		for _, bi := range order {
+			if moved >= goal {
+				break
+			}
+			b := int32(bi)
+			bl := &m.Blocks[b]
+			if m.Communities[bl.Community].Fixed != "" || assign[b] != p.Assign[b] {
+				continue
+			}
+			k := rng.IntN(4)
+			for d := 0; d < 4; d++ {
+				n := bl.Nbr[(k+d)%4]
+				if n < 0 || assign[n] == assign[b] {
+					continue
+				}
+				to := assign[n]
+				if !p.moveOK(assign, b, to, count) {
+					continue
+				}
+				count[assign[b]]--
+				count[to]++
+				assign[b] = to
+				moved += bl.Households
+				if changed[bl.Community] == nil {
+					changed[bl.Community] = map[string]string{}
+				}
+				changed[bl.Community][bl.Compound] = p.Grids[to].Code
+				break
+			}
+		}
+	}
+	cis := make([]int, 0, len(changed))
+	for ci := range changed {
+		cis = append(cis, ci)
+	}
+	sort.Ints(cis)
+	for _, ci := range cis {
+		if _, err := p.ApplyEdit(Edit{Kind: EditAssign, Assign: changed[ci]}); err != nil {
+			return 0, err
+		}
+	}
+	return moved, nil
+}
