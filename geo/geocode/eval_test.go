@@ -5,7 +5,10 @@ import (
 	"testing"
 )
 
-var evalN = flag.Int("geocode.eval", 0, "run the full evaluation with this many addresses and print the figures (make geocode-eval)")
+var (
+	evalN    = flag.Int("geocode.eval", 0, "run the full evaluation with this many addresses and print the figures (make geocode-eval)")
+	evalSeed = flag.Uint64("geocode.seed", 7, "seed of the evaluation set")
+)
 
 // TestEval runs a small evaluation set with assertions; with
 // -geocode.eval=N it runs N addresses and prints the figures.
@@ -15,7 +18,7 @@ func TestEval(t *testing.T) {
 	if *evalN > 0 {
 		n = *evalN
 	}
-	set := evalSet(g, n, 7)
+	set := evalSet(g, n, *evalSeed)
 	r := runEval(g, set)
 	t.Logf("\n%s", r)
 	if *evalN > 0 || testing.Verbose() {

@@ -95,8 +95,11 @@ func evalSet(g *Gazetteer, n int, seed uint64) []evalCase {
 				continue
 			}
 			ob := &c.Buildings[bs[0]]
-			if keepD && ob.DistrictCode != b.DistrictCode || keepS && ob.StreetCode != b.StreetCode ||
-				keepC && o.CommunityCode != b.CommunityCode || keepR && (ob.Road != b.Road || ob.HouseNumber != b.HouseNumber) {
+			// Compare what the text says: names, not codes (two communities
+			// may share a name).
+			if keepD && c.District(ob.DistrictCode).Name != d.Name || keepS && c.Street(ob.StreetCode).Name != s.Name ||
+				keepC && communityName(c.Community(o.CommunityCode).Name) != communityName(m.Name) ||
+				keepR && (ob.Road != b.Road || ob.HouseNumber != b.HouseNumber) {
 				continue
 			}
 			grids[o.GridCode] = true

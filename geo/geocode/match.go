@@ -856,6 +856,7 @@ func (g *Gazetteer) candidate(c *cand, conf float64) Candidate {
 		out.GridCode, out.GridName = gr.Code, gr.Name
 	}
 	var sb strings.Builder
+	sb.Grow(96)
 	if c.dist >= 0 {
 		out.District = city.Districts[c.dist].Name
 		sb.WriteString(out.District)
@@ -874,16 +875,21 @@ func (g *Gazetteer) candidate(c *cand, conf float64) Candidate {
 		out.Code = cp.Code
 		if bs := g.compBuildings[c.compound]; len(bs) > 0 {
 			b := &city.Buildings[bs[0]]
-			fmt.Fprintf(&sb, "%s%d号", b.Road, b.HouseNumber)
+			sb.WriteString(b.Road)
+			sb.WriteString(strconv.Itoa(b.HouseNumber))
+			sb.WriteString("号")
 		}
 		sb.WriteString(cp.Name)
 		if c.building >= 0 {
 			b := &city.Buildings[c.building]
 			out.Kind, out.Code = KindBuilding, b.Code
-			fmt.Fprintf(&sb, "%d号楼", b.Number)
+			sb.WriteString(strconv.Itoa(b.Number))
+			sb.WriteString("号楼")
 		}
 	case KindHouse:
-		fmt.Fprintf(&sb, "%s%d号", g.roads[c.id].name, c.house)
+		sb.WriteString(g.roads[c.id].name)
+		sb.WriteString(strconv.Itoa(c.house))
+		sb.WriteString("号")
 	case KindStation:
 		out.Code = city.Stations[c.id].Code
 		sb.WriteString(city.Stations[c.id].Name)
