@@ -104,7 +104,7 @@ type Tiler struct {
 	version string
 }
 
-// Stats are the per-area aggregates tile properties carry.
+// stats are the per-area aggregates tile properties carry.
 type stats struct {
 	grids, communities, households, population, cadres, openIncidents, builtStations, stations int
 }

@@ -229,35 +229,55 @@ func TestTilePyramid(t *testing.T) {
 	t.Logf("largest tile per zoom (bytes): %v", maxSize)
 }
 
-// TestLayerCounts checks that a tile covering the whole urban area holds
-// every feature of the point layers exactly once.
+// TestLayerCounts checks that the tiles of the urban cover hold every
+// feature of the city: every point once at z12 (inside the tile proper),
+// every area code at z12, every building code at z15.
 func TestLayerCounts(t *testing.T) {
 	c, tl := demo(t)
-	// At z12 the points of the city spread over a few tiles; each point
-	// lies inside exactly one tile (excluding the buffer).
-	var stations, incidents int
-	for _, k := range tl.Cover(12) {
-		b, err := tl.Tile(12, int(k.X), int(k.Y))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, l := range decode(t, b) {
-			for _, f := range l.Features {
-				p, ok := f.Geometry.(orb.Point)
-				if !ok || p[0] < 0 || p[0] >= Extent || p[1] < 0 || p[1] >= Extent {
+	points := map[string]int{}
+	codes := map[string]map[any]bool{}
+	collect := func(z int, layers ...string) {
+		for _, k := range tl.Cover(z) {
+			b, err := tl.Tile(z, int(k.X), int(k.Y))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, l := range decode(t, b) {
+				if !slices.Contains(layers, name) {
 					continue
 				}
-				switch name {
-				case LayerStations:
-					stations++
-				case LayerIncidents:
-					incidents++
+				for _, f := range l.Features {
+					if p, ok := f.Geometry.(orb.Point); ok {
+						if p[0] >= 0 && p[0] < Extent && p[1] >= 0 && p[1] < Extent {
+							points[name]++
+						}
+						continue
+					}
+					if codes[name] == nil {
+						codes[name] = map[any]bool{}
+					}
+					codes[name][f.Properties["code"]] = true
 				}
 			}
 		}
 	}
-	if stations != len(c.Stations) || incidents != len(c.Incidents) {
-		t.Errorf("z12 holds %d stations and %d incidents, want %d and %d", stations, incidents, len(c.Stations), len(c.Incidents))
+	collect(12, LayerStations, LayerIncidents, LayerStreets, LayerCommunities, LayerGrids)
+	collect(15, LayerBuildings)
+	for _, w := range []struct {
+		layer string
+		got   int
+		want  int
+	}{
+		{LayerStations, points[LayerStations], len(c.Stations)},
+		{LayerIncidents, points[LayerIncidents], len(c.Incidents)},
+		{LayerStreets, len(codes[LayerStreets]), len(c.Streets)},
+		{LayerCommunities, len(codes[LayerCommunities]), len(c.Communities)},
+		{LayerGrids, len(codes[LayerGrids]), len(c.Grids)},
+		{LayerBuildings, len(codes[LayerBuildings]), len(c.Buildings)},
+	} {
+		if w.got != w.want {
+			t.Errorf("%s: tiles hold %d, the city %d", w.layer, w.got, w.want)
+		}
 	}
 }
 
