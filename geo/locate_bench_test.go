@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -154,14 +156,19 @@ func BenchmarkNewIndex(b *testing.B) {
 // metrics.
 func BenchmarkLocateScale(b *testing.B) {
 	var c *data.City
-	switch env := os.Getenv("GRIDMAP_BENCH_SCALE"); env {
-	case "":
-		b.Skip("set GRIDMAP_BENCH_SCALE=1 (hand-made lattice) or =synth (demo city at scale 1000) to build a 1.23M-grid city")
-	case "synth":
+	env := os.Getenv("GRIDMAP_BENCH_SCALE")
+	switch {
+	case env == "":
+		b.Skip("set GRIDMAP_BENCH_SCALE=1 (hand-made lattice) or =synth[:copies] (demo city at scale 1000 or copies) to build a 1.23M-grid city")
+	case strings.HasPrefix(env, "synth"):
+		scale := 1000
+		if _, n, ok := strings.Cut(env, ":"); ok {
+			scale, _ = strconv.Atoi(n)
+		}
 		// Keep only the layers the index needs, so the copies fit in memory.
 		t0 := time.Now()
 		c = &data.City{}
-		err := synth.Generate(synth.Options{Seed: 1, Scale: 1000}, func(part *data.City) error {
+		err := synth.Generate(synth.Options{Seed: 1, Scale: scale}, func(part *data.City) error {
 			c.Append(&data.City{Districts: part.Districts, Streets: part.Streets, Communities: part.Communities,
 				Grids: part.Grids, Stations: part.Stations})
 			return nil
@@ -169,7 +176,7 @@ func BenchmarkLocateScale(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Logf("synth scale 1000 generated in %v", time.Since(t0))
+		b.Logf("synth scale %d generated in %v", scale, time.Since(t0))
 	default:
 		c = geo.LatticeCity(geo.LatticeOptions{Seed: 3, GridsX: 1110, GridsY: 1110, CellsPerSide: 2, CellM: 50, NoBuildings: true})
 	}
