@@ -762,6 +762,22 @@ func (g *Gazetteer) finish(a *Answer, cs []cand, limit int, p *Parsed) {
 		conf = minf(conf, AmbiguousCap)
 		a.Message = g.ambiguityMessage(&top, &cs[rival], p)
 	}
+	// Named places that contradict the best candidate: never confident,
+	// and say which.
+	var conflicts []string
+	for _, r := range top.reasons {
+		if r.code == reasonConflict {
+			conflicts = append(conflicts, r.text)
+		}
+	}
+	if len(conflicts) > 0 {
+		conf = minf(conf, 0.8)
+		msg := g.candName(&top) + " is not in " + strings.Join(conflicts, ", ") + " as given — check the address"
+		if a.Message != "" {
+			msg += "; " + a.Message
+		}
+		a.Message = msg
+	}
 	n := min(limit, len(cs))
 	a.Candidates = make([]Candidate, 0, n)
 	for i := 0; i < n; i++ {
