@@ -201,10 +201,15 @@ func TestSuggest(t *testing.T) {
 	if len(got) == 0 {
 		t.Fatalf("no suggestions for %q", prefix)
 	}
+	seen := map[string]bool{}
 	for _, s := range got {
 		if !strings.HasPrefix(s.Text, prefix) {
 			t.Errorf("%q does not start with %q", s.Text, prefix)
 		}
+		if s.Code != "" && seen[string(rune(s.Kind))+s.Code] {
+			t.Errorf("%s %s suggested twice", s.Kind, s.Code)
+		}
+		seen[string(rune(s.Kind))+s.Code] = true
 	}
 	// After a community, its compounds come first.
 	comm := communityName(c.Community(cp.CommunityCode).Name)

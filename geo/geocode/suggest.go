@@ -86,18 +86,21 @@ func (g *Gazetteer) prefixed(prefix, head string, context []match, limit int) []
 	}
 	sort.SliceStable(hits, func(a, b int) bool { return hits[a].rank < hits[b].rank })
 	var out []Suggestion
-	seen := map[string]bool{}
+	type place struct {
+		k  Kind
+		id int32
+	}
+	seen := map[place]bool{}
 	for _, h := range hits {
 		if len(out) >= limit {
 			break
 		}
+		if seen[place{h.ref.kind, h.ref.id}] {
+			continue // a compound by its name and its alias
+		}
+		seen[place{h.ref.kind, h.ref.id}] = true
 		s := g.suggestion(h.ref, g.keys[h.ki].text)
 		s.Text = head + s.Name
-		key := s.Text + "|" + s.Context
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
 		out = append(out, s)
 	}
 	return out
