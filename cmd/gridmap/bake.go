@@ -32,6 +32,7 @@ func cmdBake(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return err
 	}
 	st.Close()
+	loaded := time.Now()
 	t, err := tiles.New(c)
 	if err != nil {
 		return err
@@ -57,8 +58,8 @@ func cmdBake(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		os.Remove(tmp)
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: z%d–z%d, %d tiles (%d entries, %d unique), %d bytes, largest tile %d bytes uncompressed, in %s\n",
+	fmt.Fprintf(stdout, "wrote %s: z%d–z%d, %d tiles (%d entries, %d unique), %d bytes, largest tile %d bytes uncompressed, in %s (load %s, tiles %s)\n",
 		*out, *minZ, *maxZ, bs.PMTiles.Addressed, bs.PMTiles.Entries, bs.PMTiles.Contents, bs.PMTiles.Bytes, bs.MaxRaw,
-		time.Since(start).Round(time.Millisecond))
+		time.Since(start).Round(time.Millisecond), loaded.Sub(start).Round(time.Millisecond), time.Since(loaded).Round(time.Millisecond))
 	return nil
 }
