@@ -79,3 +79,11 @@ coverage-eval: build $(DATA)
 .PHONY: geocode-eval
 geocode-eval:
 	$(GO) test -count=1 -run '^TestEval$$' -v ./geo/geocode/ -geocode.eval=12000
+
+# The crash test for longer (5 minutes by default): gridmap serve is killed
+# with SIGKILL at random moments under a stream of incident POSTs; every
+# acknowledged incident must survive and the store pass integrity_check.
+CRASH_SECONDS ?= 300
+.PHONY: crash
+crash:
+	GRIDMAP_CRASH_SECONDS=$(CRASH_SECONDS) $(GO) test -count=1 -run '^TestCrash$$' -timeout 60m -v ./cmd/gridmap/

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/frontend"
 	"github.com/gridmap/gridmap/server"
 )
@@ -21,11 +22,31 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	path := fs.String("data", "city.gpkg", "GeoPackage store")
 	addr := fs.String("addr", ":8080", "listen address")
 	var tokens stringList
-	fs.Var(&tokens, "personal-token", "bearer token whose callers see names and phones unmasked (repeatable; also $GRIDMAP_PERSONAL_TOKEN)")
+	fs.Var(&tokens, "personal-token", "deprecated: a static bearer token acting as a planner token (repeatable; also $GRIDMAP_PERSONAL_TOKEN); use `gridmap token create`")
+	rulesFile := fs.String("rules", "", "incident routing rules file (JSON; default: the last version stored by PUT /api/v1/rules, else built in)")
+	rate := fs.Float64("rate-limit", 100, "requests per second per token (anonymous: per address); 0: no limit")
+	burst := fs.Int("rate-burst", 0, "burst above the rate (default twice the rate)")
+	timeout := fs.Duration("request-timeout", 30*time.Second, "timeout of each request (event streams and batch locate exempt)")
+	escalate := fs.Duration("escalation-interval", 30*time.Second, "how often overdue incidents are escalated to their street")
+	logLevel := fs.String("log-level", "info", "debug (every request), info, warn or error")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
+		return failf(2, "--log-level: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	var rules *data.Rules
+	if *rulesFile != "" {
+		b, err := os.ReadFile(*rulesFile)
+		if err != nil {
+			return failf(2, "--rules: %v", err)
+		}
+		if rules, err = data.ParseRules(b); err != nil {
+			return failf(2, "--rules %s: %v", *rulesFile, err)
+		}
+	}
 	st, _, err := openCity(ctx, *path)
 	if err != nil {
 		return err
@@ -34,15 +55,19 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if t := os.Getenv("GRIDMAP_PERSONAL_TOKEN"); t != "" {
 		tokens = append(tokens, t)
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, Assets: frontend.Assets(), PersonalTokens: tokens})
+	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, Assets: frontend.Assets(), PersonalTokens: tokens,
+		Rules: rules, RateLimit: *rate, RateBurst: *burst, RequestTimeout: *timeout, EscalationInterval: *escalate})
 	if err != nil {
 		return err
 	}
+	defer srv.Close() // after the HTTP server has drained: the committer finishes, then the store closes
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs.RegisterOnShutdown(srv.CloseEvents) // event streams never end by themselves
 	host := ln.Addr().(*net.TCPAddr)
 	fmt.Fprintf(stdout, "gridmap serving %s on http://localhost:%d/ (map) — Ctrl-C to stop\n", *path, host.Port)
 	errc := make(chan error, 1)
