@@ -558,6 +558,26 @@ func TestInteriorPoint(t *testing.T) {
 	if _, ok := interiorPoint(nil); ok {
 		t.Error("nil polygon has a point")
 	}
+	// Every area of the demo city gets a label point inside it.
+	c, _ := demo(t)
+	var areas []orb.Polygon
+	for _, s := range c.Streets {
+		areas = append(areas, s.Geom)
+	}
+	for _, m := range c.Communities {
+		areas = append(areas, m.Geom)
+	}
+	for _, g := range c.Grids {
+		areas = append(areas, g.Geom)
+	}
+	for _, d := range c.Districts {
+		areas = append(areas, d.Geom...)
+	}
+	for i, a := range areas {
+		if pt, ok := interiorPoint(a); !ok || !planar.PolygonContains(a, pt) {
+			t.Errorf("area %d: label point %v outside", i, pt)
+		}
+	}
 }
 
 // TestNoPanics feeds a city of broken geometry: NaN, empty and degenerate
