@@ -40,8 +40,29 @@ type hub struct {
 	closed  bool
 }
 
+// wireEvent is an event encoded once for every client: its sequence and
+// its SSE frame.
+type wireEvent struct {
+	seq   int64
+	frame []byte
+}
+
+func encodeEvent(ev data.IncidentEvent) (wireEvent, error) {
+	b, err := json.Marshal(newEventJSON(ev))
+	if err != nil {
+		return wireEvent{}, err
+	}
+	f := make([]byte, 0, len(b)+32)
+	f = append(f, "id: "...)
+	f = strconv.AppendInt(f, ev.Seq, 10)
+	f = append(f, "\ndata: "...)
+	f = append(f, b...)
+	f = append(f, "\n\n"...)
+	return wireEvent{ev.Seq, f}, nil
+}
+
 type sseClient struct {
-	ch   chan data.IncidentEvent
+	ch   chan wireEvent
 	done chan struct{} // closed when the hub drops the client or shuts down
 }
 
@@ -86,7 +107,12 @@ func (h *hub) pump() {
 			return
 		}
 		h.mu.Lock()
-		for _, ev := range evs {
+		for _, e := range evs {
+			ev, err := encodeEvent(e)
+			if err != nil {
+				h.log.Error("events: encode", "seq", e.Seq, "err", err)
+				ev = wireEvent{seq: e.Seq} // keep the sequence moving; clients skip it
+			}
 			for c := range h.clients {
 				select {
 				case c.ch <- ev:
@@ -96,7 +122,7 @@ func (h *hub) pump() {
 					h.m.sseDropped.Add(1)
 				}
 			}
-			h.last.Store(ev.Seq)
+			h.last.Store(e.Seq)
 		}
 		h.mu.Unlock()
 	}
@@ -110,7 +136,7 @@ func (h *hub) subscribe() (*sseClient, int64, bool) {
 	if h.closed {
 		return nil, 0, false
 	}
-	c := &sseClient{ch: make(chan data.IncidentEvent, clientBuffer), done: make(chan struct{})}
+	c := &sseClient{ch: make(chan wireEvent, clientBuffer), done: make(chan struct{})}
 	h.clients[c] = struct{}{}
 	h.m.sseClients.Add(1)
 	return c, h.last.Load(), true
@@ -200,22 +226,14 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	bw.WriteString("retry: 2000\n: gridmap incident events\n\n")
 	sent := after
-	write := func(ev data.IncidentEvent) bool {
-		if ev.Seq <= sent {
+	write := func(ev wireEvent) bool {
+		if ev.seq <= sent {
 			return true
 		}
-		b, err := json.Marshal(newEventJSON(ev))
-		if err != nil {
+		if _, err := bw.Write(ev.frame); err != nil {
 			return false
 		}
-		bw.WriteString("id: ")
-		bw.WriteString(strconv.FormatInt(ev.Seq, 10))
-		bw.WriteString("\ndata: ")
-		bw.Write(b)
-		if _, err := bw.WriteString("\n\n"); err != nil {
-			return false
-		}
-		sent = ev.Seq
+		sent = ev.seq
 		s.ops.metrics.sseEvents.Add(1)
 		return true
 	}
@@ -231,7 +249,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		if err != nil || len(evs) == 0 {
 			break
 		}
-		for _, ev := range evs {
+		for _, e := range evs {
+			ev, err := encodeEvent(e)
+			if err != nil {
+				ev = wireEvent{seq: e.Seq}
+			}
 			if !write(ev) {
 				return
 			}
