@@ -84,7 +84,7 @@ func (g *Gazetteer) lookup(t Token, out []match) []match {
 	n0 := len(out)
 	// One edit away, whole token.
 	if len(rs) >= 3 && len(rs) <= 13 {
-		out = g.nearNames(rs, out)
+		out = g.nearNames(rs, t.Level, out)
 	}
 	if len(out) > n0 {
 		return out
@@ -97,7 +97,7 @@ func (g *Gazetteer) lookup(t Token, out []match) []match {
 }
 
 // nearNames finds names one edit from rs through the deletion neighbourhood.
-func (g *Gazetteer) nearNames(rs []rune, out []match) []match {
+func (g *Gazetteer) nearNames(rs []rune, level Level, out []match) []match {
 	var seen [16]int32
 	ns := 0
 	try := func(key string) {
@@ -119,8 +119,11 @@ func (g *Gazetteer) nearNames(rs []rune, out []match) []match {
 			if editDistance(rs, k.runes, 1) > 1 {
 				continue
 			}
-			// the level word must survive: 光名路 may be 光明路, not 光明街
-			if last(rs) != last(k.runes) && len(rs) == len(k.runes) {
+			// The level word must survive (光名路 may be 光明路, not 光明街),
+			// except a misheard road word with nothing else to say what it
+			// is (文化陆 → 文化路).
+			lastChanged := last(rs) != last(k.runes) && len(rs) == len(k.runes)
+			if lastChanged && (level != LevelUnknown || !onlyRoad(k.refs)) {
 				continue
 			}
 			sim := 0.8
@@ -131,9 +134,6 @@ func (g *Gazetteer) nearNames(rs []rune, out []match) []match {
 				out = append(out, match{r.kind, r.id, sim})
 			}
 		}
-	}
-	if ki, ok := g.byName[string(rs)]; ok {
-		_ = ki
 	}
 	try(string(rs)) // rs is a name with one character dropped
 	buf := make([]rune, 0, len(rs))
@@ -152,6 +152,15 @@ func (g *Gazetteer) nearNames(rs []rune, out []match) []match {
 		try(s)
 	}
 	return out
+}
+
+func onlyRoad(refs []nameRef) bool {
+	for _, r := range refs {
+		if r.kind != KindRoad {
+			return false
+		}
+	}
+	return true
 }
 
 func last(rs []rune) rune {
@@ -327,10 +336,11 @@ type cand struct {
 
 // reason is why a candidate scored as it did, formatted only when shown.
 type reason struct {
-	code uint8 // reasonText, reasonMissing, reasonConflict, reasonBuilding
-	what string
-	text string
-	n    int
+	code  uint8 // reasonText, reasonMissing, reasonConflict, reasonBuilding
+	what  string
+	text  string
+	n     int
+	units int
 }
 
 const (
@@ -338,6 +348,7 @@ const (
 	reasonMissing
 	reasonConflict
 	reasonBuilding
+	reasonUnits
 )
 
 func (r reason) String() string {
@@ -348,6 +359,8 @@ func (r reason) String() string {
 		return r.what + " does not fit: " + r.text
 	case reasonBuilding:
 		return "no building " + strconv.Itoa(r.n) + " in " + r.text
+	case reasonUnits:
+		return r.text + " building " + strconv.Itoa(r.n) + " has only " + strconv.Itoa(r.units) + " unit(s)"
 	}
 	return r.text
 }
@@ -384,6 +397,19 @@ func (g *Gazetteer) Geocode(addr string, limit int) (*Answer, error) {
 	ms := make([][]match, len(p.Names))
 	for i, t := range p.Names {
 		ms[i] = g.lookup(t, nil)
+		// 香港街社区第1网格红色驿站 is read as community, grid number and
+		// station word: try the station's whole name.
+		if len(ms[i]) == 0 && t.Level == LevelStation && i > 0 {
+			whole := p.Names[i-1].Text
+			if p.GridSeq > 0 {
+				whole += "第" + strconv.Itoa(p.GridSeq) + "网格"
+			}
+			if ki, ok := g.byName[whole+t.Text]; ok {
+				for _, r := range g.keys[ki].refs {
+					ms[i] = append(ms[i], match{r.kind, r.id, 1})
+				}
+			}
+		}
 	}
 	var cs []cand
 	// Houses on named roads.
@@ -601,6 +627,10 @@ func (g *Gazetteer) score(c *cand, p *Parsed, ms [][]match, houses []cand) {
 			}
 			if found {
 				s += 0.02
+				if b := &g.city.Buildings[c.building]; p.Unit > b.Units {
+					s -= 0.01
+					c.reasons = append(c.reasons, reason{code: reasonUnits, text: g.city.Compounds[c.compound].Name, n: b.Number, units: b.Units})
+				}
 			} else {
 				s -= 0.02
 				c.reasons = append(c.reasons, reason{code: reasonBuilding, text: g.city.Compounds[c.compound].Name, n: p.Building})
@@ -800,7 +830,7 @@ func (g *Gazetteer) finish(a *Answer, cs []cand, limit int, p *Parsed) {
 func (g *Gazetteer) coarseMessage(c *cand) string {
 	switch c.kind {
 	case KindCommunity:
-		return fmt.Sprintf("only the community is known: %s has %d grids — give the compound or the road and house number", g.city.Communities[c.id].Name, len(g.commGrids[c.id]))
+		return fmt.Sprintf("only the community is known: %s has %d grids — give the compound or the road and house number", g.commNames[c.id], len(g.commGrids[c.id]))
 	case KindStreet:
 		return "only the street is known — give the community, the compound or the road and house number"
 	case KindDistrict:
