@@ -1,6 +1,7 @@
 package tiles
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -629,3 +630,29 @@ func TestNoPanics(t *testing.T) {
 }
 
 func inf() float64 { return math.Inf(1) }
+
+// TestConcurrentTiles renders the same tiles from several goroutines: the
+// bytes are identical to a serial render (rendering is deterministic and
+// shares no mutable state). Run with -race.
+func TestConcurrentTiles(t *testing.T) {
+	_, tl := demo(t)
+	ks := sample(tl, 14, 8)
+	want := make([][]byte, len(ks))
+	for i, k := range ks {
+		want[i], _ = tl.Tile(14, int(k.X), int(k.Y))
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, k := range ks {
+				b, err := tl.Tile(14, int(k.X), int(k.Y))
+				if err != nil || !bytes.Equal(b, want[i]) {
+					t.Errorf("%v: concurrent render differs (%v)", k, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
