@@ -221,3 +221,37 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("punctuation: %v", s)
 	}
 }
+
+// FuzzGeocode runs whole queries, matching and ranking included: any input
+// gives an error of its own kind or a well-formed answer.
+func FuzzGeocode(f *testing.F) {
+	for _, s := range []string{"市中区光明路街道青檀社区幸福小区3号楼2单元", "光明路12号", "幸福小区三号楼", "枣庄市中区青檀路东首 幸福苑3#",
+		"香港街社区第1网格红色驿站", "文化陆168号幸福小区", "幸福小去", "3-2-301", "\xff", "", "，。"} {
+		f.Add(s)
+	}
+	g := demoGazetteer(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := g.Geocode(s, 5)
+		if err != nil {
+			if !errors.Is(err, ErrEmpty) && !errors.Is(err, ErrTooLong) {
+				t.Fatalf("Geocode(%q): %v", s, err)
+			}
+			return
+		}
+		switch a.Status {
+		case StatusOK, StatusAmbiguous:
+			if len(a.Candidates) == 0 {
+				t.Fatalf("Geocode(%q): %s without candidates", s, a.Status)
+			}
+		case StatusNotFound:
+		default:
+			t.Fatalf("Geocode(%q): status %q", s, a.Status)
+		}
+		for _, c := range a.Candidates {
+			if !(c.Confidence >= 0 && c.Confidence <= 1) {
+				t.Fatalf("Geocode(%q): confidence %v", s, c.Confidence)
+			}
+		}
+		_ = g.Suggest(s, 5)
+	})
+}
