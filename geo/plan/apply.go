@@ -231,6 +231,7 @@ const EditRevert = "revert"
 // Version is the grid layout of one applied version: enough to show it
 // again (?version=) and to revert to it.
 type Version struct {
+	Number    int64             `json:"number"`
 	Grids     []data.Grid       `json:"grids"`
 	Compounds map[string]string `json:"compounds"` // compound → grid
 	// Places maps each compound's first vertex ("lon,lat") to its code at
@@ -393,7 +394,7 @@ func (p *Plan) Revert(v *Version) error {
 	}
 	p.Grids, p.Assign, p.Codes, p.Cadres, p.Retired = w.grids, w.assign, w.codes, w.cadres, w.retired
 	p.Notes = append(p.Notes, w.notes...)
-	p.Edits = append(p.Edits, Edit{Kind: EditRevert, Assign: e.Assign})
+	p.Edits = append(p.Edits, Edit{Kind: EditRevert, Version: v.Number})
 	return nil
 }
 

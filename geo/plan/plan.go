@@ -163,6 +163,8 @@ type Edit struct {
 	Name      string   `json:"name,omitempty"`
 	// Assign maps compound codes to grid codes (kind "assign").
 	Assign map[string]string `json:"assign,omitempty"`
+	// Version is the layout version a revert went back to (kind "revert").
+	Version int64 `json:"version,omitempty"`
 }
 
 // Result says what an edit did.

@@ -1,0 +1,217 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/synth"
+	"github.com/gridmap/gridmap/geo/plan"
+	"github.com/paulmach/orb"
+)
+
+const plannerToken = "planner-secret"
+
+func planServer(t *testing.T) (*Server, *store.GeoPackage) {
+	t.Helper()
+	c, err := synth.City(synth.Options{Seed: 1, Incidents: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenGeoPackage(filepath.Join(t.TempDir(), "city.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Append(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(context.Background(), Config{Store: st, PersonalTokens: []string{plannerToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, st
+}
+
+func planDo(t *testing.T, s *Server, method, url, body string) (int, map[string]any) {
+	t.Helper()
+	w := do(t, s, method, url, "application/json", body, "Authorization", "Bearer "+plannerToken)
+	var out map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+		t.Fatalf("%s %s: %d, not JSON: %.200s", method, url, w.Code, w.Body.String())
+	}
+	return w.Code, out
+}
+
+func TestPlanAPI(t *testing.T) {
+	s, _ := planServer(t)
+	// Measures at every level.
+	for _, lvl := range []string{"grid", "community", "city"} {
+		code, out := planDo(t, s, "GET", "/api/v1/plan/measures?level="+lvl, "")
+		if code != 200 || out["summary"] == nil {
+			t.Fatalf("measures %s: %d %v", lvl, code, out)
+		}
+	}
+	for _, bad := range []string{"level=x", "tolerance=abc", "version=x", "version=5", "at=yesterday"} {
+		code, out := planDo(t, s, "GET", "/api/v1/plan/measures?"+bad, "")
+		if code < 400 || code >= 500 || out["error"] == nil {
+			t.Errorf("measures?%s: %d %v", bad, code, out)
+		}
+	}
+	// Writes need the planner role.
+	if w := do(t, s, "POST", "/api/v1/plans", "application/json", `{"name":"x"}`); w.Code != http.StatusUnauthorized {
+		t.Errorf("anonymous create: %d", w.Code)
+	}
+	for _, bad := range []string{``, `{`, `{"name":""}`, `{"name":"x","nope":1}`, `[]`} {
+		if code, _ := planDo(t, s, "POST", "/api/v1/plans", bad); code != http.StatusBadRequest {
+			t.Errorf("create %q: %d", bad, code)
+		}
+	}
+	code, out := planDo(t, s, "POST", "/api/v1/plans", `{"name":"merge two grids"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	id := out["id"].(string)
+	sn := s.Current()
+	c := sn.City
+	// A merge of two neighbouring grids, found by trying.
+	var keep, gone string
+	for i := 0; i+1 < len(c.Grids) && keep == ""; i++ {
+		a, b := c.Grids[i], c.Grids[i+1]
+		if a.CommunityCode != b.CommunityCode {
+			continue
+		}
+		code, _ := planDo(t, s, "POST", "/api/v1/plans/"+id+"/edits", fmt.Sprintf(`{"kind":"merge","grid":%q,"with":%q}`, a.Code, b.Code))
+		if code == 200 {
+			keep, gone = a.Code, b.Code
+		}
+	}
+	if keep == "" {
+		t.Fatal("no merge accepted")
+	}
+	// Refusals come back as 422 with the reason.
+	code, out = planDo(t, s, "POST", "/api/v1/plans/"+id+"/edits", fmt.Sprintf(`{"kind":"merge","grid":%q,"with":%q}`, keep, gone))
+	if code != http.StatusUnprocessableEntity || out["reason"] != plan.ReasonRetiredCode {
+		t.Errorf("merge again: %d %v", code, out)
+	}
+	code, out = planDo(t, s, "POST", "/api/v1/plans/"+id+"/edits", `{"kind":"explode"}`)
+	if code != http.StatusUnprocessableEntity || out["reason"] != plan.ReasonBadEdit {
+		t.Errorf("bad kind: %d %v", code, out)
+	}
+	if code, _ = planDo(t, s, "POST", "/api/v1/plans/nope/edits", `{"kind":"move"}`); code != http.StatusNotFound {
+		t.Errorf("unknown plan: %d", code)
+	}
+	// A proposal for the community.
+	code, out = planDo(t, s, "POST", "/api/v1/plans/"+id+"/propose", fmt.Sprintf(`{"communities":[%q],"seed":1,"budget_ms":2000}`, c.Grid(keep).CommunityCode))
+	if code != 200 || out["proposal"] == nil {
+		t.Fatalf("propose: %d %v", code, out)
+	}
+	if code, _ = planDo(t, s, "POST", "/api/v1/plans/"+id+"/propose", `{"communities":["x"]}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("propose unknown community: %d", code)
+	}
+	// The diff is GeoJSON with both sides.
+	code, out = planDo(t, s, "GET", "/api/v1/plans/"+id+"/diff", "")
+	if code != 200 || out["type"] != "FeatureCollection" || len(out["features"].([]any)) == 0 || out["follow_through"] == nil {
+		t.Fatalf("diff: %d %v", code, out["type"])
+	}
+	// Apply while readers hammer the grids layer: every read sees one
+	// whole layout, old or new.
+	oldN := len(c.Grids)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var mixed, reads atomic.Int64
+	for r := 0; r < 2; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				sn := s.Current()
+				codes := map[string]bool{}
+				for _, g := range sn.City.Grids {
+					codes[g.Code] = true
+				}
+				for _, b := range sn.City.Buildings {
+					if !codes[b.GridCode] {
+						mixed.Add(1)
+						break
+					}
+				}
+				if n := len(sn.City.Grids); n != oldN && n != oldN-1 {
+					mixed.Add(1)
+				}
+				reads.Add(1)
+			}
+		}()
+	}
+	code, out = planDo(t, s, "POST", "/api/v1/plans/"+id+"/apply", "")
+	stop.Store(true)
+	wg.Wait()
+	if code != 200 || out["version"].(float64) != 1 {
+		t.Fatalf("apply: %d %v", code, out)
+	}
+	if mixed.Load() > 0 {
+		t.Fatalf("%d of %d reads saw a mixed layout", mixed.Load(), reads.Load())
+	}
+	if s.Current().City.Grid(gone) != nil || len(s.Current().City.Grids) != oldN-1 {
+		t.Fatal("snapshot not swapped to the plan")
+	}
+	if code, _ = planDo(t, s, "POST", "/api/v1/plans/"+id+"/apply", ""); code != http.StatusConflict {
+		t.Errorf("apply twice: %d", code)
+	}
+	// The previous version stays queryable.
+	code, out = planDo(t, s, "GET", "/api/v1/plan/measures?level=city&version=0", "")
+	if code != 200 || out["summary"].(map[string]any)["grids"].(float64) != float64(oldN) {
+		t.Fatalf("measures at version 0: %d %v", code, out["summary"])
+	}
+	code, out = planDo(t, s, "GET", "/api/v1/plan/diff?from=0&to=1", "")
+	if code != 200 || len(out["features"].([]any)) == 0 {
+		t.Fatalf("version diff: %d", code)
+	}
+	// Revert by a new plan: the old outlines come back exactly.
+	code, out = planDo(t, s, "POST", "/api/v1/plans", `{"name":"revert","revert_to":0}`)
+	if code != http.StatusCreated {
+		t.Fatalf("revert plan: %d %v", code, out)
+	}
+	rid := out["id"].(string)
+	if code, out = planDo(t, s, "POST", "/api/v1/plans/"+rid+"/apply", ""); code != 200 {
+		t.Fatalf("apply revert: %d %v", code, out)
+	}
+	now := s.Current().City
+	if len(now.Grids) != oldN {
+		t.Fatalf("%d grids after revert, want %d", len(now.Grids), oldN)
+	}
+	for _, g := range c.Grids {
+		if g.Code == gone {
+			continue
+		}
+		if ng := now.Grid(g.Code); ng == nil || !samePoly(ng.Geom[0], g.Geom[0]) {
+			t.Fatalf("grid %s not restored exactly", g.Code)
+		}
+	}
+	if now.Grid(gone) != nil {
+		t.Error("retired code reused by the revert")
+	}
+	code, out = planDo(t, s, "GET", "/api/v1/plan/versions", "")
+	if code != 200 || len(out["versions"].([]any)) != 3 {
+		t.Errorf("versions: %d %v", code, out)
+	}
+}
+
+func samePoly(a, b orb.Ring) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
