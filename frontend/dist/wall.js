@@ -60,7 +60,9 @@ const STATION_STATUS = { built: '已建', planned: '规划' };
 const wall = {
   ready: false,
   measure: new URLSearchParams(location.search).get('measure') || 'open',
-  gridSource: 'geojson',
+  gridSource: '',
+  gridSources: [],
+  gridFillLayers: [],
   stats: null,
   gridStats: new Map(), // code → figures
   hovered: null,
@@ -88,28 +90,34 @@ const map = new maplibregl.Map({
 map.touchZoomRotate.disableRotation();
 window.map = map;
 
-// gridsSource says where the grid polygons come from: the server's vector
-// tiles when it has them (and they start at a zoom the wall uses), else the
-// GeoJSON layer. /api/v1/stats says whether there are tiles, so a server
-// without them costs no failed request.
-async function gridsSource(tilesURL) {
-  try {
-    if (!tilesURL) throw new Error('no tiles');
-    const tj = await getJSON(tilesURL);
-    const vl = (tj.vector_layers || []).find((l) => l.id === 'grids');
-    if (vl && (vl.minzoom ?? 0) <= 10 && Array.isArray(tj.tiles) && tj.tiles.length) {
-      return {
-        kind: 'tiles',
-        source: { type: 'vector', url: abs(tilesURL), promoteId: { grids: 'code' } },
-        sourceLayer: 'grids',
-      };
-    }
-  } catch (_) { /* no tiles on this server: GeoJSON it is */ }
-  return {
-    kind: 'geojson',
+// gridSources says where the grid polygons come from: the server's vector
+// tiles when it has them; the GeoJSON layer when it has none, or only below
+// the zoom where its tiles start carrying grids (the city-wide view).
+// /api/v1/stats says whether there are tiles, so a server without them
+// costs no failed request.
+async function gridSources(tilesURL) {
+  const geojson = (id, maxzoom) => ({
+    id, kind: 'geojson', minzoom: 0, maxzoom,
     source: { type: 'geojson', data: abs('/api/v1/layers/grids'), promoteId: 'code' },
-    sourceLayer: undefined,
-  };
+  });
+  if (tilesURL) {
+    try {
+      const tj = await getJSON(tilesURL);
+      const vl = (tj.vector_layers || []).find((l) => l.id === 'grids');
+      if (vl && Array.isArray(tj.tiles) && tj.tiles.length) {
+        const from = vl.minzoom ?? 0;
+        const out = [{
+          id: 'grids', kind: 'tiles', sourceLayer: 'grids', minzoom: from, maxzoom: 24,
+          source: { type: 'vector', url: abs(tilesURL), promoteId: { grids: 'code' } },
+        }];
+        if (from > 0) out.push(geojson('grids-lo', from));
+        return out;
+      }
+    } catch (err) {
+      console.warn('vector tiles unusable, drawing GeoJSON:', err);
+    }
+  }
+  return [geojson('grids', 24)];
 }
 
 function fillColor(m) {
@@ -119,42 +127,52 @@ function fillColor(m) {
   return expr;
 }
 
-function gridRef(code) {
-  const r = { source: 'grids', id: code };
-  if (wall.gridLayer) r.sourceLayer = wall.gridLayer;
-  return r;
+// gridState sets a grid's feature state in every source that draws grids.
+function gridState(code, state) {
+  for (const g of wall.gridSources) {
+    const ref = { source: g.id, id: code };
+    if (g.sourceLayer) ref.sourceLayer = g.sourceLayer;
+    map.setFeatureState(ref, state);
+  }
+}
+
+// addGridLayers adds one kind of grid layer for every grid source.
+function addGridLayers(kind, paint) {
+  for (const g of wall.gridSources) {
+    const layer = { id: `${g.id}-${kind}`, type: kind === 'fill' ? 'fill' : 'line', source: g.id, paint, minzoom: g.minzoom, maxzoom: g.maxzoom };
+    if (g.sourceLayer) layer['source-layer'] = g.sourceLayer;
+    map.addLayer(layer);
+  }
 }
 
 async function setup() {
   const first = await getJSON('/api/v1/stats');
-  const [src, districts, streets, communities] = await Promise.all([
-    gridsSource(first.tiles_url),
+  const [srcs, districts, streets, communities] = await Promise.all([
+    gridSources(first.tiles_url),
     getJSON('/api/v1/layers/districts'),
     getJSON('/api/v1/layers/streets'),
     getJSON('/api/v1/layers/communities'),
   ]);
-  wall.gridSource = src.kind;
-  wall.gridLayer = src.sourceLayer;
-  const sl = src.sourceLayer ? { 'source-layer': src.sourceLayer } : {};
+  wall.gridSources = srcs;
+  wall.gridFillLayers = srcs.map((g) => `${g.id}-fill`);
+  wall.gridSource = srcs.map((g) => (g.kind === 'tiles' ? `矢量瓦片（${g.minzoom} 级起）` : g.maxzoom < 24 ? `GeoJSON（${g.maxzoom} 级以下）` : 'GeoJSON')).join(' + ');
 
   map.addSource('districts', { type: 'geojson', data: districts });
   map.addSource('streets', { type: 'geojson', data: streets });
   map.addSource('communities', { type: 'geojson', data: communities });
-  map.addSource('grids', src.source);
+  for (const g of srcs) map.addSource(g.id, g.source);
   map.addSource('stations', { type: 'geojson', data: abs('/api/v1/layers/stations') });
   map.addSource('roads', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
 
   map.addLayer({ id: 'districts-fill', type: 'fill', source: 'districts', paint: { 'fill-color': '#0e1b30' } });
-  map.addLayer({
-    id: 'grids-fill', type: 'fill', source: 'grids', ...sl,
-    paint: {
-      'fill-color': fillColor(wall.measure),
-      'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.98, 0.82],
-    },
+  addGridLayers('fill', {
+    'fill-color': fillColor(wall.measure),
+    'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.98, 0.82],
   });
-  map.addLayer({
-    id: 'grids-line', type: 'line', source: 'grids', ...sl,
-    paint: { 'line-color': '#050a14', 'line-opacity': ['interpolate', ['linear'], ['zoom'], 10, 0.35, 14, 0.9], 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.3, 15, 1.5] },
+  addGridLayers('line', {
+    'line-color': '#050a14',
+    'line-opacity': ['interpolate', ['linear'], ['zoom'], 10, 0.35, 14, 0.9],
+    'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.3, 15, 1.5],
   });
   map.addLayer({
     id: 'roads', type: 'line', source: 'roads', minzoom: 12,
@@ -177,14 +195,8 @@ async function setup() {
     id: 'districts-line', type: 'line', source: 'districts',
     paint: { 'line-color': '#4cc3ff', 'line-opacity': 0.9, 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1.5, 15, 4] },
   });
-  map.addLayer({
-    id: 'grids-hover', type: 'line', source: 'grids', ...sl,
-    paint: { 'line-color': '#ffffff', 'line-width': ['case', ['boolean', ['feature-state', 'hover'], false], 2.5, 0] },
-  });
-  map.addLayer({
-    id: 'grids-selected', type: 'line', source: 'grids', ...sl,
-    paint: { 'line-color': '#00e5ff', 'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 4, 0] },
-  });
+  addGridLayers('hover', { 'line-color': '#ffffff', 'line-width': ['case', ['boolean', ['feature-state', 'hover'], false], 2.5, 0] });
+  addGridLayers('selected', { 'line-color': '#00e5ff', 'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 4, 0] });
   map.addLayer({
     id: 'stations', type: 'circle', source: 'stations', minzoom: 11.5,
     paint: {
@@ -199,7 +211,7 @@ async function setup() {
   });
 
   addLabels(districts, streets, communities, first.by_district || []);
-  $('source-note').textContent = src.kind === 'tiles' ? '网格图层：矢量瓦片' : '网格图层：GeoJSON';
+  $('source-note').textContent = `网格图层：${wall.gridSource}`;
 
   // Fit the grids; the figures arrive with the first stats.
   await refreshStats(true, first);
@@ -304,12 +316,12 @@ async function refreshGridStats() {
     const coverage = g.stations_built > 0 ? 2 : g.stations_planned > 0 ? 1 : 0;
     const s = { open: g.open_incidents, households: g.households, cadres: g.cadres, coverage };
     wall.gridStats.set(g.code, { ...g, coverage });
-    map.setFeatureState(gridRef(g.code), s);
+    gridState(g.code, s);
     hh.push(g.households);
   }
   MEASURES.households.classes = householdClasses(hh);
   renderLegend();
-  if (wall.measure === 'households') map.setPaintProperty('grids-fill', 'fill-color', fillColor('households'));
+  if (wall.measure === 'households') paintGrids();
 }
 
 // householdClasses breaks the households of the grids at their quintiles,
@@ -350,10 +362,14 @@ function renderLegend() {
   }
 }
 
+function paintGrids() {
+  for (const id of wall.gridFillLayers) map.setPaintProperty(id, 'fill-color', fillColor(wall.measure));
+}
+
 function setMeasure(m) {
   if (!MEASURES[m]) return;
   wall.measure = m;
-  map.setPaintProperty('grids-fill', 'fill-color', fillColor(m));
+  paintGrids();
   renderLegend();
   const u = new URL(location.href);
   u.searchParams.set('measure', m);
@@ -423,14 +439,14 @@ function measureText(code) {
 
 function wireEvents() {
   const tip = $('tip');
-  map.on('mousemove', 'grids-fill', (e) => {
+  map.on('mousemove', wall.gridFillLayers, (e) => {
     const f = e.features && e.features[0];
     if (!f) return;
     const code = f.properties.code ?? f.id;
     if (wall.hovered !== code) {
-      if (wall.hovered) map.setFeatureState(gridRef(wall.hovered), { hover: false });
+      if (wall.hovered) gridState(wall.hovered, { hover: false });
       wall.hovered = code;
-      map.setFeatureState(gridRef(code), { hover: true });
+      gridState(code, { hover: true });
     }
     map.getCanvas().style.cursor = 'pointer';
     tip.hidden = false;
@@ -438,8 +454,8 @@ function wireEvents() {
     tip.style.left = `${e.point.x + 16}px`;
     tip.style.top = `${e.point.y + 16}px`;
   });
-  map.on('mouseleave', 'grids-fill', () => {
-    if (wall.hovered) map.setFeatureState(gridRef(wall.hovered), { hover: false });
+  map.on('mouseleave', wall.gridFillLayers, () => {
+    if (wall.hovered) gridState(wall.hovered, { hover: false });
     wall.hovered = null;
     map.getCanvas().style.cursor = '';
     tip.hidden = true;
@@ -460,9 +476,9 @@ function wireEvents() {
 }
 
 function select(code) {
-  if (wall.selected) map.setFeatureState(gridRef(wall.selected), { selected: false });
+  if (wall.selected) gridState(wall.selected, { selected: false });
   wall.selected = code;
-  if (code) map.setFeatureState(gridRef(code), { selected: true });
+  if (code) gridState(code, { selected: true });
 }
 
 function closeCard() {

@@ -161,10 +161,15 @@ test('the wall map renders the grids, the KPIs and a grid card, offline', { time
   await mapIdle();
   console.log(`map idle ${Date.now() - t0} ms after navigation`);
 
-  const rendered = await page.evaluate(() => {
-    const fs = window.map.queryRenderedFeatures({ layers: ['grids-fill'] });
-    return { n: fs.length, codes: new Set(fs.map((f) => f.properties.code)).size, source: window.wall.gridSource };
+  const renderedGrids = () => page.evaluate(() => {
+    const fs = window.map.queryRenderedFeatures({ layers: window.wall.gridFillLayers });
+    return {
+      n: fs.length, codes: new Set(fs.map((f) => f.properties.code)).size, source: window.wall.gridSource,
+      fromTiles: fs.filter((f) => f.layer.id === 'grids-fill' && f.sourceLayer === 'grids').length,
+      zoom: window.map.getZoom(),
+    };
   });
+  const rendered = await renderedGrids();
   console.log(`grid layer from ${rendered.source}: ${rendered.n} rendered features, ${rendered.codes} grids`);
   assert.ok(rendered.n > 0, 'no grid features rendered');
   assert.ok(rendered.codes > 1000, `only ${rendered.codes} grids rendered in the city-wide view`);
@@ -211,6 +216,10 @@ test('the wall map renders the grids, the KPIs and a grid card, offline', { time
   assert.ok(want.grid, 'the building centre is in no grid');
   await page.evaluate(([x, y]) => window.map.jumpTo({ center: [x, y], zoom: 15.5 }), [lon, lat]);
   await mapIdle();
+  const close = await renderedGrids();
+  console.log(`at z${close.zoom.toFixed(1)}: ${close.n} grid features (${close.fromTiles} from vector tiles)`);
+  assert.ok(close.n > 0, 'no grids rendered close up');
+  if (stats.tiles_url) assert.ok(close.fromTiles > 0, 'the server has vector tiles but the grids close up are not drawn from them');
   const at = await page.evaluate(([x, y]) => {
     const p = window.map.project([x, y]);
     const r = window.map.getCanvas().getBoundingClientRect();
