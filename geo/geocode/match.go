@@ -411,7 +411,7 @@ func (g *Gazetteer) Geocode(addr string, limit int) (*Answer, error) {
 			}
 		}
 	}
-	var cs []cand
+	cs := make([]cand, 0, 16)
 	// Houses on named roads.
 	var houses []cand
 	if p.HouseNumber > 0 {

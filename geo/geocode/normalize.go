@@ -23,7 +23,7 @@ func Normalize(s string) string {
 		s = s[:4*MaxQueryBytes]
 	}
 	// Pass 1: width, traditional characters, punctuation, controls.
-	rs := make([]rune, 0, len(s))
+	rs := make([]rune, 0, utf8.RuneCountInString(s))
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		i += n
@@ -256,20 +256,24 @@ func unitWords(rs []rune) []rune {
 	return out
 }
 
-var abbrevRepl = strings.NewReplacer(
-	"街道办事处", "街道",
-	"办事处", "街道",
-	"社区居民委员会", "社区",
-	"社区居委会", "社区",
-	"居民委员会", "社区",
-	"居委会", "社区",
-)
+// abbrevs are the long administrative forms and their short ones, longest
+// first.
+var abbrevs = [][2]string{
+	{"街道办事处", "街道"},
+	{"办事处", "街道"},
+	{"社区居民委员会", "社区"},
+	{"社区居委会", "社区"},
+	{"居民委员会", "社区"},
+	{"居委会", "社区"},
+}
 
 // abbreviations expands the short forms of administrative words and drops
 // the province and city prefixes.
 func abbreviations(s string) string {
-	if strings.Contains(s, "委员会") || strings.Contains(s, "居委会") || strings.Contains(s, "办事处") {
-		s = abbrevRepl.Replace(s)
+	for _, a := range abbrevs {
+		if strings.Contains(s, a[0]) {
+			s = strings.ReplaceAll(s, a[0], a[1])
+		}
 	}
 	for {
 		t := s
