@@ -87,3 +87,8 @@ CRASH_SECONDS ?= 300
 .PHONY: crash
 crash:
 	GRIDMAP_CRASH_SECONDS=$(CRASH_SECONDS) $(GO) test -count=1 -run '^TestCrash$$' -timeout 60m -v ./cmd/gridmap/
+
+# The planner: unbalance the demo city (15% of households moved), propose for
+# the whole city, print before/after against the targets.
+plan-eval: build
+	./$(BIN) plan eval --seed 1 --share 0.15 --budget 10s

@@ -1,0 +1,347 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/synth"
+	"github.com/gridmap/gridmap/geo/plan"
+)
+
+func init() {
+	commands["plan"] = command{"grid measures, rebalancing proposals and plan apply (plan measures|propose|apply|eval)", cmdPlan}
+}
+
+func cmdPlan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	subs := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"measures": cmdPlanMeasures, "propose": cmdPlanPropose, "apply": cmdPlanApply, "eval": cmdPlanEval,
+	}
+	if len(args) == 0 || subs[args[0]] == nil {
+		fmt.Fprintln(stderr, "Usage: gridmap plan measures|propose|apply|eval [flags]\n\n"+
+			"  measures  households, workload, compactness and deviation per grid, community or city\n"+
+			"  propose   rebalance a community, a street or the city; --save keeps it as a draft plan\n"+
+			"  apply     apply a saved plan in one transaction (a new layout version)\n"+
+			"  eval      the planner's evaluation on the demo city: unbalance 15%, propose, before/after")
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			return nil
+		}
+		return failf(2, "want a subcommand: measures, propose, apply or eval")
+	}
+	return subs[args[0]](ctx, args[1:], stdout, stderr)
+}
+
+func cmdPlanMeasures(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("plan measures", "plan measures --data city.gpkg [--level city|community|grid] [--version N] [--json]", stderr)
+	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	level := fs.String("level", "city", "city, community or grid")
+	tol := fs.Float64("tolerance", plan.DefaultTolerance, "allowed deviation from the community's mean households per grid")
+	atS := fs.String("at", "", "end of the 90-day incident window (RFC 3339; default now)")
+	version := fs.Int64("version", -1, "a stored layout version instead of the layout in force")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *level != "city" && *level != "community" && *level != "grid" {
+		return failf(2, "--level: want city, community or grid")
+	}
+	if !(*tol > 0 && *tol < 1) {
+		return failf(2, "--tolerance: want a number in (0, 1)")
+	}
+	at := time.Now()
+	if *atS != "" {
+		t, err := time.Parse(time.RFC3339, *atS)
+		if err != nil {
+			return failf(2, "--at: %v", err)
+		}
+		at = t
+	}
+	st, c, err := openCity(ctx, *path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *version >= 0 {
+		if c, err = cityAt(ctx, st, c, *version); err != nil {
+			return err
+		}
+	}
+	rep, err := plan.Measure(c, plan.Targets{Tolerance: *tol}, at)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := map[string]any{"summary": rep.Summary}
+		switch *level {
+		case "grid":
+			out["grids"] = rep.Grids
+		case "community":
+			out["communities"] = rep.Communities
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", " ")
+		return enc.Encode(out)
+	}
+	printSummary(stdout, "city", rep.Summary)
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
+	switch *level {
+	case "community":
+		fmt.Fprintln(tw, "community\tgrids\thouseholds\ttarget\tmax|dev|\tover\tnon-contig\tPP\tReock\tinc/1000hh\thh/cadre\t")
+		for _, m := range rep.Communities {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.1f%%\t%d\t%d\t%.3f\t%.3f\t%.1f\t%.0f\t\n", m.Code, m.Grids, m.Households, m.Target,
+				100*m.MaxAbsDeviation, m.Over, m.NonContiguous, m.MeanPolsbyPopper, m.MeanReock, m.IncidentsPer1000, m.HouseholdsPerCadre)
+		}
+	case "grid":
+		fmt.Fprintln(tw, "grid\thouseholds\ttarget\tdeviation\tPP\tReock\tcontig\tinc/1000hh\tcadres\tstation\t")
+		for _, g := range rep.Grids {
+			fmt.Fprintf(tw, "%s\t%d\t%.0f\t%+.1f%%\t%.3f\t%.3f\t%v\t%.1f\t%d\t%v\t\n", g.Code, g.Households, g.Target, 100*g.Deviation,
+				g.PolsbyPopper, g.Reock, g.Contiguous, g.IncidentsPer1000, g.Cadres, g.HasStation)
+		}
+	}
+	return tw.Flush()
+}
+
+func printSummary(w io.Writer, label string, s plan.Summary) {
+	fmt.Fprintf(w, "%-10s grids %5d  within ±%.0f%% %6.2f%% (%d over)  max|dev| %6.1f%%  mean|dev| %5.1f%%  non-contiguous %d  mean PP %.4f  mean Reock %.4f\n",
+		label, s.Grids, 100*s.Tolerance, 100*s.WithinShare, s.Over, 100*s.MaxAbsDeviation, 100*s.MeanAbsDeviation, s.NonContiguous, s.MeanPolsbyPopper, s.MeanReock)
+}
+
+// cityAt returns c as of a stored layout version.
+func cityAt(ctx context.Context, st *store.GeoPackage, c *data.City, version int64) (*data.City, error) {
+	v, err := loadLayout(ctx, st, version)
+	if err != nil {
+		return nil, err
+	}
+	return v.On(c)
+}
+
+func loadLayout(ctx context.Context, st *store.GeoPackage, version int64) (*plan.Version, error) {
+	lv, err := st.LayoutVersion(ctx, version)
+	if err != nil {
+		return nil, err
+	}
+	var v plan.Version
+	if err := json.Unmarshal(lv.Snapshot, &v); err != nil {
+		return nil, fmt.Errorf("layout version %d: %w", version, err)
+	}
+	v.Number = version
+	return &v, nil
+}
+
+type stringsFlag []string
+
+func (l *stringsFlag) String() string     { return strings.Join(*l, ",") }
+func (l *stringsFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func cmdPlanPropose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("plan propose", "plan propose --data city.gpkg [--community C]... [--street S] [--seed N] [--budget 10s] [--save --name X]", stderr)
+	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	var comms stringsFlag
+	fs.Var(&comms, "community", "community code to rebalance (repeatable; default the whole city)")
+	street := fs.String("street", "", "rebalance the communities of this street")
+	seed := fs.Uint64("seed", 1, "random seed")
+	budget := fs.Duration("budget", 10*time.Second, "time budget")
+	tol := fs.Float64("tolerance", plan.DefaultTolerance, "allowed deviation from the community's mean households per grid")
+	save := fs.Bool("save", false, "keep the proposal as a draft plan in the store")
+	name := fs.String("name", "", "name of the saved plan (default: proposal <time>)")
+	actor := fs.String("actor", os.Getenv("USER"), "who proposes (audit trail)")
+	moves := fs.Bool("moves", false, "list every compound moved")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !(*tol > 0 && *tol < 1) || *budget <= 0 {
+		return failf(2, "--tolerance must be in (0, 1) and --budget positive")
+	}
+	st, c, err := openCity(ctx, *path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	m, err := plan.NewModel(c)
+	if err != nil {
+		return err
+	}
+	retired, err := st.RetiredCodes(ctx)
+	if err != nil {
+		return err
+	}
+	base, err := st.LayoutVersionNow(ctx)
+	if err != nil {
+		return err
+	}
+	p := plan.NewPlan(m, retired)
+	pr, err := p.Propose(ctx, plan.ProposeOptions{Communities: comms, Street: *street, Seed: *seed, Budget: *budget, Targets: plan.Targets{Tolerance: *tol}})
+	if err != nil {
+		return err
+	}
+	printProposal(stdout, pr, *moves)
+	if !*save {
+		return nil
+	}
+	if *actor == "" {
+		*actor = "cli"
+	}
+	if *name == "" {
+		*name = "proposal " + time.Now().Format(time.DateTime)
+	}
+	edits, _ := json.Marshal(p.Edits)
+	var b [6]byte
+	rand.Read(b[:])
+	id := "P" + time.Now().UTC().Format("20060102") + hex.EncodeToString(b[:])
+	if err := st.SavePlan(ctx, store.PlanRecord{ID: id, Name: *name, BaseVersion: base, CreatedBy: *actor, Edits: edits}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "saved as plan %s (on layout version %d); apply with: gridmap plan apply --data %s --plan %s\n", id, base, *path, id)
+	return nil
+}
+
+func printProposal(w io.Writer, pr *plan.Proposal, moves bool) {
+	printSummary(w, "before", pr.Before)
+	printSummary(w, "after", pr.After)
+	fmt.Fprintf(w, "moved %d compounds, %d households; %d communities, %d still with a grid over tolerance; %d steps in %.0f ms", len(pr.Moves), pr.MovedHouseholds, pr.Communities, len(pr.Unsolved), pr.Steps, pr.ElapsedMS)
+	if pr.TimedOut {
+		fmt.Fprint(w, " (time budget reached)")
+	}
+	fmt.Fprintln(w)
+	if moves {
+		for _, mv := range pr.Moves {
+			fmt.Fprintf(w, "  %s  %s → %s  %d households\n", mv.Compound, mv.From, mv.To, mv.Households)
+		}
+	}
+}
+
+func cmdPlanApply(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("plan apply", "plan apply --data city.gpkg --plan ID", stderr)
+	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	id := fs.String("plan", "", "plan to apply")
+	actor := fs.String("actor", os.Getenv("USER"), "who applies (audit trail)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *id == "" {
+		return failf(2, "--plan is required")
+	}
+	if *actor == "" {
+		*actor = "cli"
+	}
+	st, c, err := openCity(ctx, *path)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rec, err := st.Plan(ctx, *id)
+	if err != nil {
+		return err
+	}
+	if rec.Status == store.PlanApplied {
+		return fmt.Errorf("plan %s is already applied (version %d)", rec.ID, rec.AppliedVersion)
+	}
+	m, err := plan.NewModel(c)
+	if err != nil {
+		return err
+	}
+	retired, err := st.RetiredCodes(ctx)
+	if err != nil {
+		return err
+	}
+	p := plan.NewPlan(m, retired)
+	var edits []plan.Edit
+	if err := json.Unmarshal(rec.Edits, &edits); err != nil {
+		return fmt.Errorf("plan %s: edits: %w", rec.ID, err)
+	}
+	for i, e := range edits {
+		if e.Kind == plan.EditRevert {
+			v, err := loadLayout(ctx, st, e.Version)
+			if err != nil {
+				return err
+			}
+			if err := p.Revert(v); err != nil {
+				return fmt.Errorf("plan %s, edit %d: %w", rec.ID, i, err)
+			}
+			continue
+		}
+		if _, err := p.ApplyEdit(e); err != nil {
+			return fmt.Errorf("plan %s, edit %d: %w", rec.ID, i, err)
+		}
+	}
+	after, ft, err := p.City()
+	if err != nil {
+		return err
+	}
+	before, _ := json.Marshal(plan.Snapshot(c))
+	snap, _ := json.Marshal(plan.Snapshot(after))
+	var retiredNow []string
+	for _, g := range p.Grids {
+		if g.Retired && c.Grid(g.Code) != nil {
+			retiredNow = append(retiredNow, g.Code)
+		}
+	}
+	sort.Strings(retiredNow)
+	var inc []store.IncidentGrid
+	for _, x := range ft.Incidents {
+		inc = append(inc, store.IncidentGrid{ID: x.ID, GridCode: x.After})
+	}
+	changes := plan.Diff(c, after)
+	summary, _ := json.Marshal(map[string]any{"plan": rec.ID, "name": rec.Name, "grids_changed": len(changes), "retired": retiredNow,
+		"cadres": len(ft.Cadres), "stations": len(ft.Stations), "incidents": len(ft.Incidents), "compounds_recoded": len(ft.Compounds)})
+	v, err := st.ApplyPlan(ctx, store.PlanApply{PlanID: rec.ID, Actor: *actor, BaseVersion: rec.BaseVersion, City: after,
+		Incidents: inc, Retired: retiredNow, Before: before, After: snap, Summary: string(summary)})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "applied plan %s as layout version %d: %d grids changed, %d retired, %d compounds re-coded, %d cadres, %d stations and %d open incidents re-homed\n",
+		rec.ID, v, len(changes), len(retiredNow), len(ft.Compounds), len(ft.Cadres), len(ft.Stations), len(ft.Incidents))
+	for _, n := range ft.Notes {
+		fmt.Fprintln(stdout, "  "+n)
+	}
+	return nil
+}
+
+func cmdPlanEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("plan eval", "plan eval [--seed 1] [--share 0.15] [--budget 10s]", stderr)
+	seed := fs.Uint64("seed", 1, "seed of the demo city, the unbalancing and the search")
+	share := fs.Float64("share", 0.15, "share of households moved to unbalance the city")
+	budget := fs.Duration("budget", 10*time.Second, "time budget of the proposal")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !(*share >= 0 && *share < 1) || *budget <= 0 {
+		return failf(2, "--share must be in [0, 1) and --budget positive")
+	}
+	c, err := synth.City(synth.Options{Seed: *seed})
+	if err != nil {
+		return err
+	}
+	m, err := plan.NewModel(c)
+	if err != nil {
+		return err
+	}
+	p := plan.NewPlan(m, nil)
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	printSummary(stdout, "demo", p.Measures(plan.Targets{}, at).Summary)
+	moved, err := p.Unbalance(*share, *seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "unbalanced: %d households moved between neighbouring grids (%.1f%%)\n", moved, 100*float64(moved)/float64(p.Measures(plan.Targets{}, at).Summary.Households))
+	pr, err := p.Propose(ctx, plan.ProposeOptions{Seed: *seed, Budget: *budget})
+	if err != nil {
+		return err
+	}
+	printProposal(stdout, pr, false)
+	a := pr.After
+	fmt.Fprintf(stdout, "targets: within ±10%% ≥ 99%%: %v (%.2f%%); all contiguous: %v; mean PP not lower: %v (%.4f → %.4f); within 10 s: %v (%.1f s)\n",
+		a.WithinShare >= 0.99, 100*a.WithinShare, a.NonContiguous == 0, a.MeanPolsbyPopper >= pr.Before.MeanPolsbyPopper,
+		pr.Before.MeanPolsbyPopper, a.MeanPolsbyPopper, pr.ElapsedMS <= 10000, pr.ElapsedMS/1000)
+	return nil
+}
