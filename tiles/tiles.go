@@ -467,11 +467,20 @@ func (t *Tiler) Layers() []Layer {
 	return out
 }
 
-// Bounds returns the lon/lat bound of all the data.
-func (t *Tiler) Bounds() orb.Bound { return t.bound }
+// Bounds returns the lon/lat bound of all the data; the zero bound for a
+// city without geometry.
+func (t *Tiler) Bounds() orb.Bound { return orZero(t.bound) }
 
-// UrbanBounds returns the lon/lat bound of the urban area (the streets).
-func (t *Tiler) UrbanBounds() orb.Bound { return t.urban }
+// UrbanBounds returns the lon/lat bound of the urban area (the streets, or
+// the communities or grids when there are none).
+func (t *Tiler) UrbanBounds() orb.Bound { return orZero(t.urban) }
+
+func orZero(b orb.Bound) orb.Bound {
+	if !(b.Min[0] <= b.Max[0]) {
+		return orb.Bound{}
+	}
+	return b
+}
 
 // arcsAt returns the arcs simplified for zoom z, computing them once.
 func (t *Tiler) arcsAt(z int) [][]int32 {
