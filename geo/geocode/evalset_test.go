@@ -3,6 +3,7 @@ package geocode
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -313,11 +314,12 @@ type evalReport struct {
 	AmbigConfident                   int
 	NotFound, Errors                 int
 	WrongByShape                     map[string]int
+	AmbigHints                       map[string]int // what ambiguous answers asked for
 	Examples                         []string
 }
 
 func runEval(g *Gazetteer, set []evalCase) *evalReport {
-	r := &evalReport{WrongByShape: map[string]int{}}
+	r := &evalReport{WrongByShape: map[string]int{}, AmbigHints: map[string]int{}}
 	for _, ec := range set {
 		r.Total++
 		a, err := g.Geocode(ec.Query, 5)
@@ -346,6 +348,13 @@ func runEval(g *Gazetteer, set []evalCase) *evalReport {
 			r.Ambig++
 			if status == StatusAmbiguous {
 				r.AmbigReported++
+				hint := a.Message
+				if i := strings.LastIndex(hint, "— "); i >= 0 {
+					hint = hint[i+len("— "):]
+				}
+				r.AmbigHints[hint]++
+			} else if len(r.Examples) < 80 {
+				r.Examples = append(r.Examples, fmt.Sprintf("AMBIGUOUS-ANSWERED %q [%s] want %s got %s %.2f %s", ec.Query, ec.Shape, ec.Grid, grid, conf, status))
 			}
 			if conf >= 0.9 {
 				r.AmbigConfident++
@@ -387,6 +396,14 @@ func (r *evalReport) String() string {
 	fmt.Fprintf(&sb, "wrong grid at confidence ≥ 0.9: %.3f%% (%d/%d confident answers)\n", pct(r.ConfidentWrong, r.Confident), r.ConfidentWrong, r.Confident)
 	fmt.Fprintf(&sb, "ambiguous inputs:               %d: %.1f%% reported ambiguous, %.2f%% answered with confidence ≥ 0.9, %.1f%% had the right grid first anyway\n",
 		r.Ambig, pct(r.AmbigReported, r.Ambig), pct(r.AmbigConfident, r.Ambig), pct(r.AmbigRight, r.Ambig))
+	hints := make([]string, 0, len(r.AmbigHints))
+	for h := range r.AmbigHints {
+		hints = append(hints, h)
+	}
+	sort.Slice(hints, func(i, j int) bool { return r.AmbigHints[hints[i]] > r.AmbigHints[hints[j]] })
+	for _, h := range hints {
+		fmt.Fprintf(&sb, "    %5d told: %s\n", r.AmbigHints[h], h)
+	}
 	fmt.Fprintf(&sb, "not found / errors:             %d / %d\n", r.NotFound, r.Errors)
 	if len(r.WrongByShape) > 0 {
 		fmt.Fprintf(&sb, "wrong answers by shape:         %v\n", r.WrongByShape)

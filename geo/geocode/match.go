@@ -410,6 +410,27 @@ func (g *Gazetteer) Geocode(addr string, limit int) (*Answer, error) {
 				}
 			}
 		}
+		// Two neighbours that match nothing may be one name cut by a
+		// level word inside a typo (南苑花花园 read as 南苑 + 花花园).
+		if len(ms[i]) == 0 && i > 0 && len(ms[i-1]) == 0 && p.Names[i-1].Text != "" {
+			joined := p.Names[i-1].Text + t.Text
+			if strings.Contains(p.Normalized, joined) {
+				if m := g.lookup(Token{joined, t.Level}, nil); len(m) > 0 {
+					ms[i] = m
+					p.Names[i].Text = joined
+					p.Names[i-1].Text = "" // dropped below
+				}
+			}
+		}
+	}
+	if kept := 0; true {
+		for i := range p.Names {
+			if p.Names[i].Text != "" {
+				p.Names[kept], ms[kept] = p.Names[i], ms[i]
+				kept++
+			}
+		}
+		p.Names, ms = p.Names[:kept], ms[:kept]
 	}
 	cs := make([]cand, 0, 16)
 	// Houses on named roads.
