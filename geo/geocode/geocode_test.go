@@ -255,3 +255,29 @@ func FuzzGeocode(f *testing.F) {
 		_ = g.Suggest(s, 5)
 	})
 }
+
+func TestDistances(t *testing.T) {
+	r := func(s string) []rune { return []rune(s) }
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{
+		{"幸福小区", "幸福小区", 0}, {"幸福小区", "幸富小区", 1}, {"幸福小区", "幸福区", 1}, {"幸福小区", "幸福小小区", 1},
+		{"幸福小区", "和谐小区", 2}, {"", "路", 1},
+	} {
+		if got := editDistance(r(tt.a), r(tt.b), 5); got != tt.want {
+			t.Errorf("editDistance(%s, %s) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		pat, text string
+		want      int
+	}{
+		{"幸福小区", "青檀社区幸福小区3号楼", 0}, {"幸福小区", "青檀社区幸富小区", 1}, {"青檀社区", "青檀社去幸福小区", 1},
+		{"幸福小区", strings.Repeat("光", 100) + "幸福小区", 0}, {"幸福小区", "和谐", 4},
+	} {
+		if got := substringDistance(r(tt.pat), r(tt.text), 3); got != tt.want {
+			t.Errorf("substringDistance(%s, %s) = %d, want %d", tt.pat, tt.text, got, tt.want)
+		}
+	}
+}

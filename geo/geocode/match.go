@@ -288,10 +288,12 @@ func editDistance(a, b []rune, max int) int {
 // substring of text (Sellers), or max+1 when above max.
 func substringDistance(pat, text []rune, max int) int {
 	var prevA, curA [64]int
-	if len(text)+1 > len(prevA) {
-		return max + 1
+	var prev, cur []int
+	if len(text)+1 <= len(prevA) {
+		prev, cur = prevA[:len(text)+1], curA[:len(text)+1]
+	} else {
+		prev, cur = make([]int, len(text)+1), make([]int, len(text)+1)
 	}
-	prev, cur := prevA[:len(text)+1], curA[:len(text)+1]
 	for i := 1; i <= len(pat); i++ {
 		cur[0] = i
 		for j := 1; j <= len(text); j++ {
@@ -302,9 +304,6 @@ func substringDistance(pat, text []rune, max int) int {
 			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
 		}
 		prev, cur = cur, prev
-		if i == 1 {
-			// prev now holds row 1
-		}
 	}
 	best := max + 1
 	for _, v := range prev {
@@ -423,15 +422,14 @@ func (g *Gazetteer) Geocode(addr string, limit int) (*Answer, error) {
 			}
 		}
 	}
-	if kept := 0; true {
-		for i := range p.Names {
-			if p.Names[i].Text != "" {
-				p.Names[kept], ms[kept] = p.Names[i], ms[i]
-				kept++
-			}
+	kept := 0
+	for i := range p.Names {
+		if p.Names[i].Text != "" {
+			p.Names[kept], ms[kept] = p.Names[i], ms[i]
+			kept++
 		}
-		p.Names, ms = p.Names[:kept], ms[:kept]
 	}
+	p.Names, ms = p.Names[:kept], ms[:kept]
 	cs := make([]cand, 0, 16)
 	// Houses on named roads.
 	var houses []cand
