@@ -2,7 +2,9 @@ package plan
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/paulmach/orb"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -25,7 +27,8 @@ type ProposeOptions struct {
 	Budget      time.Duration `json:"-"` // time budget; 0 means 10 s
 	// Effort scales the search: steps per block of a community (0 means 3000).
 	Effort int `json:"effort,omitempty"`
-	// Compact weighs compactness (cost per cut edge; 0 means 0.3).
+	// Compact weighs compactness: the cost of a grid is Compact·(1 − its
+	// Polsby-Popper score); 0 means 2.
 	Compact float64 `json:"compact,omitempty"`
 }
 
@@ -87,9 +90,8 @@ func (p *Plan) scope(o ProposeOptions) ([]int, error) {
 // over single-block moves between neighbouring grids, seeded per community
 // so the outcome does not depend on scheduling, with the cost
 //
-//	10·(grids over tolerance) + 100·Σ(excess / target) + 0.3·(cut edges) + 0.02·(households moved / target)
+//	10·(grids over tolerance) + 100·Σ(excess / target) + 2·Σ(1 − Polsby-Popper) + 0.02·(households moved / target)
 //
-// where cut edges (block sides between two grids) stand in for perimeter.
 // The best layout found is applied to the plan as one assign edit per
 // community and re-validated like any edit.
 func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error) {
@@ -105,7 +107,7 @@ func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error)
 		o.Effort = 3000
 	}
 	if !(o.Compact > 0) || math.IsInf(o.Compact, 0) {
-		o.Compact = 0.3
+		o.Compact = 2
 	}
 	deadline := start.Add(o.Budget)
 	inScope := map[string]bool{}
@@ -217,9 +219,16 @@ func scopeSummary(r *Report, in map[string]bool) Summary {
 // both grids staying non-empty, contiguous and one simple ring. assign is
 // restored before it returns.
 func (p *Plan) moveOK(assign []int32, b int32, to int32, count []int) bool {
+	_, _, ok := p.tryMove(assign, b, to, count)
+	return ok
+}
+
+// tryMove is moveOK that also returns the Polsby-Popper scores of the two
+// grids after the move.
+func (p *Plan) tryMove(assign []int32, b int32, to int32, count []int) (float64, float64, bool) {
 	from := assign[b]
 	if from == to || count[from] <= 1 {
-		return false
+		return 0, 0, false
 	}
 	m := p.Model
 	assign[b] = to
@@ -233,36 +242,67 @@ func (p *Plan) moveOK(assign []int32, b int32, to int32, count []int) bool {
 		}
 	}
 	if seed < 0 {
-		return false
+		return 0, 0, false
 	}
 	var stack [64]int32
 	st := append(stack[:0], seed)
-	seen := map[int32]bool{seed: true}
+	var seenBuf [64]int32
+	seen := append(seenBuf[:0], seed)
+	has := func(x int32) bool {
+		for _, y := range seen {
+			if y == x {
+				return true
+			}
+		}
+		return false
+	}
 	for len(st) > 0 {
 		x := st[len(st)-1]
 		st = st[:len(st)-1]
 		for _, n := range m.Blocks[x].Nbr {
-			if n >= 0 && !seen[n] && assign[n] == from {
-				seen[n] = true
+			if n >= 0 && assign[n] == from && !has(n) {
+				seen = append(seen, n)
 				st = append(st, n)
 			}
 		}
 	}
 	if len(seen) != count[from]-1 {
-		return false
+		return 0, 0, false
 	}
-	for _, g := range [2]int32{from, to} {
-		var bl []int32
-		for _, x := range m.Communities[m.Blocks[b].Community].Blocks {
+	cm := &m.Communities[m.Blocks[b].Community]
+	var pp [2]float64
+	for k, g := range [2]int32{from, to} {
+		var buf [64]int32
+		bl := buf[:0]
+		for _, x := range cm.Blocks {
 			if assign[x] == g {
 				bl = append(bl, x)
 			}
 		}
-		if _, err := m.ring(bl, func(x int32) bool { return assign[x] == g }); err != nil {
-			return false
+		ring, err := m.ring(bl, func(x int32) bool { return assign[x] == g })
+		if err != nil {
+			return 0, 0, false
 		}
+		pp[k] = polsbyPopper(ring, cm.Lat)
 	}
-	return true
+	return pp[0], pp[1], true
+}
+
+// polsbyPopper is 4πA/P² of a ring in a local projection at latitude lat.
+func polsbyPopper(r []orb.Point, lat float64) float64 {
+	mx, my := metresPerDegree(lat)
+	o := r[0]
+	var a, per float64
+	for i := 0; i+1 < len(r); i++ {
+		x0, y0 := (r[i][0]-o[0])*mx, (r[i][1]-o[1])*my
+		x1, y1 := (r[i+1][0]-o[0])*mx, (r[i+1][1]-o[1])*my
+		a += x0*y1 - x1*y0
+		per += math.Hypot(x1-x0, y1-y0)
+	}
+	if per == 0 {
+		return 0
+	}
+	return 4 * math.Pi * math.Abs(a) / 2 / (per * per)
 }
 
 // anneal searches one community and returns the blocks whose grid should
@@ -311,15 +351,21 @@ func (p *Plan) anneal(ctx context.Context, ci int, o ProposeOptions, deadline ti
 	if cost == 0 {
 		return nil, 0, false
 	}
-	cut := 0
-	for _, b := range cm.Blocks {
-		for _, n := range m.Blocks[b].Nbr[:2] { // each inner edge once
-			if n >= 0 && assign[n] != assign[b] {
-				cut++
+	pp := map[int32]float64{}
+	{
+		blocks := map[int32][]int32{}
+		for _, b := range cm.Blocks {
+			blocks[assign[b]] = append(blocks[assign[b]], b)
+		}
+		for g, bl := range blocks {
+			ring, err := m.ring(bl, func(x int32) bool { return assign[x] == g })
+			if err != nil {
+				return nil, 0, false
 			}
+			pp[g] = polsbyPopper(ring, cm.Lat)
+			cost += o.Compact * (1 - pp[g])
 		}
 	}
-	cost += o.Compact * float64(cut)
 	best := cost
 	bestAssign := map[int32]int32{}
 	cur := map[int32]int32{} // blocks away from base
@@ -353,19 +399,6 @@ func (p *Plan) anneal(ctx context.Context, ci int, o ProposeOptions, deadline ti
 		from := assign[b]
 		h := bl.Households
 		delta := gridCost(hh[from]-h) + gridCost(hh[to]+h) - gridCost(hh[from]) - gridCost(hh[to])
-		dcut := 0
-		for _, n := range bl.Nbr {
-			if n < 0 {
-				continue
-			}
-			switch assign[n] {
-			case from:
-				dcut++
-			case to:
-				dcut--
-			}
-		}
-		delta += o.Compact * float64(dcut)
 		switch {
 		case base[b] == from:
 			delta += 0.02 * float64(h) / target
@@ -373,12 +406,20 @@ func (p *Plan) anneal(ctx context.Context, ci int, o ProposeOptions, deadline ti
 			delta -= 0.02 * float64(h) / target
 		}
 		temp := temp0 * (1 - float64(done)/float64(steps))
-		if delta > 0 && (temp <= 1e-9 || rng.Float64() >= math.Exp(-delta/temp)) {
+		// Reject early what even the best compactness gain cannot save.
+		u := rng.Float64()
+		if lo := delta - 2*o.Compact; lo > 0 && (temp <= 1e-9 || u >= math.Exp(-lo/temp)) {
 			continue
 		}
-		if !p.moveOK(assign, b, to, count) {
+		ppFrom, ppTo, ok := p.tryMove(assign, b, to, count)
+		if !ok {
 			continue
 		}
+		delta += o.Compact * (pp[from] + pp[to] - ppFrom - ppTo)
+		if delta > 0 && (temp <= 1e-9 || u >= math.Exp(-delta/temp)) {
+			continue
+		}
+		pp[from], pp[to] = ppFrom, ppTo
 		assign[b] = to
 		count[from]--
 		count[to]++
