@@ -88,6 +88,10 @@ type layerBuilder struct {
 	local  []int32 // dictionary index → index in this tile's values, -1 if unused
 	values []*vectortile.Tile_Value
 	feats  []*vectortile.Tile_Feature
+	// Arenas: one allocation for many features' tags and structs. A
+	// grown arena leaves earlier features on the old array, still valid.
+	tags  []uint32
+	store []vectortile.Tile_Feature
 }
 
 func (b *layerBuilder) reset(enc *layerEnc) {
@@ -103,6 +107,16 @@ func (b *layerBuilder) reset(enc *layerEnc) {
 	b.feats = nil
 }
 
+// reserve makes room for n more features without regrowing the arenas.
+func (b *layerBuilder) reserve(n, tagsPer int) {
+	if cap(b.store)-len(b.store) < n {
+		b.store = make([]vectortile.Tile_Feature, 0, n)
+	}
+	if cap(b.tags)-len(b.tags) < n*tagsPer {
+		b.tags = make([]uint32, 0, n*tagsPer)
+	}
+}
+
 var (
 	geomPoint   = vectortile.Tile_POINT
 	geomPolygon = vectortile.Tile_POLYGON
@@ -110,7 +124,7 @@ var (
 
 // add appends a feature with geometry commands geom of type typ.
 func (b *layerBuilder) add(f *feature, typ *vectortile.Tile_GeomType, geom []uint32) {
-	tags := make([]uint32, len(f.tags))
+	start := len(b.tags)
 	for i := 0; i < len(f.tags); i += 2 {
 		g := f.tags[i+1]
 		li := b.local[g]
@@ -119,12 +133,13 @@ func (b *layerBuilder) add(f *feature, typ *vectortile.Tile_GeomType, geom []uin
 			b.local[g] = li
 			b.values = append(b.values, b.enc.values[g])
 		}
-		tags[i], tags[i+1] = f.tags[i], uint32(li)
+		b.tags = append(b.tags, f.tags[i], uint32(li))
 	}
-	tf := &vectortile.Tile_Feature{Tags: tags, Type: typ, Geometry: geom}
+	tags := b.tags[start:len(b.tags):len(b.tags)]
+	b.store = append(b.store, vectortile.Tile_Feature{Tags: tags, Type: typ, Geometry: geom})
+	tf := &b.store[len(b.store)-1]
 	if f.id != 0 {
-		id := f.id
-		tf.Id = &id
+		tf.Id = &f.id // read only: the marshaller never writes it
 	}
 	b.feats = append(b.feats, tf)
 }
@@ -144,11 +159,17 @@ const (
 func zigzag(v int32) uint32 { return uint32((v << 1) ^ (v >> 31)) }
 
 // geomEncoder writes geometry commands with the cursor carried across
-// rings and parts.
+// rings and parts. out is an arena shared by a tile's features: begin
+// starts a feature and end returns its commands.
 type geomEncoder struct {
-	x, y int32
-	out  []uint32
+	x, y  int32
+	out   []uint32
+	start int
 }
+
+func (e *geomEncoder) begin() { e.x, e.y, e.start = 0, 0, len(e.out) }
+
+func (e *geomEncoder) end() []uint32 { return e.out[e.start:len(e.out):len(e.out)] }
 
 func (e *geomEncoder) point(p orb.Point) {
 	x, y := int32(p[0]), int32(p[1])
@@ -156,9 +177,9 @@ func (e *geomEncoder) point(p orb.Point) {
 	e.x, e.y = x, y
 }
 
-// ring writes a closed ring (first point repeated at the end).
+// ring writes an open ring (no repeated closing point).
 func (e *geomEncoder) ring(r orb.Ring) {
-	n := len(r) - 1 // without the closing point
+	n := len(r)
 	if n < 3 {
 		return
 	}

@@ -102,6 +102,7 @@ type Tiler struct {
 	bound   orb.Bound // lon/lat bound of every layer
 	quant   []float64 // households quantiles of grids, for the style
 	version string
+	pool    sync.Pool // of *renderer
 }
 
 // stats are the per-area aggregates tile properties carry.
@@ -521,7 +522,15 @@ func (t *Tiler) TileLayers(z, x, y int, names ...string) ([]byte, error) {
 			return nil, fmt.Errorf("tiles: unknown layer %q", n)
 		}
 	}
-	r := renderer{t: t, z: z, scale: float64(uint64(1)<<z) * Extent, ox: float64(x) * Extent, oy: float64(y) * Extent}
+	// Renderers keep their scratch buffers from tile to tile.
+	r, _ := t.pool.Get().(*renderer)
+	if r == nil {
+		r = &renderer{}
+	}
+	defer t.pool.Put(r)
+	r.t, r.z, r.scale, r.ox, r.oy = t, z, float64(uint64(1)<<z)*Extent, float64(x)*Extent, float64(y)*Extent
+	r.arcs, r.haveArcs = nil, false
+	r.ge.out, r.b.store, r.b.tags = r.ge.out[:0], r.b.store[:0], r.b.tags[:0]
 	var tile vectortile.Tile
 	for _, l := range t.layers {
 		if z < l.info.MinZoom || z > l.info.MaxZoom || (len(names) > 0 && !slices.Contains(names, l.info.Name)) {
@@ -557,6 +566,26 @@ type renderer struct {
 	haveArcs bool
 	b        layerBuilder
 	ge       geomEncoder
+	// Scratch reused from feature to feature: ring points and the rings
+	// of a polygon. A feature's geometry is encoded before the next one.
+	bufs [][]orb.Point
+	nbuf int
+	kept [][]orb.Point
+	part [][]orb.Point
+}
+
+// buf returns an empty point buffer with room for n points.
+func (r *renderer) buf(n int) []orb.Point {
+	if r.nbuf == len(r.bufs) {
+		r.bufs = append(r.bufs, make([]orb.Point, 0, max(n, 64)))
+	}
+	b := r.bufs[r.nbuf][:0]
+	if cap(b) < n {
+		b = make([]orb.Point, 0, n)
+	}
+	r.bufs[r.nbuf] = b
+	r.nbuf++
+	return b
 }
 
 // layer draws the features of l that meet the tile into r.b and returns
@@ -571,12 +600,14 @@ func (r *renderer) layer(l *layerData) int {
 	})
 	slices.Sort(r.hits)
 	r.b.reset(&l.enc)
+	r.b.reserve(len(r.hits), 2*len(l.enc.keys))
 	for _, i := range r.hits {
 		f := &l.feats[i]
 		if r.z < f.minZoom {
 			continue
 		}
-		r.ge = geomEncoder{}
+		r.ge.begin()
+		r.nbuf = 0
 		switch l.kind {
 		case kindArea, kindPolygon:
 			var mp orb.MultiPolygon
@@ -592,14 +623,14 @@ func (r *renderer) layer(l *layerData) int {
 				continue
 			}
 			r.ge.polygons(mp)
-			r.b.add(f, &geomPolygon, r.ge.out)
+			r.b.add(f, &geomPolygon, r.ge.end())
 		case kindPoint:
 			x, y := math.Round(f.pt[0]*r.scale)-r.ox, math.Round(f.pt[1]*r.scale)-r.oy
 			if x < -Buffer || x > Extent+Buffer || y < -Buffer || y > Extent+Buffer {
 				continue
 			}
 			r.ge.point(orb.Point{x, y})
-			r.b.add(f, &geomPoint, r.ge.out)
+			r.b.add(f, &geomPoint, r.ge.end())
 		}
 	}
 	return len(r.b.feats)
@@ -608,7 +639,7 @@ func (r *renderer) layer(l *layerData) int {
 // area draws a topology polygon (or multipolygon, parts split by nil rings).
 func (r *renderer) area(p topoPoly) orb.MultiPolygon {
 	var mp orb.MultiPolygon
-	var part [][]orb.Point
+	part := r.part[:0]
 	for _, ring := range p {
 		if ring == nil {
 			mp = r.emit(part, mp)
@@ -619,7 +650,7 @@ func (r *renderer) area(p topoPoly) orb.MultiPolygon {
 		for _, a := range ring {
 			n += len(r.arcs[a.arc])
 		}
-		pts := make([]orb.Point, 0, n)
+		pts := r.buf(n)
 		for k, a := range ring {
 			arc := r.arcs[a.arc]
 			m := len(arc)
@@ -637,6 +668,7 @@ func (r *renderer) area(p topoPoly) orb.MultiPolygon {
 		}
 		part = append(part, pts)
 	}
+	r.part = part
 	return r.emit(part, mp)
 }
 
@@ -644,7 +676,7 @@ func (r *renderer) area(p topoPoly) orb.MultiPolygon {
 func (r *renderer) polygon(p orb.Polygon) orb.MultiPolygon {
 	rings := make([][]orb.Point, 0, len(p))
 	for _, ring := range p {
-		pts := make([]orb.Point, 0, len(ring))
+		pts := r.buf(len(ring))
 		for _, pt := range ring {
 			pts = append(pts, orb.Point{math.Round(pt[0]*r.scale) - r.ox, math.Round(pt[1]*r.scale) - r.oy})
 		}
@@ -660,7 +692,8 @@ func (r *renderer) polygon(p orb.Polygon) orb.MultiPolygon {
 // the other way), clips them to the tile and its buffer, closes them and
 // appends the pieces to mp.
 func (r *renderer) emit(rings [][]orb.Point, mp orb.MultiPolygon) orb.MultiPolygon {
-	kept := make([][]orb.Point, 0, len(rings))
+	kept := r.kept[:0]
+	defer func() { r.kept = kept[:0] }()
 	for i, pts := range rings {
 		pts = despike(pts)
 		a := 0.0
@@ -695,9 +728,7 @@ func (r *renderer) emit(rings [][]orb.Point, mp orb.MultiPolygon) orb.MultiPolyg
 				}
 				continue
 			}
-			ring := make(orb.Ring, len(pts), len(pts)+1)
-			copy(ring, pts)
-			poly = append(poly, append(ring, ring[0]))
+			poly = append(poly, orb.Ring(pts)) // open: encoded before the buffers are reused
 		}
 		if len(poly) > 0 {
 			mp = append(mp, poly)
