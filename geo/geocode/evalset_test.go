@@ -105,6 +105,29 @@ func evalSet(g *Gazetteer, n int, seed uint64) []evalCase {
 			}
 			grids[o.GridCode] = true
 		}
+		// A road and number without a compound also fit the same number on
+		// a road of the same name elsewhere, placed by interpolation.
+		if keepR && !keepP {
+			for gi, rg := range g.roads {
+				if rg.name != b.Road {
+					continue
+				}
+				pt, ok := g.housePoint(int32(gi), b.HouseNumber)
+				if !ok {
+					continue
+				}
+				loc := g.ix.Locate(pt)
+				if loc.Grid < 0 {
+					continue
+				}
+				og := &c.Grids[loc.Grid]
+				if keepD && c.District(og.DistrictCode).Name != d.Name || keepS && c.Street(og.StreetCode).Name != s.Name ||
+					keepC && communityName(c.Community(og.CommunityCode).Name) != communityName(m.Name) {
+					continue
+				}
+				grids[og.Code] = true
+			}
+		}
 		ambiguous := len(grids) > 1
 		if !ambiguous && !grids[b.GridCode] {
 			continue // cannot happen; keep the set honest anyway

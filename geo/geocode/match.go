@@ -540,7 +540,7 @@ func (g *Gazetteer) houseCands(x match, tok, n int) []cand {
 		return nil
 	}
 	r := g.ix.Locate(pt)
-	base, why := 0.45, "house number interpolated along the road"
+	base, why := 0.5, "house number interpolated along the road"
 	grid := r.Grid
 	if grid < 0 {
 		if r.Nearest < 0 {
@@ -873,7 +873,10 @@ func (g *Gazetteer) ambiguityMessage(a, b *cand, p *Parsed) string {
 	case KindGrid:
 		what = "grids"
 	}
-	if g.candName(b) != name {
+	if a.road >= 0 && b.road >= 0 && g.roads[a.road].name == g.roads[b.road].name && a.house == b.house {
+		// 文化路168号 on two roads of one name
+		name, what = g.roads[a.road].name+strconv.Itoa(a.house)+"号", "addresses"
+	} else if g.candName(b) != name {
 		name += " / " + g.candName(b)
 		return fmt.Sprintf("%s match equally in different grids — give the street or community", name)
 	}
