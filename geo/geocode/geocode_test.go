@@ -281,3 +281,19 @@ func TestDistances(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggestWholeAddress(t *testing.T) {
+	g := demoGazetteer(t)
+	b := &g.city.Buildings[42]
+	q := g.city.Compound(b.CompoundCode).Name + strconv.Itoa(b.Number)
+	got := g.Suggest(q, 5)
+	found := false
+	for _, s := range got {
+		if s.Code == b.Code {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("Suggest(%q) = %+v, want building %s among them", q, got, b.Code)
+	}
+}

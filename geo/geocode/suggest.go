@@ -49,6 +49,16 @@ func (g *Gazetteer) Suggest(text string, limit int) []Suggestion {
 		// the whole text may be one name (光明路街道 typed after 光明路)
 		out = append(out, g.prefixed(n, "", nil, limit-len(out))...)
 	}
+	if len(out) == 0 {
+		// Nothing starts so: offer what the text as a whole may mean
+		// (幸福小区3 → the buildings 3 of the compounds so named).
+		if a, err := g.Geocode(text, limit); err == nil {
+			for _, c := range a.Candidates {
+				out = append(out, Suggestion{Text: c.Address, Kind: c.Kind, Name: c.Name,
+					Context: c.District + c.Street + c.Community, GridCode: c.GridCode, Code: c.Code})
+			}
+		}
+	}
 	if out == nil {
 		out = []Suggestion{}
 	}
