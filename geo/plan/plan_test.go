@@ -451,3 +451,49 @@ func TestMeasures(t *testing.T) {
 }
 
 func demoCity(t testing.TB) *data.City { demoModel(t); return demo }
+
+// TestRingHoleAndPinch checks the outline walk refuses a ring of blocks
+// around another (a hole) and blocks touching only at a corner, on a real
+// community's lattice.
+func TestRingHoleAndPinch(t *testing.T) {
+	m := demoModel(t)
+	for ci := range m.Communities {
+		cm := &m.Communities[ci]
+		if cm.w < 3 || cm.h < 3 {
+			continue
+		}
+		at := func(i, j int) int32 { return m.at(cm, cm.i0+i, cm.j0+j) }
+		var ringBlocks []int32
+		for i := 0; i < 3; i++ {
+			for j := 0; j < 3; j++ {
+				if i != 1 || j != 1 {
+					ringBlocks = append(ringBlocks, at(i, j))
+				}
+			}
+		}
+		in := func(set []int32) func(int32) bool {
+			return func(b int32) bool {
+				for _, x := range set {
+					if x == b {
+						return true
+					}
+				}
+				return false
+			}
+		}
+		if _, err := m.ring(ringBlocks, in(ringBlocks)); err != errHole {
+			t.Errorf("ring around a block: %v, want errHole", err)
+		}
+		diag := []int32{at(0, 0), at(1, 1)}
+		if _, err := m.ring(diag, in(diag)); err != errPinch {
+			t.Errorf("two blocks touching at a corner: %v, want errPinch", err)
+		}
+		l := []int32{at(0, 0), at(1, 0), at(0, 1)}
+		r, err := m.ring(l, in(l))
+		if err != nil || len(r) != 9 {
+			t.Errorf("L of three blocks: %v, %d vertices", err, len(r))
+		}
+		return
+	}
+	t.Skip("no community of 3×3 blocks")
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestPlanCommands(t *testing.T) {
+	city := demoCity(t)
+	code, out, e := gridmap(t, "plan", "measures", "--data", city)
+	if code != 0 || !strings.Contains(out, "grids  1230") {
+		t.Fatalf("measures: exit %d\n%s%s", code, out, e)
+	}
+	code, out, _ = gridmap(t, "plan", "measures", "--data", city, "--level", "community", "--json")
+	var rep struct {
+		Communities []map[string]any `json:"communities"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Communities) != 206 {
+		t.Fatalf("measures --json: exit %d", code)
+	}
+	for _, bad := range [][]string{{"plan"}, {"plan", "nope"}, {"plan", "measures", "--level", "x"}, {"plan", "apply", "--data", city}} {
+		if code, _, _ := gridmap(t, bad...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+	// Propose for one street, save, apply; a second apply is refused.
+	code, out, e = gridmap(t, "plan", "propose", "--data", city, "--street", "370402001", "--budget", "3s", "--save", "--name", "street 1")
+	if code != 0 {
+		t.Fatalf("propose: exit %d\n%s%s", code, out, e)
+	}
+	id := regexp.MustCompile(`saved as plan (P\w+)`).FindStringSubmatch(out)
+	if id == nil {
+		t.Fatalf("no plan id in\n%s", out)
+	}
+	code, out, e = gridmap(t, "plan", "apply", "--data", city, "--plan", id[1], "--actor", "test")
+	if code != 0 || !strings.Contains(out, "layout version 1") {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, e)
+	}
+	if code, _, _ := gridmap(t, "validate", "--data", city); code != 0 {
+		t.Errorf("validate after apply: exit %d", code)
+	}
+	if code, _, _ := gridmap(t, "plan", "apply", "--data", city, "--plan", id[1]); code == 0 {
+		t.Error("second apply accepted")
+	}
+	code, out, _ = gridmap(t, "plan", "measures", "--data", city, "--version", "0")
+	if code != 0 || !strings.Contains(out, "grids  1230") {
+		t.Errorf("measures --version 0: exit %d\n%s", code, out)
+	}
+}
