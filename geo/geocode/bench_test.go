@@ -42,8 +42,12 @@ func BenchmarkSuggest(b *testing.B) {
 	qs := []string{"幸", "幸福", "幸福小", "青檀社", "光明路", "市中区光", "荆河街道", "幸福小区3"}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		g.Suggest(qs[i%len(qs)], 10)
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
 	}
 }
 
@@ -52,9 +56,13 @@ func BenchmarkBuild(b *testing.B) {
 	g := demoGazetteer(b)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		if _, err := New(g.city, g.ix); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu.Seconds()*1000/float64(b.N), "cpu-ms/build")
 	}
 }

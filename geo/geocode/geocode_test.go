@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
+	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
 )
 
@@ -295,5 +297,30 @@ func TestSuggestWholeAddress(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("Suggest(%q) = %+v, want building %s among them", q, got, b.Code)
+	}
+}
+
+func TestEmptyCity(t *testing.T) {
+	c := &data.City{}
+	c.Index()
+	ix, err := geo.NewIndex(c)
+	if err != nil {
+		t.Skipf("no index of an empty city: %v", err)
+	}
+	g, err := New(c, ix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := g.Geocode("幸福小区3号楼", 5); err != nil || a.Status != StatusNotFound {
+		t.Errorf("empty city: %+v %v", a, err)
+	}
+	if s := g.Suggest("幸", 5); len(s) != 0 {
+		t.Errorf("empty city suggests %v", s)
+	}
+	if r, err := g.Reverse(orb.Point{117.5, 34.8}); err != nil || r.Address != "" || r.GridCode != "" {
+		t.Errorf("empty city reverse: %+v %v", r, err)
+	}
+	if _, err := New(nil, nil); err == nil {
+		t.Error("New(nil, nil) succeeded")
 	}
 }
