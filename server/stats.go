@@ -1,6 +1,9 @@
 package server
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -8,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store"
 )
 
 // Stats are the city-wide key figures the command-centre wall map shows:
@@ -46,6 +50,13 @@ type Stats struct {
 	BBox [4]float64 `json:"bbox"`
 	// ByDistrict breaks the figures down by district, in the city's order.
 	ByDistrict []DistrictStat `json:"by_district"`
+
+	// IncidentsLive says the incident figures come from the incident store
+	// as of this request (the dispatch flow), not from the loaded city;
+	// IncidentsSeq is then the store's last incident event, which changes
+	// whenever an incident does.
+	IncidentsLive bool  `json:"incidents_live"`
+	IncidentsSeq  int64 `json:"incidents_seq,omitempty"`
 
 	// TilesURL is the TileJSON of the server's vector tiles, empty when
 	// this server has none (the wall map then draws GeoJSON).
@@ -223,14 +234,99 @@ func (s *Server) stats() *statsExt {
 	return x
 }
 
-// handleStats serves the city's key figures; the wall map polls it.
-func (s *Server) handleStats(w http.ResponseWriter, _ *http.Request) {
+// openIncidents reads the open incidents from the incident store, when the
+// server has one (ok false otherwise: the snapshot's figures stand), with
+// the store's counts by status and its last event sequence.
+func (s *Server) openIncidents(ctx context.Context) (open []data.IncidentRecord, counts map[string]int, seq int64, ok bool, err error) {
+	if s.ops == nil || s.ops.inc == nil {
+		return nil, nil, 0, false, nil
+	}
+	inc := s.ops.inc
+	if seq, err = inc.LastIncidentEvent(ctx); err != nil {
+		return nil, nil, 0, true, err
+	}
+	if counts, err = inc.IncidentCounts(ctx); err != nil {
+		return nil, nil, 0, true, err
+	}
+	var statuses []string
+	n := 0
+	for st, c := range counts {
+		if IncidentOpen(st) {
+			statuses = append(statuses, st)
+			n += c
+		}
+	}
+	if n == 0 {
+		return nil, counts, seq, true, nil
+	}
+	open, _, err = inc.Incidents(ctx, store.IncidentFilter{Statuses: statuses, Limit: n + 1000})
+	return open, counts, seq, true, err
+}
+
+// withLiveIncidents returns copies of the snapshot's figures with the
+// incident figures replaced by the incident store's current ones.
+func withLiveIncidents(x *statsExt, c *data.City, open []data.IncidentRecord, counts map[string]int, seq int64) (Stats, []GridStat) {
+	st := x.city
+	st.IncidentsLive, st.IncidentsSeq = true, seq
+	st.Incidents, st.OpenIncidents, st.OpenByStatus = 0, 0, map[string]int{}
+	for _, n := range counts {
+		st.Incidents += n
+	}
+	grids := make([]GridStat, len(x.grids))
+	copy(grids, x.grids)
+	for i := range grids {
+		grids[i].OpenIncidents = 0
+	}
+	st.ByDistrict = append([]DistrictStat(nil), x.city.ByDistrict...)
+	dist := make(map[string]*DistrictStat, len(st.ByDistrict))
+	for i := range st.ByDistrict {
+		st.ByDistrict[i].OpenIncidents = 0
+		dist[st.ByDistrict[i].Code] = &st.ByDistrict[i]
+	}
+	for i := range open {
+		n := &open[i]
+		if !IncidentOpen(n.Status) {
+			continue
+		}
+		st.OpenIncidents++
+		st.OpenByStatus[n.Status]++
+		if j, ok := c.GridIndex(n.GridCode); ok && j < len(grids) {
+			grids[j].OpenIncidents++
+		}
+		if d := dist[n.DistrictCode]; d != nil {
+			d.OpenIncidents++
+		}
+	}
+	return st, grids
+}
+
+// current answers the figures in force: the snapshot's, with the incident
+// store's live incident figures when the server has one.
+func (s *Server) currentStats(ctx context.Context) (Stats, []GridStat, error) {
 	x := s.stats()
 	if x == nil {
-		writeError(w, http.StatusServiceUnavailable, "stats not ready")
+		return Stats{}, nil, errStatsNotReady
+	}
+	open, counts, seq, ok, err := s.openIncidents(ctx)
+	if err != nil {
+		return Stats{}, nil, fmt.Errorf("stats: incidents: %w", err)
+	}
+	if !ok {
+		return x.city, x.grids, nil
+	}
+	st, grids := withLiveIncidents(x, s.Current().City, open, counts, seq)
+	return st, grids, nil
+}
+
+var errStatsNotReady = errors.New("stats not ready")
+
+// handleStats serves the city's key figures; the wall map polls it.
+func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
+	st, _, err := s.currentStats(r.Context())
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	st := x.city
 	if s.routed("/tiles.json") {
 		st.TilesURL = "/tiles.json"
 	}
@@ -252,12 +348,12 @@ func (s *Server) routed(path string) bool {
 
 // handleGridStats serves every grid's figures, in the order of the city's
 // grids, so the map can colour grids by a measure without new tiles.
-func (s *Server) handleGridStats(w http.ResponseWriter, _ *http.Request) {
-	x := s.stats()
-	if x == nil {
-		writeError(w, http.StatusServiceUnavailable, "stats not ready")
+func (s *Server) handleGridStats(w http.ResponseWriter, r *http.Request) {
+	st, grids, err := s.currentStats(r.Context())
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
 	w.Header().Set("Cache-Control", "no-cache")
-	writeJSON(w, http.StatusOK, map[string]any{"version": x.city.Version, "grids": x.grids})
+	writeJSON(w, http.StatusOK, map[string]any{"version": st.Version, "incidents_seq": st.IncidentsSeq, "grids": grids})
 }

@@ -1,10 +1,13 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store"
 	"github.com/paulmach/orb"
 )
 
@@ -177,5 +180,89 @@ func TestStatsHTTP(t *testing.T) {
 	}
 	if w := do(t, s, "POST", "/api/v1/stats", "", ""); w.Code < 400 {
 		t.Errorf("POST /api/v1/stats: %d, want a 4xx", w.Code)
+	}
+}
+
+// fakeIncidents is an incident store holding a fixed list; only what the
+// stats read is implemented.
+type fakeIncidents struct {
+	IncidentStore
+	recs []data.IncidentRecord
+	seq  int64
+}
+
+func (f *fakeIncidents) LastIncidentEvent(context.Context) (int64, error) { return f.seq, nil }
+
+func (f *fakeIncidents) IncidentCounts(context.Context) (map[string]int, error) {
+	m := map[string]int{}
+	for _, r := range f.recs {
+		m[r.Status]++
+	}
+	return m, nil
+}
+
+func (f *fakeIncidents) Incidents(_ context.Context, flt store.IncidentFilter) ([]data.IncidentRecord, int, error) {
+	var out []data.IncidentRecord
+	for _, r := range f.recs {
+		if slices.Contains(flt.Statuses, r.Status) {
+			out = append(out, r)
+		}
+	}
+	n := len(out)
+	if flt.Limit > 0 && len(out) > flt.Limit {
+		out = out[:flt.Limit]
+	}
+	return out, n, nil
+}
+
+func TestStatsLiveIncidents(t *testing.T) {
+	s := testServer(t, Config{})
+	before := s.stats().city
+	g0, g1 := demo.Grids[0], demo.Grids[1]
+	rec := func(id, status string, g data.Grid) data.IncidentRecord {
+		return data.IncidentRecord{Incident: data.Incident{ID: id, Status: status, GridCode: g.Code, DistrictCode: g.DistrictCode}}
+	}
+	s.ops.inc = &fakeIncidents{seq: 42, recs: []data.IncidentRecord{
+		rec("a", "reported", g0), rec("b", "dispatched", g0), rec("c", "closed", g0),
+		rec("d", "accepted", g1), rec("e", "resolved", g1),
+	}}
+	t.Cleanup(func() { s.ops.inc = nil })
+
+	w := do(t, s, "GET", "/api/v1/stats", "", "")
+	if w.Code != 200 {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	var st Stats
+	if err := json.Unmarshal(w.Body.Bytes(), &st); err != nil {
+		t.Fatal(err)
+	}
+	if !st.IncidentsLive || st.IncidentsSeq != 42 || st.Incidents != 5 || st.OpenIncidents != 3 || st.OpenByStatus["accepted"] != 1 {
+		t.Errorf("live incidents: %+v", st)
+	}
+	open := 0
+	for _, d := range st.ByDistrict {
+		open += d.OpenIncidents
+	}
+	if open != 3 {
+		t.Errorf("districts' open incidents add up to %d, want 3", open)
+	}
+	if st.Grids != before.Grids || st.Households != before.Households {
+		t.Errorf("the rest changed: %d grids, %d households", st.Grids, st.Households)
+	}
+
+	w = do(t, s, "GET", "/api/v1/stats/grids", "", "")
+	var gs struct {
+		Seq   int64      `json:"incidents_seq"`
+		Grids []GridStat `json:"grids"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &gs); err != nil {
+		t.Fatal(err)
+	}
+	if gs.Seq != 42 || gs.Grids[0].OpenIncidents != 2 || gs.Grids[1].OpenIncidents != 1 {
+		t.Errorf("grid figures: seq %d, %+v %+v", gs.Seq, gs.Grids[0], gs.Grids[1])
+	}
+	// The snapshot's own figures are untouched.
+	if x := s.stats(); x.city.OpenIncidents != before.OpenIncidents || x.city.IncidentsLive {
+		t.Errorf("snapshot figures changed: %+v", x.city)
 	}
 }

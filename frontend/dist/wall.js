@@ -54,6 +54,10 @@ const MEASURES = {
 };
 const HOUSEHOLD_COLORS = ['#172a4d', '#1f4f86', '#2a7fba', '#3db5d8', '#8de6ef'];
 
+// Open incident statuses, in the order of the dispatch flow.
+const STATUS_ORDER = ['reported', 'accepted', 'dispatched', 'responded'];
+const STATUS_LABEL = { reported: '待派', accepted: '已受理', dispatched: '已派', responded: '处置中' };
+
 const STATION_KIND = { community_centre: '党群服务中心', grid_station: '网格红色驿站' };
 const STATION_STATUS = { built: '已建', planned: '规划' };
 
@@ -221,12 +225,27 @@ async function setup() {
   const tour = Number(new URLSearchParams(location.search).get('tour'));
   if (tour > 0) startTour(tour);
   setInterval(() => refreshStats(false).catch(showError), REFRESH_MS);
+  listenForIncidents();
 
   // Roads are context only: load them once the grids are up.
   map.once('idle', () => {
     markReady();
     getJSON('/api/v1/layers/roads').then((fc) => map.getSource('roads').setData(fc)).catch(() => {});
   });
+}
+
+// listenForIncidents refreshes the figures soon after each incident event
+// when the page was given a token (?access_token=…, as an EventSource
+// cannot send headers); without one the page polls only.
+function listenForIncidents() {
+  const token = new URLSearchParams(location.search).get('access_token');
+  if (!token || !window.EventSource) return;
+  let timer = null;
+  const es = new EventSource(`/api/v1/events?access_token=${encodeURIComponent(token)}`);
+  es.onmessage = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => refreshStats(false).catch(showError), 1500);
+  };
 }
 
 function markReady() {
@@ -289,7 +308,8 @@ function setKPI(id, text) {
 
 async function refreshStats(first, given) {
   const st = given || await getJSON('/api/v1/stats');
-  const changed = !wall.stats || wall.stats.version !== st.version;
+  const changed = !wall.stats || wall.stats.version !== st.version || wall.stats.incidents_seq !== st.incidents_seq
+    || wall.stats.open_incidents !== st.open_incidents;
   wall.stats = st;
   setKPI('kpi-grids', fmt(st.grids));
   setKPI('kpi-households', fmt(st.households));
@@ -301,8 +321,9 @@ async function refreshStats(first, given) {
   setKPI('kpi-coverage', `${(st.coverage_pct ?? 0).toFixed(1)}%`);
   $('kpi-covered').textContent = `有站网格 ${fmt(st.grids_covered)} 个`;
   setKPI('kpi-open', fmt(st.open_incidents));
-  const by = st.open_by_status || {};
-  $('kpi-open-split').textContent = `待派 ${fmt(by.reported || 0)} · 已派 ${fmt(by.dispatched || 0)} · 处置 ${fmt(by.responded || 0)}`;
+  const by = Object.entries(st.open_by_status || {})
+    .sort((a, b) => (STATUS_ORDER.indexOf(a[0]) >>> 0) - (STATUS_ORDER.indexOf(b[0]) >>> 0));
+  $('kpi-open-split').textContent = by.map(([k, n]) => `${STATUS_LABEL[k] || k} ${fmt(n)}`).join(' · ') || '无';
   renderDistricts(st);
   $('updated').textContent = `更新于 ${new Date().toLocaleTimeString('zh-CN', { hour12: false })}`;
   if (changed || first) await refreshGridStats();
