@@ -204,6 +204,26 @@ func New(c *data.City, ix *geo.Index) (*Gazetteer, error) {
 	for i, s := range c.Stations {
 		g.addName(s.Name, KindStation, i, false)
 	}
+	// Callers drop the level word: 香港街 for 香港街社区, 临城 for 临城街道.
+	// The stems are aliases only where no other place has that name.
+	stem := func(name, suffix string, k Kind, id int) {
+		n := Normalize(name)
+		st := strings.TrimSuffix(n, suffix)
+		if st == n || len([]rune(st)) < 2 {
+			return
+		}
+		if _, taken := g.byName[st]; !taken {
+			g.addName(st, k, id, true)
+		} else if ki := g.byName[st]; g.keys[ki].refs[0].kind == k && g.keys[ki].refs[0].alias {
+			g.addName(st, k, id, true) // two streets or communities with one stem
+		}
+	}
+	for i := range c.Streets {
+		stem(c.Streets[i].Name, "街道", KindStreet, i)
+	}
+	for i := range c.Communities {
+		stem(g.commNames[i], "社区", KindCommunity, i)
+	}
 	g.buildIndexes()
 	return g, nil
 }

@@ -18,7 +18,17 @@ const MaxQueryBytes = 1024
 // province and city prefixes dropped (山东省枣庄市市中区 → 市中区).
 // Invalid UTF-8 bytes are dropped. The gazetteer's names go through the
 // same function, so both sides agree.
-func Normalize(s string) string {
+func Normalize(s string) string { return normalize(s, false) }
+
+// sep marks where the caller separated two words by spaces or punctuation
+// (市中区 香港街 幸福小区); Parse cuts names there. Only separators between
+// two Han characters that are no numbers or unit words are kept, and only
+// when keepSep is set.
+const sep = '\uE000'
+
+func isSep(r rune) bool { return r == sep }
+
+func normalize(s string, keepSep bool) string {
 	if len(s) > 4*MaxQueryBytes {
 		s = s[:4*MaxQueryBytes]
 	}
@@ -40,11 +50,18 @@ func Normalize(s string) string {
 		case r == '#' || r == '-':
 		case r == '－' || r == '—' || r == '–' || r == '~' || r == '～':
 			r = '-'
-		case unicode.IsSpace(r) || unicode.IsControl(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) ||
-			unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) || r == utf8.RuneError:
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) || r == utf8.RuneError || r == sep:
+			continue
+		case unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.Is(unicode.Co, r):
+			if keepSep && len(rs) > 0 && rs[len(rs)-1] != sep {
+				rs = append(rs, sep)
+			}
 			continue
 		}
 		rs = append(rs, r)
+	}
+	if keepSep {
+		rs = keepWordSeps(rs)
 	}
 	hasNum := false
 	for _, r := range rs {
@@ -57,6 +74,25 @@ func Normalize(s string) string {
 		rs = unitWords(convertNumerals(rs))
 	}
 	return abbreviations(string(rs))
+}
+
+// keepWordSeps drops the separators that do not stand between two Han
+// words: around numbers, before unit words, at either end.
+func keepWordSeps(rs []rune) []rune {
+	out := rs[:0]
+	for i, r := range rs {
+		if r == sep {
+			if i == 0 || i+1 >= len(rs) {
+				continue
+			}
+			a, b := rs[i-1], rs[i+1]
+			if !unicode.Is(unicode.Han, a) || !unicode.Is(unicode.Han, b) || isCnNumeral(a) || isCnNumeral(b) || followedByCount(rs, i+1) {
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // halfWidth maps full-width ASCII variants and the ideographic space to
@@ -276,6 +312,7 @@ func abbreviations(s string) string {
 		}
 	}
 	for {
+		s = strings.TrimLeft(s, string(sep))
 		t := s
 		for _, p := range []string{"中华人民共和国", "中国", "山东省", "山东"} {
 			s = strings.TrimPrefix(s, p)

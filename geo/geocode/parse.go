@@ -151,8 +151,8 @@ func Parse(addr string) (*Parsed, error) {
 	if len(addr) > MaxQueryBytes {
 		return nil, ErrTooLong
 	}
-	n := Normalize(addr)
-	if n == "" {
+	n := normalize(addr, true)
+	if strings.Trim(n, string(sep)) == "" {
 		return nil, ErrEmpty
 	}
 	p := parseNormalized(n)
@@ -163,22 +163,39 @@ func Parse(addr string) (*Parsed, error) {
 }
 
 func parseNormalized(n string) *Parsed {
-	p := &Parsed{Normalized: n}
+	p := &Parsed{Normalized: strings.ReplaceAll(n, string(sep), "")}
 	rs := []rune(n)
 	start := 0 // start of the pending name
 	lastLevel := LevelUnknown
+	lastEnd := -1 // where the last name ended
 	emit := func(end int, l Level) {
 		t := strings.TrimSpace(string(rs[start:end]))
 		t = strings.Trim(t, "-#")
 		if t != "" && utf8.RuneCountInString(t) >= 1 {
+			// A level word alone after a separator ends the name before it
+			// (青檀 社区).
+			if k := len(p.Names); k > 0 && lastEnd >= 0 && onlySeps(rs[lastEnd:start]) {
+				if lv, ok := levelWordOnly(t); ok {
+					p.Names[k-1] = Token{p.Names[k-1].Text + t, lv}
+					lastLevel, lastEnd, start = lv, end, end
+					return
+				}
+			}
 			p.Names = append(p.Names, Token{t, l})
 			lastLevel = l
+			lastEnd = end
 		}
 		start = end
 	}
 	i := 0
 	for i < len(rs) {
 		r := rs[i]
+		if r == sep {
+			emit(i, pendingLevel(rs[start:i]))
+			i++
+			start = i
+			continue
+		}
 		if isDigit(r) {
 			j := i
 			for j < len(rs) && isDigit(rs[j]) {
@@ -301,6 +318,25 @@ func parseNormalized(n string) *Parsed {
 	}
 	emit(len(rs), pendingLevel(rs[start:]))
 	return p
+}
+
+func onlySeps(rs []rune) bool {
+	for _, r := range rs {
+		if r != sep {
+			return false
+		}
+	}
+	return len(rs) > 0
+}
+
+// levelWordOnly reports whether t is nothing but a level word, and its level.
+func levelWordOnly(t string) (Level, bool) {
+	for _, k := range keywords {
+		if string(k.w) == t && len(k.w) >= 2 {
+			return k.level, true
+		}
+	}
+	return LevelUnknown, false
 }
 
 // pendingLevel guesses the level of a name left without a level word at

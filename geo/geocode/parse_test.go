@@ -45,6 +45,11 @@ func TestParse(t *testing.T) {
 		{name: "district then community starting with 市", in: "市中区市府里社区", names: []tok{{"市中区", LevelDistrict}, {"市府里社区", LevelCommunity}}},
 		{name: "free text", in: "幸福", names: []tok{{"幸福", LevelUnknown}}},
 		{name: "road junction noise", in: "光明路口", names: []tok{{"光明路", LevelRoad}}, noise: []string{"口"}},
+		{name: "spaces cut names", in: "市中区 香港街 幸福小区3号楼",
+			names: []tok{{"市中区", LevelDistrict}, {"香港街", LevelRoad}, {"幸福小区", LevelCompound}}, building: 3},
+		{name: "space before a level word", in: "青檀 社区，幸福 小区 3 号楼",
+			names: []tok{{"青檀社区", LevelCommunity}, {"幸福小区", LevelCompound}}, building: 3},
+		{name: "punctuation cuts names", in: "临城、南湖嘉园", names: []tok{{"临城", LevelUnknown}, {"南湖嘉园", LevelCompound}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
