@@ -461,11 +461,12 @@ func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	v := s.view(ctx, d)
 	st := s.planner()
 	st.mu.Lock()
 	st.drafts[d.rec.ID] = d
 	st.mu.Unlock()
-	writeJSON(w, http.StatusCreated, s.view(ctx, d))
+	writeJSON(w, http.StatusCreated, v)
 }
 
 func (s *Server) loadVersion(ctx context.Context, n int64) (*plan.Version, int, error) {
@@ -783,22 +784,21 @@ func (s *Server) handlePlanApply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	var retired []string
-	for _, g := range d.p.Grids {
-		if g.Retired && d.snap.City.Grid(g.Code) != nil {
-			retired = append(retired, g.Code)
-		}
-	}
-	sort.Strings(retired)
+	ch := plan.ChangesOf(d.snap.City, c, ft)
+	retired := ch.Retired
 	var inc []store.IncidentGrid
-	for _, x := range ft.Incidents {
-		inc = append(inc, store.IncidentGrid{ID: x.ID, GridCode: x.After})
+	for id, g := range ch.Incidents {
+		inc = append(inc, store.IncidentGrid{ID: id, GridCode: g})
 	}
+	sort.Slice(inc, func(a, b int) bool { return inc[a].ID < inc[b].ID })
+	delta := &store.PlanDelta{Grids: ch.Grids, Compounds: ch.Compounds, Stations: ch.Stations, Cadres: ch.Cadres}
 	changes := plan.Diff(d.snap.City, c)
 	summary, _ := json.Marshal(map[string]any{"plan": d.rec.ID, "name": d.rec.Name, "grids_changed": len(changes), "retired": retired,
 		"cadres": len(ft.Cadres), "stations": len(ft.Stations), "incidents": len(ft.Incidents), "compounds_recoded": len(ft.Compounds)})
-	v, err := s.planStore().ApplyPlan(ctx, store.PlanApply{PlanID: d.rec.ID, Actor: actor, BaseVersion: d.rec.BaseVersion, City: c,
-		Incidents: inc, Retired: retired, Before: before, After: after, Summary: string(summary)})
+	// The transaction is atomic and quick; a client that goes away does
+	// not cancel it halfway.
+	v, err := s.planStore().ApplyPlan(context.WithoutCancel(ctx), store.PlanApply{PlanID: d.rec.ID, Actor: actor, BaseVersion: d.rec.BaseVersion, City: c,
+		Incidents: inc, Retired: retired, Before: before, After: after, Summary: string(summary), Delta: delta})
 	switch {
 	case errors.Is(err, store.ErrStalePlan), errors.Is(err, store.ErrPlanApplied), errors.Is(err, store.ErrRetiredReuse):
 		writeError(w, http.StatusConflict, err.Error())

@@ -280,22 +280,19 @@ func cmdPlanApply(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	before, _ := json.Marshal(plan.Snapshot(c))
 	snap, _ := json.Marshal(plan.Snapshot(after))
-	var retiredNow []string
-	for _, g := range p.Grids {
-		if g.Retired && c.Grid(g.Code) != nil {
-			retiredNow = append(retiredNow, g.Code)
-		}
-	}
-	sort.Strings(retiredNow)
+	ch := plan.ChangesOf(c, after, ft)
+	retiredNow := ch.Retired
 	var inc []store.IncidentGrid
-	for _, x := range ft.Incidents {
-		inc = append(inc, store.IncidentGrid{ID: x.ID, GridCode: x.After})
+	for id, g := range ch.Incidents {
+		inc = append(inc, store.IncidentGrid{ID: id, GridCode: g})
 	}
+	sort.Slice(inc, func(a, b int) bool { return inc[a].ID < inc[b].ID })
+	delta := &store.PlanDelta{Grids: ch.Grids, Compounds: ch.Compounds, Stations: ch.Stations, Cadres: ch.Cadres}
 	changes := plan.Diff(c, after)
 	summary, _ := json.Marshal(map[string]any{"plan": rec.ID, "name": rec.Name, "grids_changed": len(changes), "retired": retiredNow,
 		"cadres": len(ft.Cadres), "stations": len(ft.Stations), "incidents": len(ft.Incidents), "compounds_recoded": len(ft.Compounds)})
 	v, err := st.ApplyPlan(ctx, store.PlanApply{PlanID: rec.ID, Actor: *actor, BaseVersion: rec.BaseVersion, City: after,
-		Incidents: inc, Retired: retiredNow, Before: before, After: snap, Summary: string(summary)})
+		Incidents: inc, Retired: retiredNow, Before: before, After: snap, Summary: string(summary), Delta: delta})
 	if err != nil {
 		return err
 	}

@@ -258,6 +258,18 @@ type PlanApply struct {
 	Before      []byte   // snapshot of the layout before, stored as version 0 when no version is stored yet
 	After       []byte   // snapshot of the layout after
 	Summary     string   // JSON summary for the version list and the audit trail
+	// Delta, when set, limits the writes to what the plan changed;
+	// without it the grids, compounds, buildings, stations and cadres
+	// layers are rewritten whole.
+	Delta *PlanDelta
+}
+
+// PlanDelta lists what a plan changed.
+type PlanDelta struct {
+	Grids     []string          // codes of City's grids to write (changed or created)
+	Compounds map[string]string // old code → new code of compounds whose code or grid changed (their buildings follow)
+	Stations  map[string]string // station code → its new grid
+	Cadres    []string          // IDs of cadres whose grids changed
 }
 
 // ApplyPlan writes a plan in one transaction: the grids, compounds,
@@ -326,13 +338,17 @@ func (g *GeoPackage) ApplyPlan(ctx context.Context, a PlanApply) (int64, error) 
 		}
 		w := newTxWriter(ctx, g, tx, a.City)
 		defer w.close()
-		for _, layer := range []string{data.LayerGrids, data.LayerCompounds, data.LayerBuildings, data.LayerStations, data.LayerCadres} {
-			if err := w.clear(layer); err != nil {
-				return err
+		if a.Delta == nil {
+			for _, layer := range []string{data.LayerGrids, data.LayerCompounds, data.LayerBuildings, data.LayerStations, data.LayerCadres} {
+				if err := w.clear(layer); err != nil {
+					return err
+				}
+				if _, err := w.writeLayer(layer, a.City); err != nil {
+					return fmt.Errorf("store: apply plan: %s: %w", layer, err)
+				}
 			}
-			if _, err := w.writeLayer(layer, a.City); err != nil {
-				return fmt.Errorf("store: apply plan: %s: %w", layer, err)
-			}
+		} else if err := g.applyDelta(ctx, tx, w, a); err != nil {
+			return err
 		}
 		if len(a.Incidents) > 0 {
 			st, err := tx.PrepareContext(ctx, "UPDATE incidents SET grid_code = ? WHERE id = ?")
@@ -373,4 +389,90 @@ func (g *GeoPackage) ApplyPlan(ctx context.Context, a PlanApply) (int64, error) 
 	}
 	g.log.Info("store: plan applied", "path", g.path, "plan", a.PlanID, "version", version, "actor", a.Actor)
 	return version, nil
+}
+
+// applyDelta writes only what the plan changed: changed and created grids
+// are rewritten and retired ones deleted; re-coded compounds and their
+// buildings are deleted and inserted again (all deletions first, so codes
+// may move between compounds); stations and cadres are updated in place.
+func (g *GeoPackage) applyDelta(ctx context.Context, tx *sql.Tx, w *txWriter, a PlanApply) error {
+	d := a.Delta
+	exec := func(q string, args ...any) error {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("store: apply plan: %s: %w", q, err)
+		}
+		return nil
+	}
+	write := map[string]bool{}
+	for _, c := range d.Grids {
+		write[c] = true
+	}
+	for _, c := range append(append([]string(nil), d.Grids...), a.Retired...) {
+		if err := exec("DELETE FROM grids WHERE code = ?", c); err != nil {
+			return err
+		}
+	}
+	part := &data.City{}
+	for _, gr := range a.City.Grids {
+		if write[gr.Code] {
+			part.Grids = append(part.Grids, gr)
+		}
+	}
+	if len(part.Grids) != len(write) {
+		return fmt.Errorf("store: apply plan: %d grids to write, %d found in the city", len(write), len(part.Grids))
+	}
+	newCodes := map[string]bool{}
+	for old, nc := range d.Compounds {
+		if err := exec("DELETE FROM buildings WHERE compound_code = ?", old); err != nil {
+			return err
+		}
+		if err := exec("DELETE FROM compounds WHERE code = ?", old); err != nil {
+			return err
+		}
+		newCodes[nc] = true
+	}
+	for _, cp := range a.City.Compounds {
+		if newCodes[cp.Code] {
+			part.Compounds = append(part.Compounds, cp)
+		}
+	}
+	for _, b := range a.City.Buildings {
+		if newCodes[b.CompoundCode] {
+			part.Buildings = append(part.Buildings, b)
+		}
+	}
+	for _, layer := range []string{data.LayerGrids, data.LayerCompounds, data.LayerBuildings} {
+		if _, err := w.writeLayer(layer, part); err != nil {
+			return fmt.Errorf("store: apply plan: %s: %w", layer, err)
+		}
+	}
+	for code, gc := range d.Stations {
+		if err := exec("UPDATE stations SET grid_code = ? WHERE code = ?", gc, code); err != nil {
+			return err
+		}
+	}
+	cadres := map[string]*data.Cadre{}
+	for i := range a.City.Cadres {
+		cadres[a.City.Cadres[i].ID] = &a.City.Cadres[i]
+	}
+	for _, id := range d.Cadres {
+		cd := cadres[id]
+		if cd == nil {
+			return fmt.Errorf("store: apply plan: no cadre %s in the city", id)
+		}
+		if err := exec("DELETE FROM cadre_grids WHERE cadre_id = ?", id); err != nil {
+			return err
+		}
+		for j, gc := range cd.GridCodes {
+			if err := exec("INSERT INTO cadre_grids (cadre_id, seq, grid_code) VALUES (?, ?, ?)", id, int64(j), gc); err != nil {
+				return err
+			}
+		}
+	}
+	for _, t := range []string{data.LayerGrids, data.LayerCompounds, data.LayerBuildings, data.LayerStations, data.LayerCadres, tableCadreGrids} {
+		if err := g.touch(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }

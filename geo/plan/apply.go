@@ -422,3 +422,54 @@ func uniq(s []int) []int {
 	}
 	return keys(m)
 }
+
+// Changes lists what a plan changes in the store's rows, for a write that
+// touches only them.
+type Changes struct {
+	Grids     []string          // grids of after to write: created, or any field changed
+	Retired   []string          // grids of before that after no longer has
+	Compounds map[string]string // old code → new code of compounds whose code or grid changed
+	Stations  map[string]string // station → new grid
+	Cadres    []string          // cadres whose grids changed
+	Incidents map[string]string // open incident → new grid
+}
+
+// ChangesOf compares the city before a plan with the city City made of it.
+func ChangesOf(before, after *data.City, ft *FollowThrough) Changes {
+	ch := Changes{Compounds: map[string]string{}, Stations: map[string]string{}, Incidents: map[string]string{}}
+	old := map[string]*data.Grid{}
+	for i := range before.Grids {
+		old[before.Grids[i].Code] = &before.Grids[i]
+	}
+	live := map[string]bool{}
+	for i := range after.Grids {
+		g := &after.Grids[i]
+		live[g.Code] = true
+		if o := old[g.Code]; o == nil || !reflect.DeepEqual(*o, *g) {
+			ch.Grids = append(ch.Grids, g.Code)
+		}
+	}
+	for _, g := range before.Grids {
+		if !live[g.Code] {
+			ch.Retired = append(ch.Retired, g.Code)
+		}
+	}
+	for i := range before.Compounds {
+		if i < len(after.Compounds) {
+			a, b := before.Compounds[i], after.Compounds[i]
+			if a.Code != b.Code || a.GridCode != b.GridCode {
+				ch.Compounds[a.Code] = b.Code
+			}
+		}
+	}
+	for _, s := range ft.Stations {
+		ch.Stations[s.ID] = s.After
+	}
+	for _, c := range ft.Cadres {
+		ch.Cadres = append(ch.Cadres, c.ID)
+	}
+	for _, in := range ft.Incidents {
+		ch.Incidents[in.ID] = in.After
+	}
+	return ch
+}
