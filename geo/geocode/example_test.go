@@ -3,6 +3,8 @@ package geocode_test
 import (
 	"fmt"
 
+	"github.com/gridmap/gridmap/data/synth"
+	"github.com/gridmap/gridmap/geo"
 	"github.com/gridmap/gridmap/geo/geocode"
 )
 
@@ -22,4 +24,22 @@ func ExampleParse() {
 	// road 青檀路
 	// compound 幸福苑
 	// building 3 noise [东首]
+}
+
+func ExampleGazetteer_Geocode() {
+	city, _ := synth.City(synth.Options{Seed: 1})
+	ix, _ := geo.NewIndex(city)
+	g, _ := geocode.New(city, ix)
+	for _, q := range []string{"香港街社区幸福小区３栋二单元五零二", "幸福小区三号楼"} {
+		a, _ := g.Geocode(q, 3)
+		b := a.Best()
+		fmt.Println(a.Status, b.GridCode, b.Confidence)
+		if a.Message != "" {
+			fmt.Println(" ", a.Message)
+		}
+	}
+	// Output:
+	// ok 370402001031001 1
+	// ambiguous 370402001031001 0.5
+	//   two compounds named 幸福小区 in different streets — give the street
 }
