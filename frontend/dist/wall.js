@@ -56,7 +56,7 @@ const HOUSEHOLD_COLORS = ['#172a4d', '#1f4f86', '#2a7fba', '#3db5d8', '#8de6ef']
 
 // Open incident statuses, in the order of the dispatch flow.
 const STATUS_ORDER = ['reported', 'accepted', 'dispatched', 'responded'];
-const STATUS_LABEL = { reported: '待派', accepted: '已受理', dispatched: '已派', responded: '处置中' };
+const STATUS_LABEL = { reported: '待派', accepted: '受理', dispatched: '已派', responded: '处置' };
 
 const STATION_KIND = { community_centre: '党群服务中心', grid_station: '网格红色驿站' };
 const STATION_STATUS = { built: '已建', planned: '规划' };
@@ -126,6 +126,7 @@ async function gridSources(tilesURL) {
 
 function fillColor(m) {
   const def = MEASURES[m];
+  if (!def.classes.length) return NODATA; // households: breaks come with the figures
   const expr = ['step', ['coalesce', ['feature-state', def.key], -1], NODATA];
   for (const c of def.classes) expr.push(c.min, c.color);
   return expr;
