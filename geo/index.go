@@ -56,6 +56,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -130,6 +131,8 @@ type Index struct {
 
 	codesOnce sync.Once // csvCodes, built on first batch
 	codes     *gridCodes
+
+	hugeBytes int64 // bytes moved out of the Go heap into huge pages
 }
 
 // NewIndex builds the index of c with the default options.
@@ -221,6 +224,23 @@ func NewIndexWith(c *data.City, opt IndexOptions) (*Index, error) {
 	// Bounding boxes are only needed while building (they are also kept in
 	// each polygon's data run).
 	ix.grids.set.bbox, ix.communities.set.bbox, ix.streets.set.bbox, ix.districts.set.bbox = nil, nil, nil, nil
+	if useHugePages {
+		var frees []func()
+		ix.grids.cells = toHuge(ix.grids.cells, &frees)
+		ix.grids.cand = toHuge(ix.grids.cand, &frees)
+		ix.grids.set.data = toHuge(ix.grids.set.data, &frees)
+		ix.hugeBytes = int64(len(ix.grids.cells)+len(ix.grids.cand))*4 + int64(len(ix.grids.set.data))*8
+		if len(frees) == 0 {
+			ix.hugeBytes = 0
+		}
+		if len(frees) > 0 {
+			runtime.AddCleanup(ix, func(fs []func()) {
+				for _, f := range fs {
+					f()
+				}
+			}, frees)
+		}
+	}
 
 	for i := range c.Stations {
 		p := c.Stations[i].Point
@@ -235,6 +255,28 @@ func NewIndexWith(c *data.City, opt IndexOptions) (*Index, error) {
 		}
 	}
 	return ix, nil
+}
+
+// useHugePages moves the large lookup arrays of an index into transparent
+// huge pages (see hugeAlloc); tests may turn it off to compare.
+var useHugePages = true
+
+// toHuge copies s into huge-page memory when it is large (≥ 4 MiB) and the
+// mapping succeeds, adding the unmapping to frees; otherwise it returns s.
+func toHuge[T uint32 | float64](s []T, frees *[]func()) []T {
+	var zero T
+	size := int(unsafe.Sizeof(zero))
+	if len(s)*size < 4<<20 {
+		return s
+	}
+	b, free := hugeAlloc(len(s) * size)
+	if b == nil {
+		return s
+	}
+	h := unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(s))
+	copy(h, s)
+	*frees = append(*frees, free)
+	return h
 }
 
 // City returns the city the index was built from. Callers must not modify it.
@@ -374,11 +416,14 @@ type IndexStats struct {
 	MixedCells  int // cells that need a polygon test
 	Candidates  int // total candidates over mixed cells
 	MemoryBytes int64
+	// HugePageBytes is the part of MemoryBytes held outside the Go heap in
+	// transparent huge pages (large indexes on Linux), freed with the Index.
+	HugePageBytes int64
 }
 
 // Stats reports the shape of the grid layer.
 func (ix *Index) Stats() IndexStats {
-	st := IndexStats{Grids: ix.grids.set.len(), Cells: len(ix.grids.cells), MemoryBytes: ix.MemoryBytes()}
+	st := IndexStats{Grids: ix.grids.set.len(), Cells: len(ix.grids.cells), MemoryBytes: ix.MemoryBytes(), HugePageBytes: ix.hugeBytes}
 	for _, v := range ix.grids.cells {
 		switch {
 		case v == emptyCell:

@@ -13,3 +13,6 @@ var (
 type LatticeOptions = latticeOptions
 
 var LatticeCity = latticeCity
+
+// SetHugePages turns the huge-page copy of new indexes on or off.
+func SetHugePages(on bool) { useHugePages = on }

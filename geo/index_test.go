@@ -607,3 +607,37 @@ func TestIndexStats(t *testing.T) {
 		t.Errorf("odd stats %+v", st)
 	}
 }
+
+// TestHugePages builds an index large enough for its arrays to move into
+// huge pages, checks it answers like a heap-only one, and lets the GC free
+// it while another index stays in use.
+func TestHugePages(t *testing.T) {
+	c := latticeCity(latticeOptions{Seed: 4, GridsX: 150, GridsY: 142, CellsPerSide: 2, CellM: 60, NoBuildings: true})
+	useHugePages = false
+	plain, err := NewIndex(c)
+	useHugePages = true
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts := randomPoints(c, 50_000, 8)
+	for round := 0; round < 2; round++ {
+		huge, err := NewIndex(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if runtime.GOOS == "linux" && huge.Stats().HugePageBytes == 0 {
+			t.Error("no huge pages used")
+		}
+		for _, p := range pts {
+			if a, b := huge.Locate(p), plain.Locate(p); a != b {
+				t.Fatalf("%v: huge %+v, plain %+v", p, a, b)
+			}
+		}
+		huge = nil
+		runtime.GC()
+		runtime.GC()
+	}
+	if r := plain.Locate(pts[0]); r.Match == "" {
+		t.Fatal("plain index broken")
+	}
+}

@@ -184,7 +184,13 @@ func BenchmarkLocateScale(b *testing.B) {
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	t0 := time.Now()
-	ix, err := geo.NewIndex(c)
+	var opt geo.IndexOptions
+	opt.MaxCells, _ = strconv.Atoi(os.Getenv("GRIDMAP_BENCH_MAXCELLS"))
+	if os.Getenv("GRIDMAP_BENCH_NOHUGE") != "" {
+		geo.SetHugePages(false)
+		defer geo.SetHugePages(true)
+	}
+	ix, err := geo.NewIndexWith(c, opt)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -192,13 +198,14 @@ func BenchmarkLocateScale(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
 	st := ix.Stats()
-	b.Logf("%d grids: build %v, index heap %.0f MiB (MemoryBytes %.0f MiB); cells %d, full %d, mixed %d, candidates %d",
-		len(c.Grids), build, float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), float64(st.MemoryBytes)/(1<<20),
-		st.Cells, st.FullCells, st.MixedCells, st.Candidates)
+	mem := float64(m1.HeapAlloc-m0.HeapAlloc+uint64(st.HugePageBytes)) / (1 << 20)
+	b.Logf("%d grids: build %v, index memory %.0f MiB (Go heap %.0f MiB + huge pages %.0f MiB; MemoryBytes %.0f MiB); cells %d, full %d, mixed %d, candidates %d",
+		len(c.Grids), build, mem, float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), float64(st.HugePageBytes)/(1<<20),
+		float64(st.MemoryBytes)/(1<<20), st.Cells, st.FullCells, st.MixedCells, st.Candidates)
 	pts := geo.UrbanPoints(c, ix, 1<<20, 1)
 	b.Run(fmt.Sprintf("grids=%d", len(c.Grids)), func(b *testing.B) {
 		b.ReportMetric(build.Seconds(), "build-s")
-		b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/(1<<20), "index-MiB")
+		b.ReportMetric(mem, "index-MiB")
 		benchLocate(b, pts, ix)
 	})
 	runtime.KeepAlive(ix)
