@@ -336,6 +336,9 @@ func cmdPlanEval(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	printProposal(stdout, pr, false)
+	bd := p.CompoundBound(plan.Targets{})
+	fmt.Fprintf(stdout, "bound: moving whole compounds, at most %d of %d grids (%.2f%%) can be within ±10%%: %d communities have a compound above 110%% of their target or too few households outside such compounds\n",
+		bd.MaxWithin, bd.Grids, 100*bd.MaxWithinShare, len(bd.Communities))
 	a := pr.After
 	fmt.Fprintf(stdout, "targets: within ±10%% ≥ 99%%: %v (%.2f%%); all contiguous: %v; mean PP not lower: %v (%.4f → %.4f); within 10 s: %v (%.1f s)\n",
 		a.WithinShare >= 0.99, 100*a.WithinShare, a.NonContiguous == 0, a.MeanPolsbyPopper >= pr.Before.MeanPolsbyPopper,

@@ -25,8 +25,11 @@ type ProposeOptions struct {
 	Targets     Targets       `json:"targets"`
 	Seed        uint64        `json:"seed"`
 	Budget      time.Duration `json:"-"` // time budget; 0 means 10 s
-	// Effort scales the search: steps per block of a community (0 means 3000).
+	// Effort scales the search: steps per block of a community (0 means 1000).
 	Effort int `json:"effort,omitempty"`
+	// Kicks is the number of perturb-and-recombine rounds per community
+	// after the annealing (0 means 8).
+	Kicks int `json:"kicks,omitempty"`
 	// Compact weighs compactness: the cost of a grid is Compact·(1 − its
 	// Polsby-Popper score); 0 means 2.
 	Compact float64 `json:"compact,omitempty"`
@@ -84,16 +87,20 @@ func (p *Plan) scope(o ProposeOptions) ([]int, error) {
 	return out, nil
 }
 
-// Propose searches, community by community, for block moves that bring
+// Propose searches, community by community, for a layout that brings
 // every grid within the household target while keeping grids contiguous,
-// hole-free and compact and moving few households: simulated annealing
-// over single-block moves between neighbouring grids, seeded per community
-// so the outcome does not depend on scheduling, with the cost
+// hole-free and compact and moving few households. The cost of a layout is
 //
-//	10·(grids over tolerance) + 100·Σ(excess / target) + 2·Σ(1 − Polsby-Popper) + 0.02·(households moved / target)
+//	Σ over grids [10 + 100·excess/target if over tolerance] + 2·Σ(1 − Polsby-Popper) + 0.02·(households moved / target)
 //
-// The best layout found is applied to the plan as one assign edit per
-// community and re-validated like any edit.
+// It runs in three stages, each seeded per community so the outcome does
+// not depend on scheduling (unless the time budget cuts it short):
+// simulated annealing over single-block moves between neighbouring grids;
+// exact recombination of pairs of neighbouring grids (every split of their
+// blocks into two contiguous, hole-free grids is tried, until no pair
+// improves); and iterated local search (random kicks, recombination again,
+// keep the better). The best layout is applied to the plan as one assign
+// edit per community and re-validated like any edit.
 func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error) {
 	start := time.Now()
 	comms, err := p.scope(o)
@@ -104,12 +111,16 @@ func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error)
 		o.Budget = 10 * time.Second
 	}
 	if o.Effort <= 0 {
-		o.Effort = 3000
+		o.Effort = 1000
+	}
+	if o.Kicks <= 0 {
+		o.Kicks = 8
 	}
 	if !(o.Compact > 0) || math.IsInf(o.Compact, 0) {
 		o.Compact = 2
 	}
-	deadline := start.Add(o.Budget)
+	// The search stops early enough to leave time for the final checks.
+	deadline := start.Add(o.Budget * 8 / 10)
 	inScope := map[string]bool{}
 	for _, ci := range comms {
 		inScope[p.Model.Communities[ci].Code] = true
@@ -439,10 +450,261 @@ func (p *Plan) anneal(ctx context.Context, ci int, o ProposeOptions, deadline ti
 			}
 		}
 	}
-	if len(bestAssign) == 0 {
+	// Recombine pairs of neighbouring grids exactly, from the best layout.
+	for _, b := range cm.Blocks {
+		assign[b] = base[b]
+	}
+	for b, g := range bestAssign {
+		assign[b] = g
+	}
+	if !late {
+		late = p.recombine(ctx, cm, assign, base, target, gridCost, o.Compact, deadline)
+	}
+	// Iterated local search: kick the layout with a few random moves,
+	// recombine again, keep what is better.
+	costOf := func(a []int32) float64 {
+		hh := map[int32]int{}
+		bl := map[int32][]int32{}
+		c := 0.0
+		for _, b := range cm.Blocks {
+			hh[a[b]] += m.Blocks[b].Households
+			bl[a[b]] = append(bl[a[b]], b)
+			if a[b] != base[b] {
+				c += 0.02 * float64(m.Blocks[b].Households) / target
+			}
+		}
+		for g, h := range hh {
+			c += gridCost(h)
+			ring, err := m.ring(bl[g], func(x int32) bool { return a[x] == g })
+			if err != nil {
+				return math.Inf(1)
+			}
+			c += o.Compact * (1 - polsbyPopper(ring, cm.Lat))
+		}
+		return c
+	}
+	bestCost := costOf(assign)
+	trial := append([]int32(nil), assign...)
+	for round := 0; round < o.Kicks && !late && bestCost > 1e-9; round++ {
+		copy(trial, assign)
+		cnt := make([]int, len(p.Grids))
+		for _, b := range cm.Blocks {
+			cnt[trial[b]]++
+		}
+		for k := 0; k < 3; k++ {
+			b := cm.Blocks[rng.IntN(len(cm.Blocks))]
+			n := m.Blocks[b].Nbr[rng.IntN(4)]
+			if n < 0 || trial[n] == trial[b] {
+				continue
+			}
+			if p.moveOK(trial, b, trial[n], cnt) {
+				cnt[trial[b]]--
+				cnt[trial[n]]++
+				trial[b] = trial[n]
+			}
+		}
+		late = p.recombine(ctx, cm, trial, base, target, gridCost, o.Compact, deadline)
+		if c := costOf(trial); c < bestCost-1e-9 {
+			bestCost = c
+			copy(assign, trial)
+		}
+	}
+	out := map[int32]int32{}
+	for _, b := range cm.Blocks {
+		if assign[b] != base[b] {
+			out[b] = assign[b]
+		}
+	}
+	if len(out) == 0 {
 		return nil, done, late
 	}
-	return bestAssign, done, late
+	return out, done, late
+}
+
+// maxRecombine caps the blocks of two grids recombined exhaustively.
+const maxRecombine = 14
+
+// recombine improves a community's layout by exact recombination of pairs
+// of neighbouring grids: the blocks of both are split again in the best
+// way into two contiguous, hole-free grids (every bipartition is tried),
+// pass after pass until no pair improves. It reports whether the deadline
+// cut it short.
+func (p *Plan) recombine(ctx context.Context, cm *Community, assign, base []int32, target float64, gridCost func(int) float64, compact float64, deadline time.Time) bool {
+	m := p.Model
+	moveCost := func(b int32, g int32) float64 {
+		if base[b] != g {
+			return 0.02 * float64(m.Blocks[b].Households) / target
+		}
+		return 0
+	}
+	blocksOf := func(g int32) []int32 {
+		var out []int32
+		for _, b := range cm.Blocks {
+			if assign[b] == g {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	ppOf := func(bl []int32, g int32) (float64, bool) {
+		ring, err := m.ring(bl, func(x int32) bool { return assign[x] == g })
+		if err != nil {
+			return 0, false
+		}
+		return polsbyPopper(ring, cm.Lat), true
+	}
+	pairCost := func(g, h int32) float64 {
+		c := 0.0
+		for _, x := range [2]int32{g, h} {
+			bl := blocksOf(x)
+			hh := 0
+			for _, b := range bl {
+				hh += m.Blocks[b].Households
+				c += moveCost(b, x)
+			}
+			pp, _ := ppOf(bl, x)
+			c += gridCost(hh) + compact*(1-pp)
+		}
+		return c
+	}
+	for pass := 0; pass < 50; pass++ {
+		improved := false
+		// neighbouring pairs, in a fixed order
+		pairs := map[[2]int32]bool{}
+		for _, b := range cm.Blocks {
+			for _, n := range m.Blocks[b].Nbr {
+				if n >= 0 && assign[n] != assign[b] {
+					g, h := assign[b], assign[n]
+					if g > h {
+						g, h = h, g
+					}
+					pairs[[2]int32{g, h}] = true
+				}
+			}
+		}
+		list := make([][2]int32, 0, len(pairs))
+		for k := range pairs {
+			list = append(list, k)
+		}
+		sort.Slice(list, func(a, b int) bool {
+			if list[a][0] != list[b][0] {
+				return list[a][0] < list[b][0]
+			}
+			return list[a][1] < list[b][1]
+		})
+		for _, pr := range list {
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return true
+			}
+			g, h := pr[0], pr[1]
+			u := append(blocksOf(g), blocksOf(h)...)
+			if len(u) > maxRecombine || len(u) < 2 {
+				continue
+			}
+			cur := pairCost(g, h)
+			if cur < 1e-9 {
+				continue
+			}
+			idx := map[int32]int{}
+			for i, b := range u {
+				idx[b] = i
+			}
+			hhs := make([]int, len(u))
+			total := 0
+			for i, b := range u {
+				hhs[i] = m.Blocks[b].Households
+				total += hhs[i]
+			}
+			full := uint32(1)<<len(u) - 1
+			connected := func(mask uint32) bool {
+				if mask == 0 {
+					return false
+				}
+				start := uint32(mask & -mask)
+				seen := start
+				stack := []int{bitIndex(start)}
+				for len(stack) > 0 {
+					i := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					for _, n := range m.Blocks[u[i]].Nbr {
+						if j, ok := idx[n]; ok && n >= 0 && mask&(1<<j) != 0 && seen&(1<<j) == 0 {
+							seen |= 1 << j
+							stack = append(stack, j)
+						}
+					}
+				}
+				return seen == mask
+			}
+			best, bestMask := cur-1e-9, uint32(0)
+			saved := make([]int32, len(u))
+			for i, b := range u {
+				saved[i] = assign[b]
+			}
+			for mask := uint32(1); mask < full; mask++ {
+				sg := 0
+				var mv float64
+				for i := range u {
+					if mask&(1<<i) != 0 {
+						sg += hhs[i]
+						mv += moveCost(u[i], g)
+					} else {
+						mv += moveCost(u[i], h)
+					}
+				}
+				lo := gridCost(sg) + gridCost(total-sg) + mv
+				if lo >= best {
+					continue
+				}
+				if !connected(mask) || !connected(full&^mask) {
+					continue
+				}
+				var bg, bh []int32
+				for i, b := range u {
+					if mask&(1<<i) != 0 {
+						assign[b] = g
+						bg = append(bg, b)
+					} else {
+						assign[b] = h
+						bh = append(bh, b)
+					}
+				}
+				ppg, ok1 := ppOf(bg, g)
+				pph, ok2 := ppOf(bh, h)
+				for i, b := range u {
+					assign[b] = saved[i]
+				}
+				if !ok1 || !ok2 {
+					continue
+				}
+				if c := lo + compact*(2-ppg-pph); c < best {
+					best, bestMask = c, mask
+				}
+			}
+			if bestMask != 0 {
+				for i, b := range u {
+					if bestMask&(1<<i) != 0 {
+						assign[b] = g
+					} else {
+						assign[b] = h
+					}
+				}
+				improved = true
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	return false
+}
+
+func bitIndex(x uint32) int {
+	i := 0
+	for x > 1 {
+		x >>= 1
+		i++
+	}
+	return i
 }
 
 // Unbalance moves whole compounds to neighbouring grids of their community,
@@ -509,4 +771,69 @@ func (p *Plan) Unbalance(share float64, seed uint64) (int, error) {
 		}
 	}
 	return moved, nil
+}
+
+// Bound is an upper bound on the grids that any layout moving whole
+// compounds can bring within the target, whatever the search: a compound
+// heavier than the upper limit makes the grid holding it over, and the
+// grids within the target are made of the other compounds, each at least
+// the lower limit.
+type Bound struct {
+	MaxWithin      int      `json:"max_within"`
+	MaxWithinShare float64  `json:"max_within_share"`
+	Communities    []string `json:"communities"` // communities where the bound forces a grid over
+	Grids          int      `json:"grids"`
+}
+
+// CompoundBound computes the Bound of the plan's city for targets t.
+func (p *Plan) CompoundBound(t Targets) Bound {
+	m := p.Model
+	tol := t.tol()
+	grids := map[int]map[int32]bool{}
+	for b, g := range p.Assign {
+		ci := m.Blocks[b].Community
+		if grids[ci] == nil {
+			grids[ci] = map[int32]bool{}
+		}
+		grids[ci][g] = true
+	}
+	var out Bound
+	for ci := range m.Communities {
+		k := len(grids[ci])
+		if k == 0 {
+			continue
+		}
+		out.Grids += k
+		total := 0
+		for _, b := range m.Communities[ci].Blocks {
+			total += m.Blocks[b].Households
+		}
+		target := float64(total) / float64(k)
+		if v, ok := t.Households[m.Communities[ci].Code]; ok && v > 0 {
+			target = v
+		}
+		light, heavy := 0, false
+		for _, b := range m.Communities[ci].Blocks {
+			if h := m.Blocks[b].Households; float64(h) > (1+tol)*target+1e-9 {
+				heavy = true
+			} else {
+				light += h
+			}
+		}
+		best := k
+		if heavy {
+			best = k - 1
+		}
+		if lim := int(float64(light) / ((1 - tol) * target)); lim < best {
+			best = lim
+		}
+		if best < k {
+			out.Communities = append(out.Communities, m.Communities[ci].Code)
+		}
+		out.MaxWithin += best
+	}
+	if out.Grids > 0 {
+		out.MaxWithinShare = float64(out.MaxWithin) / float64(out.Grids)
+	}
+	return out
 }
