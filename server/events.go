@@ -26,6 +26,7 @@ import (
 const (
 	clientBuffer   = 8192 // events a client may lag before it is cut off
 	heartbeatEvery = 15 * time.Second
+	flushEvery     = 20 * time.Millisecond
 )
 
 type hub struct {
@@ -267,6 +268,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	beat := time.NewTicker(heartbeatEvery)
 	defer beat.Stop()
+	// Writes are flushed at most every flushEvery: under a burst of
+	// events one write carries many, which keeps the syscalls per client
+	// down when hundreds of wall maps watch a busy city.
+	flushT := time.NewTimer(time.Hour)
+	flushT.Stop()
+	armed := false
 	for {
 		select {
 		case <-r.Context().Done():
@@ -294,6 +301,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
+			if !armed {
+				flushT.Reset(flushEvery)
+				armed = true
+			}
+		case <-flushT.C:
+			armed = false
 			if !flush() {
 				return
 			}

@@ -311,25 +311,39 @@ func (c *committer) run() {
 		for i, b := range batch {
 			reqs[i] = b.req
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		res, err := c.st.CreateIncidents(ctx, reqs)
-		cancel()
-		if err != nil {
-			c.log.Error("incidents: group commit failed", "batch", len(batch), "err", err)
-		}
-		c.m.commitBatches.Add(1)
-		for i, b := range batch {
-			if err != nil {
-				b.err = err
-			} else {
-				b.res = res[i]
-				if b.res.Err == nil && !b.res.Replayed {
-					c.m.created.Add(1)
-				}
-			}
-			close(b.done)
-		}
+		c.commitBatch(batch, reqs)
 		c.hub.notify()
+	}
+}
+
+// commitBatch commits a batch and answers its callers. When the batch
+// fails as a whole, its items are retried one by one, so that one bad item
+// does not sink the others.
+func (c *committer) commitBatch(batch []*pendingCreate, reqs []store.NewIncident) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	res, err := c.st.CreateIncidents(ctx, reqs)
+	cancel()
+	c.m.commitBatches.Add(1)
+	if err != nil && len(batch) > 1 {
+		c.log.Warn("incidents: group commit failed; committing one by one", "batch", len(batch), "err", err)
+		for i := range batch {
+			c.commitBatch(batch[i:i+1], reqs[i:i+1])
+		}
+		return
+	}
+	if err != nil {
+		c.log.Error("incidents: commit failed", "err", err)
+	}
+	for i, b := range batch {
+		if err != nil {
+			b.err = err
+		} else {
+			b.res = res[i]
+			if b.res.Err == nil && !b.res.Replayed {
+				c.m.created.Add(1)
+			}
+		}
+		close(b.done)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -92,9 +93,11 @@ type Created struct {
 
 // CreateIncidents writes each incident, its first history event and its
 // audit entry, in one transaction: one fsync for the whole batch (group
-// commit). Each item succeeds or fails alone (a savepoint each); the call
-// fails as a whole only when the transaction does, and then nothing of it
-// is stored. When it returns, every successful item is durable.
+// commit). An item refused before anything of it is written (a reused
+// idempotency key, no actor) fails alone, in its Created.Err; any other
+// error fails the whole call and nothing of it is stored — the caller may
+// then retry the items one by one. When it returns nil, every item
+// without an Err is durable.
 func (g *GeoPackage) CreateIncidents(ctx context.Context, reqs []NewIncident) ([]Created, error) {
 	out := make([]Created, len(reqs))
 	err := g.inTx(ctx, func(tx *sql.Tx) error {
@@ -102,24 +105,31 @@ func (g *GeoPackage) CreateIncidents(ctx context.Context, reqs []NewIncident) ([
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'incidents'), 0)`).Scan(&seq); err != nil {
 			return fmt.Errorf("store: next incident id: %w", err)
 		}
+		b, err := prepareBatch(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer b.close()
+		ext := envelope{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
 		for i := range reqs {
-			out[i] = Created{}
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT create_incident"); err != nil {
-				return fmt.Errorf("store: savepoint: %w", err)
-			}
-			c, err := g.createIncident(ctx, tx, &reqs[i], seq+1)
-			if err != nil {
-				if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO create_incident"); rerr != nil {
-					return fmt.Errorf("store: rollback to savepoint: %w", rerr)
-				}
-				c = Created{Err: err}
-			} else if !c.Replayed {
+			c, env, err := g.createIncident(ctx, b, &reqs[i], seq+1)
+			var refused itemRefused
+			switch {
+			case errors.As(err, &refused):
+				c = Created{Err: refused.err}
+			case err != nil:
+				return err
+			case !c.Replayed:
 				seq++
-			}
-			if _, err := tx.ExecContext(ctx, "RELEASE create_incident"); err != nil {
-				return fmt.Errorf("store: release savepoint: %w", err)
+				ext = envelope{min(ext.minX, env.minX), max(ext.maxX, env.maxX), min(ext.minY, env.minY), max(ext.maxY, env.maxY)}
 			}
 			out[i] = c
+		}
+		if !math.IsInf(ext.minX, 0) {
+			if err := g.extend(ctx, tx, data.LayerIncidents, ext); err != nil {
+				return err
+			}
+			return g.touch(ctx, tx, tableAudit)
 		}
 		return nil
 	})
@@ -129,26 +139,68 @@ func (g *GeoPackage) CreateIncidents(ctx context.Context, reqs []NewIncident) ([
 	return out, nil
 }
 
-func (g *GeoPackage) createIncident(ctx context.Context, tx *sql.Tx, req *NewIncident, n int64) (Created, error) {
+// itemRefused is an item's error raised before anything of it was written.
+type itemRefused struct{ err error }
+
+func (e itemRefused) Error() string { return e.err.Error() }
+
+// createBatch holds the statements of a group commit, prepared once.
+type createBatch struct {
+	tx                         *sql.Tx
+	idemGet, idemPut, incident *sql.Stmt
+	ext, event, audit          *sql.Stmt
+	all                        []*sql.Stmt
+}
+
+func prepareBatch(ctx context.Context, tx *sql.Tx) (*createBatch, error) {
+	b := &createBatch{tx: tx}
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&b.idemGet, `SELECT request_hash, incident_id FROM idempotency_keys WHERE actor = ? AND key = ?`},
+		{&b.idemPut, `INSERT INTO idempotency_keys (actor, key, request_hash, incident_id, created_at) VALUES (?, ?, ?, ?, ?)`},
+		{&b.incident, insertIncidentSQL},
+		{&b.ext, putExtSQL},
+		{&b.event, appendEventSQL},
+		{&b.audit, `INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`},
+	} {
+		st, err := tx.PrepareContext(ctx, p.q)
+		if err != nil {
+			b.close()
+			return nil, fmt.Errorf("store: prepare %s: %w", firstLine(p.q), err)
+		}
+		*p.st = st
+		b.all = append(b.all, st)
+	}
+	return b, nil
+}
+
+func (b *createBatch) close() {
+	for _, st := range b.all {
+		st.Close()
+	}
+}
+
+func (g *GeoPackage) createIncident(ctx context.Context, b *createBatch, req *NewIncident, n int64) (Created, envelope, error) {
 	if req.Actor == "" {
-		return Created{}, errors.New("store: create incident: no actor")
+		return Created{}, envelope{}, itemRefused{errors.New("store: create incident: no actor")}
 	}
 	if req.IdempotencyKey != "" {
 		var hash, id string
-		err := tx.QueryRowContext(ctx, `SELECT request_hash, incident_id FROM idempotency_keys WHERE actor = ? AND key = ?`,
-			req.Actor, req.IdempotencyKey).Scan(&hash, &id)
+		err := b.idemGet.QueryRowContext(ctx, req.Actor, req.IdempotencyKey).Scan(&hash, &id)
 		switch {
 		case err == nil:
 			if hash != req.RequestHash {
-				return Created{}, ErrIdempotencyConflict
+				return Created{}, envelope{}, itemRefused{ErrIdempotencyConflict}
 			}
-			rec, err := getIncident(ctx, tx, id)
+			rec, err := getIncident(ctx, b.tx, id)
 			if err != nil {
-				return Created{}, err
+				return Created{}, envelope{}, err
 			}
-			return Created{Record: rec, Replayed: true}, nil
+			return Created{Record: rec, Replayed: true}, envelope{}, nil
 		case !errors.Is(err, sql.ErrNoRows):
-			return Created{}, fmt.Errorf("store: idempotency key: %w", err)
+			return Created{}, envelope{}, fmt.Errorf("store: idempotency key: %w", err)
 		}
 	}
 	rec := req.Record
@@ -160,53 +212,70 @@ func (g *GeoPackage) createIncident(ctx context.Context, tx *sql.Tx, req *NewInc
 	rec.ID = fmt.Sprintf("GM%s-%06d", rec.ReportedAt.Format("20060102"), n)
 	rec.Status = data.StatusReported
 	rec.Version = 1
-	if err := insertIncidentRow(ctx, g, tx, &rec.Incident); err != nil {
-		return Created{}, err
+	env, err := insertIncidentRow(ctx, b.incident, &rec.Incident)
+	if err != nil {
+		return Created{}, envelope{}, err
 	}
-	if err := putExt(ctx, tx, &rec); err != nil {
-		return Created{}, err
+	if err := putExt(ctx, b.ext, &rec); err != nil {
+		return Created{}, envelope{}, err
 	}
 	ev := data.IncidentEvent{
 		IncidentID: rec.ID, At: rec.ReportedAt, Actor: req.Actor, ActorRole: req.Role,
 		Type: data.EventCreated, To: rec.Status, Note: rec.Description, Incident: rec.Incident,
 	}
-	seq, err := appendEvent(ctx, tx, &ev)
+	seq, err := appendEvent(ctx, b.event, &ev)
 	if err != nil {
-		return Created{}, err
+		return Created{}, envelope{}, err
 	}
 	ev.Seq = seq
 	if req.IdempotencyKey != "" {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (actor, key, request_hash, incident_id, created_at) VALUES (?, ?, ?, ?, ?)`,
-			req.Actor, req.IdempotencyKey, req.RequestHash, rec.ID, formatTime(rec.ReportedAt)); err != nil {
-			return Created{}, fmt.Errorf("store: idempotency key: %w", err)
+		if _, err := b.idemPut.ExecContext(ctx, req.Actor, req.IdempotencyKey, req.RequestHash, rec.ID, formatTime(rec.ReportedAt)); err != nil {
+			return Created{}, envelope{}, fmt.Errorf("store: idempotency key: %w", err)
 		}
 	}
 	detail, err := json.Marshal(map[string]any{"after": auditView(&rec), "event": seq})
 	if err != nil {
-		return Created{}, err
+		return Created{}, envelope{}, err
 	}
-	if err := g.appendAudit(ctx, tx, data.AuditEntry{At: rec.ReportedAt, Actor: req.Actor, Action: "incident.create", Target: rec.ID, Detail: string(detail)}); err != nil {
-		return Created{}, err
+	if _, err := b.audit.ExecContext(ctx, formatTime(rec.ReportedAt), req.Actor, "incident.create", rec.ID, string(detail)); err != nil {
+		return Created{}, envelope{}, fmt.Errorf("store: append audit: %w", err)
 	}
-	return Created{Record: rec, Event: ev}, nil
+	return Created{Record: rec, Event: ev}, env, nil
 }
 
-func insertIncidentRow(ctx context.Context, g *GeoPackage, tx *sql.Tx, in *data.Incident) error {
+const insertIncidentSQL = `INSERT INTO incidents (geom, id, module, category, description, status, address,
+	grid_code, community_code, street_code, district_code, departments, reported_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// execer is a prepared statement or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+}
+
+// txStmt runs one statement text in a transaction, unprepared.
+type txStmt struct {
+	tx *sql.Tx
+	q  string
+}
+
+func (t txStmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.q, args...)
+}
+
+func insertIncidentRow(ctx context.Context, st execer, in *data.Incident) (envelope, error) {
 	b, env, err := encodeGeom(in.Point)
 	if err != nil {
-		return fmt.Errorf("store: incident %s point: %w", in.ID, err)
+		return env, fmt.Errorf("store: incident %s point: %w", in.ID, err)
 	}
 	deps, err := jsonList(in.Departments)
 	if err != nil {
-		return err
+		return env, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO incidents (geom, id, module, category, description, status, address,
-	grid_code, community_code, street_code, district_code, departments, reported_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, b, in.ID, in.Module, in.Category, in.Description, in.Status, in.Address,
+	if _, err := st.ExecContext(ctx, b, in.ID, in.Module, in.Category, in.Description, in.Status, in.Address,
 		in.GridCode, in.CommunityCode, in.StreetCode, in.DistrictCode, deps, formatTime(in.ReportedAt), formatTime(in.UpdatedAt)); err != nil {
-		return fmt.Errorf("store: insert incident %s: %w", in.ID, err)
+		return env, fmt.Errorf("store: insert incident %s: %w", in.ID, err)
 	}
-	return g.extend(ctx, tx, data.LayerIncidents, env)
+	return env, nil
 }
 
 // responder is a data.Responder in the incident_ext.responders JSON column.
@@ -218,7 +287,14 @@ type responder struct {
 	Unit  string `json:"unit,omitempty"`
 }
 
-func putExt(ctx context.Context, tx *sql.Tx, rec *data.IncidentRecord) error {
+const putExtSQL = `INSERT INTO incident_ext (incident_id, source, caller_name, caller_phone, responders, responded,
+	duplicate_of, accept_due, resolve_due, escalated_at, escalated_to, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT(incident_id) DO UPDATE SET source = excluded.source, caller_name = excluded.caller_name,
+	caller_phone = excluded.caller_phone, responders = excluded.responders, responded = excluded.responded,
+	duplicate_of = excluded.duplicate_of, accept_due = excluded.accept_due, resolve_due = excluded.resolve_due,
+	escalated_at = excluded.escalated_at, escalated_to = excluded.escalated_to, version = excluded.version`
+
+func putExt(ctx context.Context, st execer, rec *data.IncidentRecord) error {
 	rs := make([]responder, len(rec.Responders))
 	for i, r := range rec.Responders {
 		rs[i] = responder(r)
@@ -231,13 +307,7 @@ func putExt(ctx context.Context, tx *sql.Tx, rec *data.IncidentRecord) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO incident_ext (incident_id, source, caller_name, caller_phone, responders, responded,
-	duplicate_of, accept_due, resolve_due, escalated_at, escalated_to, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT(incident_id) DO UPDATE SET source = excluded.source, caller_name = excluded.caller_name,
-	caller_phone = excluded.caller_phone, responders = excluded.responders, responded = excluded.responded,
-	duplicate_of = excluded.duplicate_of, accept_due = excluded.accept_due, resolve_due = excluded.resolve_due,
-	escalated_at = excluded.escalated_at, escalated_to = excluded.escalated_to, version = excluded.version`,
-		rec.ID, rec.Source, rec.Caller.Name, rec.Caller.Phone, resp, done, rec.DuplicateOf,
+	_, err = st.ExecContext(ctx, rec.ID, rec.Source, rec.Caller.Name, rec.Caller.Phone, resp, done, rec.DuplicateOf,
 		formatTime(rec.AcceptDue), formatTime(rec.ResolveDue), formatTime(rec.EscalatedAt), rec.EscalatedTo, rec.Version)
 	if err != nil {
 		return fmt.Errorf("store: incident %s details: %w", rec.ID, err)
@@ -285,7 +355,10 @@ func auditView(rec *data.IncidentRecord) map[string]any {
 	}
 }
 
-func appendEvent(ctx context.Context, tx *sql.Tx, ev *data.IncidentEvent) (int64, error) {
+const appendEventSQL = `INSERT INTO incident_history (incident_id, at, actor, actor_role, type, action,
+	from_status, to_status, note, departments, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func appendEvent(ctx context.Context, st execer, ev *data.IncidentEvent) (int64, error) {
 	deps, err := jsonList(ev.Departments)
 	if err != nil {
 		return 0, err
@@ -294,9 +367,7 @@ func appendEvent(ctx context.Context, tx *sql.Tx, ev *data.IncidentEvent) (int64
 	if err != nil {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO incident_history (incident_id, at, actor, actor_role, type, action,
-	from_status, to_status, note, departments, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.IncidentID, formatTime(ev.At), ev.Actor, ev.ActorRole, ev.Type, ev.Action, ev.From, ev.To, ev.Note, deps, string(state))
+	res, err := st.ExecContext(ctx, ev.IncidentID, formatTime(ev.At), ev.Actor, ev.ActorRole, ev.Type, ev.Action, ev.From, ev.To, ev.Note, deps, string(state))
 	if err != nil {
 		return 0, fmt.Errorf("store: incident %s history: %w", ev.IncidentID, err)
 	}
@@ -337,10 +408,10 @@ func (g *GeoPackage) UpdateIncident(ctx context.Context, id, actor, role string,
 		if err := g.touch(ctx, tx, data.LayerIncidents); err != nil {
 			return err
 		}
-		if err := putExt(ctx, tx, &rec); err != nil {
+		if err := putExt(ctx, txStmt{tx, putExtSQL}, &rec); err != nil {
 			return err
 		}
-		if ev.Seq, err = appendEvent(ctx, tx, &ev); err != nil {
+		if ev.Seq, err = appendEvent(ctx, txStmt{tx, appendEventSQL}, &ev); err != nil {
 			return err
 		}
 		detail, err := json.Marshal(map[string]any{"before": before, "after": auditView(&rec), "event": ev.Seq})

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -196,5 +197,28 @@ func TestTokens(t *testing.T) {
 	body, v, err := g.Rules(ctx)
 	if err != nil || v != 1 || len(body) == 0 {
 		t.Error(err)
+	}
+}
+
+// BenchmarkCreateIncidents measures group commits of 1 and of 32
+// creations (each with its idempotency key, history event and audit entry).
+func BenchmarkCreateIncidents(b *testing.B) {
+	for _, batch := range []int{1, 32} {
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+			g := openTemp(b)
+			ctx := context.Background()
+			n := 0
+			for b.Loop() {
+				reqs := make([]NewIncident, batch)
+				for i := range reqs {
+					n++
+					reqs[i] = newIncident(fmt.Sprintf("k%d", n), "h")
+				}
+				if _, err := g.CreateIncidents(ctx, reqs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/incident")
+		})
 	}
 }
