@@ -324,7 +324,7 @@ async function refreshStats(first, given) {
   setKPI('kpi-open', fmt(st.open_incidents));
   const by = Object.entries(st.open_by_status || {})
     .sort((a, b) => (STATUS_ORDER.indexOf(a[0]) >>> 0) - (STATUS_ORDER.indexOf(b[0]) >>> 0));
-  $('kpi-open-split').textContent = by.map(([k, n]) => `${STATUS_LABEL[k] || k} ${fmt(n)}`).join(' · ') || '无';
+  $('kpi-open-split').textContent = by.map(([k, n]) => `${STATUS_LABEL[k] || k} ${fmt(n)}`).join('  ') || '无';
   renderDistricts(st);
   $('updated').textContent = `更新于 ${new Date().toLocaleTimeString('zh-CN', { hour12: false })}`;
   if (changed || first) await refreshGridStats();
@@ -401,7 +401,7 @@ wall.setMeasure = setMeasure;
 
 // ---- districts: the table, flying to one, the tour ---------------------
 
-const PAD = { top: 60, bottom: 60, left: 500, right: 540 };
+const PAD = { top: 60, bottom: 60, left: 520, right: 540 };
 
 // flyTo shows one district's urban area, or the whole city for null.
 function flyTo(code, duration = 1500) {

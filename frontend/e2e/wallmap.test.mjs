@@ -245,6 +245,15 @@ test('the wall map renders the grids, the KPIs and a grid card, offline', { time
   assert.equal(sel, want.grid.code);
   await page.screenshot({ path: join(artifacts, 'wallmap-card.png') });
 
+  // A fresh load straight into a measure and a district (as a wall's
+  // start-up URL would say) draws it with its legend.
+  await page.goto(`${base}/?measure=households&district=${d0.code}`, { waitUntil: 'domcontentloaded' });
+  await mapIdle();
+  assert.equal(await page.getAttribute('#measures button[data-measure="households"]', 'aria-checked'), 'true');
+  assert.equal(await page.locator('#legend-items .li').count(), 5, 'households legend classes');
+  assert.ok((await renderedGrids()).n > 0, 'no grids rendered in the district view');
+  await page.screenshot({ path: join(artifacts, 'wallmap-households.png') });
+
   assert.deepEqual(external, [], 'the page asked for something outside the binary');
   const errs = consoleErrors.filter((e) => !/favicon/.test(e));
   assert.deepEqual(errs, [], 'console errors');
