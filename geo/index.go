@@ -163,12 +163,6 @@ func NewIndexWith(c *data.City, opt IndexOptions) (*Index, error) {
 			return nil, fmt.Errorf("geo: grid %s: %w", c.Grids[i].Code, err)
 		}
 	}
-	ix.grids.build(&gs, per, maxCells)
-	for i := 0; i < gs.len(); i++ {
-		b := gs.bbox[i]
-		ix.gridTree.Insert([2]float64{b[0], b[1]}, [2]float64{b[2], b[3]}, int32(i))
-	}
-
 	var cs, ss, ds polySet
 	for i := range c.Communities {
 		if err := cs.add(int32(i), c.Communities[i].Geom); err != nil {
@@ -187,9 +181,19 @@ func NewIndexWith(c *data.City, opt IndexOptions) (*Index, error) {
 			}
 		}
 	}
-	ix.communities.build(&cs, 16, 1<<22)
-	ix.streets.build(&ss, 16, 1<<22)
-	ix.districts.build(&ds, 16, 1<<22)
+	// The grid layer on one core, everything else on another.
+	var wg sync.WaitGroup
+	wg.Go(func() { ix.grids.build(&gs, per, maxCells) })
+	wg.Go(func() {
+		for i := 0; i < gs.len(); i++ {
+			b := gs.bbox[i]
+			ix.gridTree.Insert([2]float64{b[0], b[1]}, [2]float64{b[2], b[3]}, int32(i))
+		}
+		ix.communities.build(&cs, 16, 1<<22)
+		ix.streets.build(&ss, 16, 1<<22)
+		ix.districts.build(&ds, 16, 1<<22)
+	})
+	defer wg.Wait()
 
 	// The hierarchy of each grid, from its record.
 	pos := func(n int, code func(int) string) map[string]int32 {
@@ -221,6 +225,7 @@ func NewIndexWith(c *data.City, opt IndexOptions) (*Index, error) {
 		ix.gridDistrict[i] = get(dm, g.DistrictCode)
 	}
 
+	wg.Wait()
 	// Bounding boxes are only needed while building (they are also kept in
 	// each polygon's data run).
 	ix.grids.set.bbox, ix.communities.set.bbox, ix.streets.set.bbox, ix.districts.set.bbox = nil, nil, nil, nil
