@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +15,7 @@ import (
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/synth"
+	"github.com/gridmap/gridmap/geo"
 	"github.com/gridmap/gridmap/geo/plan"
 )
 
@@ -19,11 +23,13 @@ import (
 // every building and compound points at one of them.
 func gridSet(c *data.City) (string, bool) {
 	codes := map[string]bool{}
-	s := ""
+	var list []string
 	for _, g := range c.Grids {
 		codes[g.Code] = true
-		s += g.Code
+		list = append(list, g.Code)
 	}
+	sort.Strings(list)
+	s := strings.Join(list, ",")
 	for _, b := range c.Buildings {
 		if !codes[b.GridCode] {
 			return s, false
@@ -37,7 +43,12 @@ func gridSet(c *data.City) (string, bool) {
 	return s, true
 }
 
-func TestApplyPlanAtomicUnderReads(t *testing.T) {
+func TestApplyPlanAtomicUnderReads(t *testing.T) { applyUnderReads(t, false) }
+
+// TestApplyPlanDeltaUnderReads writes only the changed rows.
+func TestApplyPlanDeltaUnderReads(t *testing.T) { applyUnderReads(t, true) }
+
+func applyUnderReads(t *testing.T, withDelta bool) {
 	ctx := context.Background()
 	city, err := synth.City(synth.Options{Seed: 1, Incidents: 500})
 	if err != nil {
@@ -116,8 +127,13 @@ func TestApplyPlanAtomicUnderReads(t *testing.T) {
 			}
 		}()
 	}
+	var delta *store.PlanDelta
+	if withDelta {
+		ch := plan.ChangesOf(base, after, ft)
+		delta = &store.PlanDelta{Grids: ch.Grids, Compounds: ch.Compounds, Stations: ch.Stations, Cadres: ch.Cadres}
+	}
 	v, err := st.ApplyPlan(ctx, store.PlanApply{PlanID: "p1", Actor: "test", City: after, Incidents: inc,
-		Retired: []string{gone}, Before: before, After: snap, Summary: `{}`})
+		Retired: []string{gone}, Before: before, After: snap, Summary: `{}`, Delta: delta})
 	stop.Store(true)
 	wg.Wait()
 	if err != nil {
@@ -135,6 +151,24 @@ func TestApplyPlanAtomicUnderReads(t *testing.T) {
 	}
 	if s, ok := gridSet(got); !ok || s != newSet || got.Grid(gone) != nil {
 		t.Fatal("stored layout is not the plan's")
+	}
+	// Every row the plan touched reads back as the plan wrote it.
+	if rep := geo.ValidateCity(got, geo.ValidateOptions{}); !rep.OK {
+		t.Fatalf("stored city invalid: %v", rep.Problems[0])
+	}
+	if g := got.Grid(keep); g == nil || !reflect.DeepEqual(g.Geom, after.Grid(keep).Geom) || g.Households != after.Grid(keep).Households {
+		t.Fatal("merged grid not stored as planned")
+	}
+	for _, cd := range after.Cadres {
+		var gc []string
+		for _, c := range got.Cadres {
+			if c.ID == cd.ID {
+				gc = c.GridCodes
+			}
+		}
+		if !reflect.DeepEqual(gc, cd.GridCodes) {
+			t.Fatalf("cadre %s: stored %v, planned %v", cd.ID, gc, cd.GridCodes)
+		}
 	}
 	codes, _ := st.RetiredCodes(ctx)
 	if len(codes) != 1 || codes[0] != gone {
