@@ -399,7 +399,7 @@ func TestRulesAndMetrics(t *testing.T) {
 }
 
 func TestRateLimitAndTimeouts(t *testing.T) {
-	env := newDispatchEnv(t, Config{RateLimit: 1, RateBurst: 3})
+	env := newDispatchEnv(t, Config{RateLimit: 1, RateBurst: 3, AnonRateLimit: 1})
 	codes := []int{}
 	for range 5 {
 		codes = append(codes, do(t, env.s, "GET", "/api/v1/incidents", "", "", env.auth(RoleViewer)...).Code)
@@ -419,5 +419,25 @@ func TestRateLimitAndTimeouts(t *testing.T) {
 	w := do(t, env.s, "GET", "/api/v1/incidents", "", "", env.auth(RoleViewer)...)
 	if w.Header().Get("Retry-After") == "" {
 		t.Errorf("429 without Retry-After")
+	}
+	// anonymous callers are limited per address, on their own limit
+	codes = nil
+	for range 5 {
+		codes = append(codes, do(t, env.s, "GET", "/api/v1/layers", "", "").Code)
+	}
+	if fmt.Sprint(codes) != "[200 200 200 429 429]" {
+		t.Errorf("anonymous codes %v", codes)
+	}
+	// without an anonymous limit, only tokens are limited
+	env2 := newDispatchEnv(t, Config{RateLimit: 1, RateBurst: 1})
+	for range 5 {
+		if w := do(t, env2.s, "GET", "/api/v1/layers", "", ""); w.Code != 200 {
+			t.Fatalf("anonymous limited without a limit: %d", w.Code)
+		}
+	}
+	// a request's context carries the timeout
+	env3 := newDispatchEnv(t, Config{RequestTimeout: time.Nanosecond})
+	if w := do(t, env3.s, "GET", "/api/v1/incidents", "", "", env3.auth(RoleViewer)...); w.Code != 503 {
+		t.Errorf("timed-out request: %d %s", w.Code, w.Body)
 	}
 }

@@ -22,7 +22,8 @@ type ops struct {
 	tokens     TokenStore    // nil: only anonymous callers
 	inc        IncidentStore // nil: the incident routes answer 503
 	tokenCache tokenCache
-	limiter    *rateLimiter // nil: no rate limit
+	limiter    *rateLimiter // per token; nil: no rate limit
+	anonLimit  *rateLimiter // per address of anonymous callers; nil: none
 	timeout    time.Duration
 	now        func() time.Time
 	metrics    metrics
@@ -59,13 +60,17 @@ func newOps(s *Server) *ops {
 		o.timeout = defaultRequestTimeout
 	}
 	o.tokenCache = tokenCache{m: map[string]tokenEntry{}, ttl: 2 * time.Second}
-	if cfg.RateLimit > 0 {
+	newLimiter := func(rate float64) *rateLimiter {
+		if rate <= 0 {
+			return nil
+		}
 		burst := float64(cfg.RateBurst)
 		if burst < 1 {
-			burst = 2 * cfg.RateLimit
+			burst = 2 * rate
 		}
-		o.limiter = &rateLimiter{rate: cfg.RateLimit, burst: burst, m: map[string]*bucket{}}
+		return &rateLimiter{rate: rate, burst: burst, m: map[string]*bucket{}}
 	}
+	o.limiter, o.anonLimit = newLimiter(cfg.RateLimit), newLimiter(cfg.AnonRateLimit)
 	o.metrics.init()
 	return o
 }
@@ -228,12 +233,12 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request, serve http.Handle
 	if p != nil {
 		ctx = context.WithValue(ctx, principalKey{}, p)
 	}
-	if o.limiter != nil && !exemptFromLimit(r.URL.Path) {
-		key := "ip:" + remoteHost(r)
-		if p != nil {
-			key = "token:" + p.TokenID
-		}
-		if ok, wait := o.limiter.allow(key, time.Now()); !ok {
+	lim, key := o.anonLimit, "ip:"+remoteHost(r)
+	if p != nil {
+		lim, key = o.limiter, "token:"+p.TokenID
+	}
+	if lim != nil && !exemptFromLimit(r.URL.Path) {
+		if ok, wait := lim.allow(key, time.Now()); !ok {
 			o.metrics.rateLimited.Add(1)
 			sw.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 			writeError(sw, http.StatusTooManyRequests, "rate limit exceeded; retry later")

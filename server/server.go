@@ -59,11 +59,12 @@ type Config struct {
 	// EscalationInterval is how often overdue incidents are escalated
 	// (default 30 s; negative: never, tests call EscalateOverdue).
 	EscalationInterval time.Duration
-	// RateLimit is the requests per second allowed to each token (or each
-	// address of anonymous callers), with bursts of RateBurst (default
-	// twice the rate); 0 means no limit.
-	RateLimit float64
-	RateBurst int
+	// RateLimit is the requests per second allowed to each token, with
+	// bursts of RateBurst (default twice the rate); 0 means no limit.
+	// AnonRateLimit is the same for each address of anonymous callers.
+	RateLimit     float64
+	RateBurst     int
+	AnonRateLimit float64
 	// RequestTimeout bounds each request's context (default 30 s); event
 	// streams and batch locate are exempt.
 	RequestTimeout time.Duration
