@@ -692,14 +692,16 @@ func (s *Server) handlePlanPropose(w http.ResponseWriter, r *http.Request) {
 		Seed        uint64       `json:"seed"`
 		BudgetMS    int          `json:"budget_ms"`
 		Effort      int          `json:"effort"`
+		Compact     float64      `json:"compact"`
 		Targets     plan.Targets `json:"targets"`
 	}
 	if err := decodeBody(r, &body); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if body.BudgetMS < 0 || body.BudgetMS > 60000 || body.Effort < 0 || body.Effort > 100000 || len(body.Communities) > 10000 {
-		writeError(w, http.StatusBadRequest, "budget_ms must be within 0..60000, effort within 0..100000")
+	if body.BudgetMS < 0 || body.BudgetMS > 60000 || body.Effort < 0 || body.Effort > 100000 || len(body.Communities) > 10000 ||
+		!(body.Compact >= 0 && body.Compact <= 1000) {
+		writeError(w, http.StatusBadRequest, "budget_ms must be within 0..60000, effort within 0..100000, compact within 0..1000")
 		return
 	}
 	if t := body.Targets.Tolerance; t < 0 || t >= 1 || math.IsNaN(t) {
@@ -714,7 +716,7 @@ func (s *Server) handlePlanPropose(w http.ResponseWriter, r *http.Request) {
 	defer d.mu.Unlock()
 	saved := *d.p
 	pr, err := d.p.Propose(r.Context(), plan.ProposeOptions{Communities: body.Communities, Street: body.Street, Seed: body.Seed,
-		Budget: time.Duration(body.BudgetMS) * time.Millisecond, Effort: body.Effort, Targets: body.Targets})
+		Budget: time.Duration(body.BudgetMS) * time.Millisecond, Effort: body.Effort, Compact: body.Compact, Targets: body.Targets})
 	if err != nil {
 		*d.p = saved
 		writePlanError(w, err)

@@ -152,6 +152,7 @@ func cmdPlanPropose(ctx context.Context, args []string, stdout, stderr io.Writer
 	seed := fs.Uint64("seed", 1, "random seed")
 	budget := fs.Duration("budget", 10*time.Second, "time budget")
 	tol := fs.Float64("tolerance", plan.DefaultTolerance, "allowed deviation from the community's mean households per grid")
+	compact := fs.Float64("compact", 0, "weight of compactness against balance (default 2; higher keeps shapes rounder, balances less)")
 	save := fs.Bool("save", false, "keep the proposal as a draft plan in the store")
 	name := fs.String("name", "", "name of the saved plan (default: proposal <time>)")
 	actor := fs.String("actor", os.Getenv("USER"), "who proposes (audit trail)")
@@ -159,8 +160,8 @@ func cmdPlanPropose(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !(*tol > 0 && *tol < 1) || *budget <= 0 {
-		return failf(2, "--tolerance must be in (0, 1) and --budget positive")
+	if !(*tol > 0 && *tol < 1) || *budget <= 0 || !(*compact >= 0 && *compact <= 1000) {
+		return failf(2, "--tolerance must be in (0, 1), --budget positive, --compact within 0..1000")
 	}
 	st, c, err := openCity(ctx, *path)
 	if err != nil {
@@ -180,7 +181,7 @@ func cmdPlanPropose(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	p := plan.NewPlan(m, retired)
-	pr, err := p.Propose(ctx, plan.ProposeOptions{Communities: comms, Street: *street, Seed: *seed, Budget: *budget, Targets: plan.Targets{Tolerance: *tol}})
+	pr, err := p.Propose(ctx, plan.ProposeOptions{Communities: comms, Street: *street, Seed: *seed, Budget: *budget, Compact: *compact, Targets: plan.Targets{Tolerance: *tol}})
 	if err != nil {
 		return err
 	}
@@ -309,10 +310,11 @@ func cmdPlanEval(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	seed := fs.Uint64("seed", 1, "seed of the demo city, the unbalancing and the search")
 	share := fs.Float64("share", 0.15, "share of households moved to unbalance the city")
 	budget := fs.Duration("budget", 10*time.Second, "time budget of the proposal")
+	compact := fs.Float64("compact", 0, "weight of compactness against balance (default 2)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !(*share >= 0 && *share < 1) || *budget <= 0 {
+	if !(*share >= 0 && *share < 1) || *budget <= 0 || !(*compact >= 0 && *compact <= 1000) {
 		return failf(2, "--share must be in [0, 1) and --budget positive")
 	}
 	c, err := synth.City(synth.Options{Seed: *seed})
@@ -331,7 +333,7 @@ func cmdPlanEval(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stdout, "unbalanced: %d households moved between neighbouring grids (%.1f%%)\n", moved, 100*float64(moved)/float64(p.Measures(plan.Targets{}, at).Summary.Households))
-	pr, err := p.Propose(ctx, plan.ProposeOptions{Seed: *seed, Budget: *budget})
+	pr, err := p.Propose(ctx, plan.ProposeOptions{Seed: *seed, Budget: *budget, Compact: *compact})
 	if err != nil {
 		return err
 	}
