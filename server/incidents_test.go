@@ -441,3 +441,22 @@ func TestRateLimitAndTimeouts(t *testing.T) {
 		t.Errorf("timed-out request: %d %s", w.Code, w.Body)
 	}
 }
+
+// A free-text address that is not a standard address goes through the
+// geocoder (the "geocode" extension's gazetteer).
+func TestIncidentAddressThroughGeocoder(t *testing.T) {
+	env := newDispatchEnv(t, Config{})
+	b, _ := buildingInGrid(t, 2000)
+	cp := demo.Compound(b.CompoundCode)
+	addr := fmt.Sprintf("%s%s%d号楼", demo.Street(b.StreetCode).Name, cp.Name, b.Number) // no district, road or community
+	if env.s.Current().Ext("geocode") == nil {
+		t.Skip("no geocode extension in this build")
+	}
+	w, inc := env.create(t, fmt.Sprintf(`{"category":"property.parking","description":"乱停车","address":%q}`, addr))
+	if w.Code != 201 {
+		t.Fatalf("%q: %d %s", addr, w.Code, w.Body)
+	}
+	if inc.GridCode != b.GridCode || inc.Address != addr {
+		t.Errorf("%q routed to %s, want %s", addr, inc.GridCode, b.GridCode)
+	}
+}
