@@ -73,7 +73,7 @@ func normalize(s string, keepSep bool) string {
 	if hasNum {
 		rs = unitWords(convertNumerals(rs))
 	}
-	return abbreviations(string(rs))
+	return string(abbreviations(rs))
 }
 
 // keepWordSeps drops the separators that do not stand between two Han
@@ -304,33 +304,95 @@ var abbrevs = [][2]string{
 }
 
 // abbreviations expands the short forms of administrative words and drops
-// the province and city prefixes.
-func abbreviations(s string) string {
-	for _, a := range abbrevs {
-		if strings.Contains(s, a[0]) {
-			s = strings.ReplaceAll(s, a[0], a[1])
-		}
+// the province and city prefixes. Separators inside a word (枣 庄) do not
+// hide it, so the text reads the same with and without them.
+func abbreviations(rs []rune) []rune {
+	for _, a := range abbrevRunes {
+		rs = replaceSkippingSeps(rs, a[0], a[1])
 	}
 	for {
-		s = strings.TrimLeft(s, string(sep))
-		t := s
-		for _, p := range []string{"中华人民共和国", "中国", "山东省", "山东"} {
-			s = strings.TrimPrefix(s, p)
+		for len(rs) > 0 && rs[0] == sep {
+			rs = rs[1:]
+		}
+		n := len(rs)
+		for _, p := range countryPrefixes {
+			if e := matchSkippingSeps(rs, 0, p); e > 0 {
+				rs = rs[e:]
+			}
 		}
 		switch {
-		case strings.HasPrefix(s, "枣庄市市中区"):
-			s = strings.TrimPrefix(s, "枣庄市")
-		case strings.HasPrefix(s, "枣庄市中区"):
-			s = strings.TrimPrefix(s, "枣庄")
-		case strings.HasPrefix(s, "枣庄市"):
-			s = strings.TrimPrefix(s, "枣庄市")
-		case strings.HasPrefix(s, "枣庄"):
-			s = strings.TrimPrefix(s, "枣庄")
+		case matchSkippingSeps(rs, 0, zzShiZhong) > 0: // 枣庄市市中区 → 市中区
+			rs = rs[matchSkippingSeps(rs, 0, zzCity):]
+		case matchSkippingSeps(rs, 0, zzZhong) > 0: // 枣庄市中区 → 市中区
+			rs = rs[matchSkippingSeps(rs, 0, zz):]
+		case matchSkippingSeps(rs, 0, zzCity) > 0:
+			rs = rs[matchSkippingSeps(rs, 0, zzCity):]
+		case matchSkippingSeps(rs, 0, zz) > 0:
+			rs = rs[matchSkippingSeps(rs, 0, zz):]
 		}
-		if s == t {
-			return s
+		if len(rs) == n {
+			return rs
 		}
 	}
+}
+
+var (
+	abbrevRunes     [][2][]rune
+	countryPrefixes = [][]rune{[]rune("中华人民共和国"), []rune("中国"), []rune("山东省"), []rune("山东")}
+	zzShiZhong      = []rune("枣庄市市中区")
+	zzZhong         = []rune("枣庄市中区")
+	zzCity          = []rune("枣庄市")
+	zz              = []rune("枣庄")
+)
+
+func init() {
+	for _, a := range abbrevs {
+		abbrevRunes = append(abbrevRunes, [2][]rune{[]rune(a[0]), []rune(a[1])})
+	}
+}
+
+// matchSkippingSeps returns the end of w matched at rs[i:], separators
+// between its characters allowed, or -1.
+func matchSkippingSeps(rs []rune, i int, w []rune) int {
+	if i >= len(rs) || rs[i] == sep {
+		return -1
+	}
+	j := i
+	for k, r := range w {
+		if k > 0 {
+			for j < len(rs) && rs[j] == sep {
+				j++
+			}
+		}
+		if j >= len(rs) || rs[j] != r {
+			return -1
+		}
+		j++
+	}
+	return j
+}
+
+// replaceSkippingSeps replaces every match of old (separators allowed
+// inside it) by new, left to right.
+func replaceSkippingSeps(rs, old, new []rune) []rune {
+	var out []rune
+	last := 0
+	for i := 0; i < len(rs); {
+		if e := matchSkippingSeps(rs, i, old); e > 0 {
+			if out == nil {
+				out = make([]rune, 0, len(rs))
+			}
+			out = append(out, rs[last:i]...)
+			out = append(out, new...)
+			i, last = e, e
+			continue
+		}
+		i++
+	}
+	if out == nil {
+		return rs
+	}
+	return append(out, rs[last:]...)
 }
 
 // tradToSimp maps the traditional characters common in addresses to their

@@ -50,6 +50,7 @@ func TestParse(t *testing.T) {
 		{name: "space before a level word", in: "青檀 社区，幸福 小区 3 号楼",
 			names: []tok{{"青檀社区", LevelCommunity}, {"幸福小区", LevelCompound}}, building: 3},
 		{name: "punctuation cuts names", in: "临城、南湖嘉园", names: []tok{{"临城", LevelUnknown}, {"南湖嘉园", LevelCompound}}},
+		{name: "separators inside long forms", in: "枣 庄 市 市中区 青檀社区 居委会", names: []tok{{"市中区", LevelDistrict}, {"青檀社区", LevelCommunity}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
