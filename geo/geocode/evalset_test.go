@@ -338,13 +338,17 @@ type evalReport struct {
 	NotFound, Errors                 int
 	WrongByShape                     map[string]int
 	AmbigHints                       map[string]int // what ambiguous answers asked for
+	Shapes                           map[string]int // levels kept and corruptions, over the set
 	Examples                         []string
 }
 
 func runEval(g *Gazetteer, set []evalCase) *evalReport {
-	r := &evalReport{WrongByShape: map[string]int{}, AmbigHints: map[string]int{}}
+	r := &evalReport{WrongByShape: map[string]int{}, AmbigHints: map[string]int{}, Shapes: map[string]int{}}
 	for _, ec := range set {
 		r.Total++
+		for _, s := range strings.Split(ec.Shape, ",") {
+			r.Shapes[s]++
+		}
 		a, err := g.Geocode(ec.Query, 5)
 		grid, conf, status := "", 0.0, StatusNotFound
 		if err != nil {
@@ -415,6 +419,7 @@ func (r *evalReport) String() string {
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "addresses:                      %d (%d with one answer, %d ambiguous by construction)\n", r.Total, r.Clear, r.Ambig)
+	fmt.Fprintf(&sb, "levels kept and corruptions:    %v\n", r.Shapes)
 	fmt.Fprintf(&sb, "top-1 grid accuracy:            %.2f%% (%d/%d of the unambiguous)\n", pct(r.ClearRight, r.Clear), r.ClearRight, r.Clear)
 	fmt.Fprintf(&sb, "wrong grid at confidence ≥ 0.9: %.3f%% (%d/%d confident answers)\n", pct(r.ConfidentWrong, r.Confident), r.ConfidentWrong, r.Confident)
 	fmt.Fprintf(&sb, "ambiguous inputs:               %d: %.1f%% reported ambiguous, %.2f%% answered with confidence ≥ 0.9, %.1f%% had the right grid first anyway\n",
