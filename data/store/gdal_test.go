@@ -184,6 +184,8 @@ func TestGDALReadsGeoPackage(t *testing.T) {
 		// the dispatch flow's tables (incident.go, token.go), empty here
 		tableIncidentExt: {"None", 0}, tableIncidentHistory: {"None", 0}, tableIdempotency: {"None", 0},
 		tableRules: {"None", 0}, tableTokens: {"None", 0},
+		// the planner's tables (plan.go), empty here
+		tablePlans: {"None", 0}, tablePlanVersions: {"None", 0}, tableRetiredCodes: {"None", 0},
 	}
 	got := parseOgrinfo(t, ogrinfo(t, "-ro", "-so", "-al", path))
 	if len(got) != len(wants) {
