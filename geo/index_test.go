@@ -139,27 +139,56 @@ func latticeCity(o latticeOptions) *data.City {
 }
 
 // oracle answers by brute force with orb/planar, boundary-inclusive: every
-// grid whose closed polygon contains p.
+// grid whose closed polygon contains p. To keep a million points quick it
+// only skips grids whose bounding box (orb's own) misses the point, found
+// through 64×64 buckets of the city's box; it shares no code with Index.
 type oracle struct {
-	c  *data.City
-	bb []orb.Bound
+	c      *data.City
+	bb     []orb.Bound
+	all    orb.Bound
+	bucket [64 * 64][]int
 }
 
 func newOracle(c *data.City) *oracle {
 	o := &oracle{c: c}
-	for _, g := range c.Grids {
+	for i, g := range c.Grids {
 		o.bb = append(o.bb, g.Geom.Bound())
+		if i == 0 {
+			o.all = o.bb[0]
+		}
+		o.all = o.all.Union(o.bb[i])
+	}
+	for i, b := range o.bb {
+		x0, y0 := o.cell(b.Min)
+		x1, y1 := o.cell(b.Max)
+		for y := y0; y <= y1; y++ {
+			for x := x0; x <= x1; x++ {
+				o.bucket[y*64+x] = append(o.bucket[y*64+x], i)
+			}
+		}
 	}
 	return o
 }
 
+func (o *oracle) cell(p orb.Point) (int, int) {
+	f := func(v, lo, hi float64) int {
+		return min(63, max(0, int((v-lo)/(hi-lo)*64)))
+	}
+	return f(p[0], o.all.Min[0], o.all.Max[0]), f(p[1], o.all.Min[1], o.all.Max[1])
+}
+
 func (o *oracle) containing(p orb.Point, out []int) []int {
 	out = out[:0]
-	for i := range o.c.Grids {
+	if len(o.bb) == 0 || !o.all.Contains(p) {
+		return out
+	}
+	x, y := o.cell(p)
+	for _, i := range o.bucket[y*64+x] {
 		if o.bb[i].Contains(p) && planar.PolygonContains(o.c.Grids[i].Geom, p) {
 			out = append(out, i)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
