@@ -78,6 +78,9 @@ func TestCrash(t *testing.T) {
 		retry   = map[string]string{} // key → body, unanswered in an earlier round
 		pending = map[string]string{} // key → body, in flight this round
 		seq     int
+		// requests unanswered when the server died, retried after the
+		// restart, and of those how many had been committed (replayed)
+		retried, replayed int
 	)
 	deadline := time.Now().Add(budget)
 	rounds := 0
@@ -102,9 +105,11 @@ func TestCrash(t *testing.T) {
 					}
 					mu.Lock()
 					var key, body string
+					isRetry := false
 					for k, b := range retry { // retry what got no answer first
-						key, body = k, b
+						key, body, isRetry = k, b, true
 						delete(retry, k)
+						retried++
 						break
 					}
 					if key == "" {
@@ -145,6 +150,9 @@ func TestCrash(t *testing.T) {
 						t.Errorf("key %s acknowledged as %s and as %s", key, prev.id, v.ID)
 					}
 					acks[key] = acked{key, v.ID, v.Category, v.Description, v.GridCode, v.Point}
+					if isRetry && resp.Header.Get("Idempotent-Replayed") == "true" {
+						replayed++
+					}
 					delete(pending, key)
 					mu.Unlock()
 					once.Do(func() { close(firstAck) })
@@ -186,7 +194,8 @@ func TestCrash(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d rounds, %d incidents acknowledged, %d requests unanswered at the end", rounds, len(acks), len(retry))
+	t.Logf("%d rounds, %d incidents acknowledged; %d requests cut off by a kill were retried, %d of them had been committed (replayed, no duplicate); %d unanswered at the end",
+		rounds, len(acks), retried, replayed, len(retry))
 }
 
 var servingRE = regexp.MustCompile(`http://localhost:(\d+)/`)
