@@ -180,24 +180,21 @@ func main() {
 		}()
 	}
 	start := time.Now()
-	tick := time.NewTicker(10 * time.Millisecond)
-	perTick := float64(*rate) / 100
-	sent, owed := 0, 0.0
-	late := 0
+	tick := time.NewTicker(5 * time.Millisecond)
+	sent, late := 0, 0
 	for now := range tick.C {
-		if now.Sub(start) >= *dur {
+		el := now.Sub(start)
+		if el >= *dur {
 			break
 		}
-		owed += perTick
-		for owed >= 1 {
+		// pace by the clock, not by ticks: a starved process loses ticks
+		for target := int(el.Seconds() * float64(*rate)); sent < target; sent++ {
 			select {
 			case jobs <- sent:
 			default:
 				late++ // the workers are saturated: the job waits
 				jobs <- sent
 			}
-			sent++
-			owed--
 		}
 	}
 	tick.Stop()
