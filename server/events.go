@@ -24,7 +24,7 @@ import (
 // client that falls too far behind is cut off and does the same.
 
 const (
-	clientBuffer   = 8192 // events a client may lag before it is cut off
+	clientBuffer   = 1024 // batches of events a client may lag before it is cut off
 	heartbeatEvery = 15 * time.Second
 	flushEvery     = 20 * time.Millisecond
 )
@@ -63,8 +63,8 @@ func encodeEvent(ev data.IncidentEvent) (wireEvent, error) {
 }
 
 type sseClient struct {
-	ch   chan wireEvent
-	done chan struct{} // closed when the hub drops the client or shuts down
+	ch   chan []wireEvent // batches, in sequence order
+	done chan struct{}    // closed when the hub drops the client or shuts down
 }
 
 func newHub(st IncidentStore, last int64, log *slog.Logger, m *metrics) *hub {
@@ -107,24 +107,29 @@ func (h *hub) pump() {
 		if len(evs) == 0 {
 			return
 		}
-		h.mu.Lock()
+		batch := make([]wireEvent, 0, len(evs))
 		for _, e := range evs {
 			ev, err := encodeEvent(e)
 			if err != nil {
 				h.log.Error("events: encode", "seq", e.Seq, "err", err)
 				ev = wireEvent{seq: e.Seq} // keep the sequence moving; clients skip it
 			}
-			for c := range h.clients {
-				select {
-				case c.ch <- ev:
-				default: // too far behind: cut off; it resumes from its Last-Event-ID
-					close(c.done)
-					delete(h.clients, c)
-					h.m.sseDropped.Add(1)
-				}
-			}
-			h.last.Store(e.Seq)
+			batch = append(batch, ev)
 		}
+		// one channel send per client per batch: with group commits a
+		// batch carries many events, and waking hundreds of streams per
+		// event would cost more than writing them
+		h.mu.Lock()
+		for c := range h.clients {
+			select {
+			case c.ch <- batch:
+			default: // too far behind: cut off; it resumes from its Last-Event-ID
+				close(c.done)
+				delete(h.clients, c)
+				h.m.sseDropped.Add(1)
+			}
+		}
+		h.last.Store(evs[len(evs)-1].Seq)
 		h.mu.Unlock()
 	}
 }
@@ -137,7 +142,7 @@ func (h *hub) subscribe() (*sseClient, int64, bool) {
 	if h.closed {
 		return nil, 0, false
 	}
-	c := &sseClient{ch: make(chan wireEvent, clientBuffer), done: make(chan struct{})}
+	c := &sseClient{ch: make(chan []wireEvent, clientBuffer), done: make(chan struct{})}
 	h.clients[c] = struct{}{}
 	h.m.sseClients.Add(1)
 	return c, h.last.Load(), true
@@ -227,7 +232,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	bw.WriteString("retry: 2000\n: gridmap incident events\n\n")
 	sent := after
-	write := func(ev wireEvent) bool {
+	write1 := func(ev wireEvent) bool {
 		if ev.seq <= sent {
 			return true
 		}
@@ -236,6 +241,14 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		sent = ev.seq
 		s.ops.metrics.sseEvents.Add(1)
+		return true
+	}
+	write := func(evs []wireEvent) bool {
+		for _, ev := range evs {
+			if !write1(ev) {
+				return false
+			}
+		}
 		return true
 	}
 	flush := func() bool {
@@ -255,7 +268,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				ev = wireEvent{seq: e.Seq}
 			}
-			if !write(ev) {
+			if !write1(ev) {
 				return
 			}
 		}
