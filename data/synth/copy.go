@@ -33,12 +33,29 @@ type cellRef struct {
 	i, j int
 }
 
+// layoutAttempts bounds the redraws of a copy whose random shares cannot
+// be laid out with straight cuts (rare: about one copy in a thousand).
+const layoutAttempts = 8
+
 func generateCopy(ref *reference, opt Options, k int) (*data.City, error) {
+	var err error
+	for attempt := uint64(0); attempt < layoutAttempts; attempt++ {
+		var c *data.City
+		if c, err = generateAttempt(ref, opt, k, attempt); err == nil {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("no layout after %d draws: %w", layoutAttempts, err)
+}
+
+// generateAttempt draws copy k; attempt 0 is the copy's own random stream,
+// later attempts redraw it deterministically.
+func generateAttempt(ref *reference, opt Options, k int, attempt uint64) (*data.City, error) {
 	g := &cityGen{
 		ref:  ref,
 		opt:  opt,
 		k:    k,
-		rng:  rand.New(rand.NewPCG(opt.Seed, uint64(k)*0x9E3779B97F4A7C15+1)),
+		rng:  rand.New(rand.NewPCG(opt.Seed+attempt*0xD1B54A32D192ED03, uint64(k)*0x9E3779B97F4A7C15+1)),
 		city: &data.City{},
 	}
 	if k > 0 {
