@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gridmap/gridmap/data/store"
 )
 
 type sseEvent struct {
@@ -195,4 +197,49 @@ func TestEventsFanOut(t *testing.T) {
 		}
 		s.close()
 	}
+}
+
+// Closing the server while creations are in flight answers each one
+// either 201 (and it is stored) or 503 (and it is not): the committer
+// finishes what it holds before it stops.
+func TestCloseDrainsCommitter(t *testing.T) {
+	env := newDispatchEnv(t, Config{})
+	_, p := buildingInGrid(t, 5)
+	var (
+		mu   sync.Mutex
+		ok   []string
+		shut int
+		wg   sync.WaitGroup
+	)
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				rec, v := env.create(t, fmt.Sprintf(`{"category":"safety.fire","description":"c%d-%d","lon":%v,"lat":%v}`, w, i, p[0], p[1]))
+				mu.Lock()
+				switch rec.Code {
+				case 201:
+					ok = append(ok, v.ID)
+				case 503:
+					shut++
+				default:
+					t.Errorf("during close: %d %s", rec.Code, rec.Body)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	env.s.Close()
+	wg.Wait()
+	for _, id := range ok {
+		if _, _, err := env.st.Incident(context.Background(), id); err != nil {
+			t.Errorf("acknowledged %s not stored: %v", id, err)
+		}
+	}
+	if _, total, _ := env.st.Incidents(context.Background(), store.IncidentFilter{}); total != len(ok) {
+		t.Errorf("%d stored, %d acknowledged", total, len(ok))
+	}
+	t.Logf("%d acknowledged before the close, %d refused after", len(ok), shut)
 }
