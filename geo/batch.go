@@ -155,48 +155,11 @@ func LocateCSV(ctx context.Context, r io.Reader, w io.Writer, ix *Index, opt Bat
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
-		bw := bufio.NewWriterSize(w, 256<<10)
-		failed := false
-		fail := func(err error) {
-			if !failed {
-				failed = true
-				writeErr.Store(&err)
-				cancel(err)
-			}
-		}
-		if _, err := bw.WriteString(CSVHeader + "\n"); err != nil {
-			fail(err)
-		}
-		pending := map[int]*chunk{}
-		next := 0
-		for c := range done {
-			pending[c.seq] = c
-			for {
-				c, ok := pending[next]
-				if !ok {
-					break
-				}
-				delete(pending, next)
-				next++
-				if !failed {
-					if _, err := bw.Write(c.out); err != nil {
-						fail(err)
-					}
-					if len(c.errs) > 0 && opt.Errors != nil {
-						if _, err := opt.Errors.Write(c.errs); err != nil {
-							fail(err)
-						}
-					}
-				}
-				total.add(&c.stats)
-				pool.Put(c)
-				<-inflight
-			}
-		}
-		if !failed {
-			if err := bw.Flush(); err != nil {
-				fail(err)
-			}
+		err := writeOrdered(w, CSVHeader+"\n", "", done, opt.Errors, inflight, func(c *chunk) (int, []byte, []byte, *BatchStats) {
+			return c.seq, c.out, c.errs, &c.stats
+		}, func(c *chunk) { pool.Put(c) }, &total, cancel)
+		if err != nil {
+			writeErr.Store(&err)
 		}
 	}()
 
@@ -595,48 +558,11 @@ func LocateGeoJSON(ctx context.Context, r io.Reader, w io.Writer, ix *Index, opt
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
-		bw := bufio.NewWriterSize(w, 256<<10)
-		failed := false
-		fail := func(err error) {
-			if !failed {
-				failed = true
-				writeErr.Store(&err)
-				cancel(err)
-			}
-		}
-		if _, err := bw.WriteString(`{"type":"FeatureCollection","features":[`); err != nil {
-			fail(err)
-		}
-		pending := map[int]*chunk{}
-		next := 0
-		for c := range done {
-			pending[c.seq] = c
-			for {
-				c, ok := pending[next]
-				if !ok {
-					break
-				}
-				delete(pending, next)
-				next++
-				if !failed {
-					if _, err := bw.Write(c.out); err != nil {
-						fail(err)
-					}
-					if len(c.errs) > 0 && opt.Errors != nil {
-						if _, err := opt.Errors.Write(c.errs); err != nil {
-							fail(err)
-						}
-					}
-				}
-				total.add(&c.stats)
-				<-inflight
-			}
-		}
-		if !failed {
-			bw.WriteString("]}\n")
-			if err := bw.Flush(); err != nil {
-				fail(err)
-			}
+		err := writeOrdered(w, `{"type":"FeatureCollection","features":[`, "]}\n", done, opt.Errors, inflight, func(c *chunk) (int, []byte, []byte, *BatchStats) {
+			return c.seq, c.out, c.errs, &c.stats
+		}, nil, &total, cancel)
+		if err != nil {
+			writeErr.Store(&err)
 		}
 	}()
 
@@ -1075,4 +1001,52 @@ func (s *jsonScanner) value(first byte, out []byte) ([]byte, error) {
 		}
 	}
 	return out, s.syntax(fmt.Errorf("unexpected %q", first))
+}
+
+// writeOrdered drains done, writing head, then each chunk's output in
+// sequence order (chunks arrive in any order), then tail, and forwarding
+// each chunk's row errors to errw. It frees one inflight slot per chunk,
+// adds the chunks' counts into total and hands each chunk to release
+// (when set). The first write error cancels the batch; the writer keeps
+// draining, so the workers never block, and returns that error.
+func writeOrdered[C any](w io.Writer, head, tail string, done <-chan C, errw io.Writer, inflight <-chan struct{},
+	part func(C) (seq int, out, errs []byte, st *BatchStats), release func(C), total *BatchStats,
+	cancel context.CancelCauseFunc) error {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	var werr error
+	write := func(f func() error) {
+		if werr == nil {
+			if werr = f(); werr != nil {
+				cancel(werr) // stop the reader at once
+			}
+		}
+	}
+	write(func() error { _, err := bw.WriteString(head); return err })
+	pending := map[int]C{}
+	next := 0
+	for c := range done {
+		seq, _, _, _ := part(c)
+		pending[seq] = c
+		for {
+			c, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			_, out, errs, st := part(c)
+			write(func() error { _, err := bw.Write(out); return err })
+			if len(errs) > 0 && errw != nil {
+				write(func() error { _, err := errw.Write(errs); return err })
+			}
+			total.add(st)
+			if release != nil {
+				release(c)
+			}
+			<-inflight
+		}
+	}
+	write(func() error { _, err := bw.WriteString(tail); return err })
+	write(bw.Flush)
+	return werr
 }
