@@ -50,18 +50,24 @@ func addressParam(r *http.Request) (string, error) {
 	return q, nil
 }
 
-func (s *Server) handleGeocode(w http.ResponseWriter, r *http.Request) {
+// geocodeRequest reads q and limit and finds the snapshot's gazetteer; on
+// failure it has already written the error and returns a nil gazetteer.
+func (s *Server) geocodeRequest(w http.ResponseWriter, r *http.Request, defLimit int) (string, int, *geocode.Gazetteer) {
 	q, err := addressParam(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
-		return
+		return "", 0, nil
 	}
-	limit, err := intParam(r.URL.Query().Get("limit"), 5, 1, 50)
+	limit, err := intParam(r.URL.Query().Get("limit"), defLimit, 1, 50)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "limit: "+err.Error())
-		return
+		return "", 0, nil
 	}
-	g := s.gazetteer(w)
+	return q, limit, s.gazetteer(w)
+}
+
+func (s *Server) handleGeocode(w http.ResponseWriter, r *http.Request) {
+	q, limit, g := s.geocodeRequest(w, r, 5)
 	if g == nil {
 		return
 	}
@@ -74,17 +80,7 @@ func (s *Server) handleGeocode(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSuggest(w http.ResponseWriter, r *http.Request) {
-	q, err := addressParam(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	limit, err := intParam(r.URL.Query().Get("limit"), 10, 1, 50)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "limit: "+err.Error())
-		return
-	}
-	g := s.gazetteer(w)
+	q, limit, g := s.geocodeRequest(w, r, 10)
 	if g == nil {
 		return
 	}
