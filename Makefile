@@ -63,9 +63,12 @@ frontend/node_modules/.package-lock.json: frontend/package.json frontend/package
 frontend: frontend/node_modules/.package-lock.json
 	cd frontend && npm run --silent build
 
-# The wall map in Debian's Chromium (playwright-core): builds and serves a demo city.
+# The map pages in Debian's Chromium (playwright-core): the binary is built
+# once (after the frontend, which it embeds); each test file serves its own
+# demo city.
 e2e: test-deps frontend
-	cd frontend && npm run --silent e2e
+	$(GO) build -o bin/gridmap-e2e ./cmd/gridmap
+	cd frontend && GRIDMAP_BIN=$(CURDIR)/bin/gridmap-e2e npm run --silent e2e
 
 clean:
 	rm -rf bin $(DATA) $(DATA)-wal $(DATA)-shm

@@ -4,159 +4,35 @@
 // render grids (rendered features and canvas pixels), show the city's KPIs,
 // highlight a grid on hover and open its card on click, and fetch nothing
 // from outside the binary. Screenshots go to test-artifacts/ at the repo root.
-//
-// GRIDMAP_BIN=path skips the build (the binary must embed the current dist/).
+// The shared set-up is in harness.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { artifacts, startCity, launchBrowser, openPage, mapIdle as idle, canvasSample as sample, screenPoint } from './harness.mjs';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const artifacts = join(repo, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-  '--no-first-run', '--disable-component-update', '--disable-sync',
-  // No GPU here: WebGL through SwiftShader, the CPU rasteriser Chromium ships.
-  '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
-];
-
-let work, server, base, browser, page;
+let city, browser, page, base, opened;
 let skipReason = ''; // set only when Chromium cannot be installed here
-const external = []; // requests for anything not served by the binary
-const consoleErrors = [];
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url, ms) {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch (_) { /* not up yet */ }
-    if (Date.now() > until) throw new Error(`${url} not ready after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function getJSON(path) {
-  const r = await fetch(base + path);
-  assert.equal(r.status, 200, `${path}: HTTP ${r.status}`);
-  return r.json();
-}
-
-// mapIdle resolves once the map has loaded its tiles and drawn them.
-async function mapIdle() {
-  await page.waitForFunction(() => window.wall && window.wall.ready, null, { timeout: 180_000 });
-  await page.evaluate(() => new Promise((resolve) => {
-    const m = window.map;
-    if (m.loaded() && m.areTilesLoaded() && !m.isMoving()) {
-      m.once('idle', resolve);
-      m.triggerRepaint();
-    } else {
-      m.once('idle', resolve);
-    }
-  }));
-}
-
-// canvasSample reads a lattice of pixels from the map canvas and counts
-// those that are not background, and the distinct colours among them.
-function canvasSample() {
-  return page.evaluate(() => {
-    const src = window.map.getCanvas();
-    const c = document.createElement('canvas');
-    c.width = src.width;
-    c.height = src.height;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(src, 0, 0);
-    const { data } = ctx.getImageData(0, 0, c.width, c.height);
-    let painted = 0, total = 0;
-    const colours = new Set();
-    for (let y = 5; y < c.height; y += 20) {
-      for (let x = 5; x < c.width; x += 20) {
-        const i = 4 * (y * c.width + x);
-        const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
-        total++;
-        // background #070d18 and the district land #0e1b30 are "not grids"
-        const dark = r < 20 && g < 32 && b < 52;
-        if (a > 0 && !dark) {
-          painted++;
-          colours.add(`${r >> 4},${g >> 4},${b >> 4}`);
-        }
-      }
-    }
-    return { painted, total, colours: colours.size, width: c.width, height: c.height };
-  });
-}
+const getJSON = (path) => city.getJSON(path);
+const mapIdle = () => idle(page);
+const canvasSample = () => sample(page);
 
 before(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  work = mkdtempSync(join(tmpdir(), 'gridmap-e2e-'));
-  let bin = process.env.GRIDMAP_BIN;
-  if (!bin) {
-    bin = join(work, 'gridmap');
-    run('go', ['build', '-o', bin, './cmd/gridmap']);
+  city = await startCity();
+  base = city.base;
+  const b = await launchBrowser();
+  if (b.skip) {
+    skipReason = b.skip;
+    return;
   }
-  const city = join(work, 'city.gpkg');
-  run(bin, ['generate', '--out', city, '--seed', '1']);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ['serve', '--data', city, '--addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let serverLog = '';
-  server.stderr.on('data', (d) => { serverLog = (serverLog + d).slice(-4000); });
-  server.on('exit', (code) => { if (code) console.error(`gridmap serve exited ${code}:\n${serverLog}`); });
-  await waitReady(`${base}/readyz`, 60_000);
-
-  if (!existsSync(CHROMIUM)) {
-    // The Makefile installs it (scripts/ensure-test-deps.sh); try once more here.
-    spawnSync(join(repo, 'scripts', 'ensure-test-deps.sh'), { stdio: 'inherit' });
-  }
-  if (!existsSync(CHROMIUM)) {
-    if (process.getuid && process.getuid() !== 0) {
-      skipReason = `${CHROMIUM} is missing and installing it needs root: run scripts/ensure-test-deps.sh as root`;
-      console.error(`SKIP wall map browser test: ${skipReason}`);
-      return;
-    }
-    throw new Error(`${CHROMIUM} is missing after scripts/ensure-test-deps.sh: install Debian's chromium`);
-  }
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  await ctx.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.origin === base || u.protocol === 'data:' || u.protocol === 'blob:') return route.continue();
-    external.push(u.href);
-    return route.abort();
-  });
-  page = await ctx.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  browser = b.browser;
+  opened = await openPage(browser, base);
+  page = opened.page;
 }, { timeout: 600_000 });
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
-  if (work) rmSync(work, { recursive: true, force: true });
+  city?.stop();
 });
 
 test('the wall map renders the grids, the KPIs and a grid card, offline', { timeout: 600_000 }, async (t) => {
@@ -233,11 +109,7 @@ test('the wall map renders the grids, the KPIs and a grid card, offline', { time
   console.log(`at z${close.zoom.toFixed(1)}: ${close.n} grid features (${close.fromTiles} from vector tiles)`);
   assert.ok(close.n > 0, 'no grids rendered close up');
   if (stats.tiles_url) assert.ok(close.fromTiles > 0, 'the server has vector tiles but the grids close up are not drawn from them');
-  const at = await page.evaluate(([x, y]) => {
-    const p = window.map.project([x, y]);
-    const r = window.map.getCanvas().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y };
-  }, [lon, lat]);
+  const at = await screenPoint(page, [lon, lat]);
 
   await page.mouse.move(at.x - 3, at.y - 3);
   await page.mouse.move(at.x, at.y);
@@ -267,7 +139,6 @@ test('the wall map renders the grids, the KPIs and a grid card, offline', { time
   assert.ok((await renderedGrids()).n > 0, 'no grids rendered in the district view');
   await page.screenshot({ path: join(artifacts, 'wallmap-households.png') });
 
-  assert.deepEqual(external, [], 'the page asked for something outside the binary');
-  const errs = consoleErrors.filter((e) => !/favicon/.test(e));
-  assert.deepEqual(errs, [], 'console errors');
+  assert.deepEqual(opened.external, [], 'the page asked for something outside the binary');
+  assert.deepEqual(opened.errors(), [], 'console errors');
 });
