@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,7 @@ func init() {
 			api.HandleFunc("/tokens", s.handleTokens).Methods(http.MethodGet)
 			api.HandleFunc("/tokens", s.handleCreateToken).Methods(http.MethodPost)
 			api.HandleFunc("/tokens/{id}", s.handleRevokeToken).Methods(http.MethodDelete)
+			api.HandleFunc("/whoami", s.handleWhoami).Methods(http.MethodGet)
 			root.HandleFunc("/metrics", s.handleMetrics).Methods(http.MethodGet)
 		},
 	})
@@ -789,6 +791,21 @@ func (s *Server) EscalateOverdue(ctx context.Context) (int, error) {
 		o.hub.notify()
 	}
 	return n, nil
+}
+
+// handleWhoami says who the bearer token is and what its role may do, so
+// a page given a token (the dispatcher console's login box) can tell a
+// wrong or revoked token, or one of the wrong role, before the first write.
+func (s *Server) handleWhoami(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, anyRole)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"token_id": p.TokenID, "name": p.Name, "role": p.Role,
+		"personal":  slices.Contains(personalRoles, p.Role),
+		"incidents": slices.Contains(incidentWriter, p.Role),
+	})
 }
 
 // handleGetRules serves the routing rules in force (anyone: the console
