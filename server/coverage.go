@@ -10,14 +10,33 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/geo/coverage"
+	"github.com/paulmach/orb"
 )
 
-// coverageState builds the coverage model of a snapshot on first use.
+// coverageState holds the coverage of one snapshot: the model (network and
+// every building's access to it), built on first use, and the figures at
+// the default options, computed once and shared by /api/v1/coverage,
+// /api/v1/stats and the catchment and uncovered-household layers, so every
+// page shows one figure.
 type coverageState struct {
+	sn *Snapshot
+
 	once  sync.Once
 	model *coverage.Model
-	sn    *Snapshot
+
+	figOnce sync.Once
+	figs    *coverageFigures
+
+	catchMu sync.Mutex
+	catch   map[string][]coverage.Catchment // by station selection, default radii
+}
+
+// coverageFigures are the detailed reports at the default options: the
+// built grid stations (the city's figure) and those with the planned sites.
+type coverageFigures struct {
+	built, planned *coverage.Report
 }
 
 func (c *coverageState) get(opt coverage.Options) *coverage.Model {
@@ -29,12 +48,61 @@ func (c *coverageState) get(opt coverage.Options) *coverage.Model {
 	return c.model.WithOptions(opt)
 }
 
+// figures returns the default reports, computing them on first use.
+func (c *coverageState) figures() *coverageFigures {
+	c.figOnce.Do(func() {
+		m := c.get(coverage.Options{})
+		c.figs = &coverageFigures{built: m.Report(coverage.Built(m), true), planned: m.Report(coverage.BuiltAndPlanned(m), true)}
+	})
+	return c.figs
+}
+
+// catchments returns the catchments of a station selection at the default
+// radii, computing them once per selection.
+func (c *coverageState) catchments(stations string) ([]coverage.Catchment, error) {
+	m := c.get(coverage.Options{})
+	sel, err := selectStations(m, stations)
+	if err != nil {
+		return nil, err
+	}
+	c.catchMu.Lock()
+	defer c.catchMu.Unlock()
+	if x, ok := c.catch[stations]; ok {
+		return x, nil
+	}
+	if c.catch == nil {
+		c.catch = map[string][]coverage.Catchment{}
+	}
+	x := m.Catchments(sel)
+	c.catch[stations] = x
+	return x, nil
+}
+
+// defaultCoverage reports whether options are the defaults, whose figures
+// are cached.
+func defaultCoverage(radius, share float64) bool { return radius == 500 && share == 0.5 }
+
+// selectStations names the station sets of the coverage endpoints.
+func selectStations(m *coverage.Model, v string) (coverage.Sites, error) {
+	switch v {
+	case "", "grid":
+		return coverage.Built(m), nil
+	case "all":
+		return coverage.AllBuilt(m), nil
+	case "planned":
+		return coverage.BuiltAndPlanned(m), nil
+	}
+	return nil, fmt.Errorf("stations must be grid, all or planned, not %q", v)
+}
+
 func init() {
 	register(extension{
 		name:  "coverage",
 		build: func(sn *Snapshot) (any, error) { return &coverageState{sn: sn}, nil },
 		routes: func(s *Server, _, api *mux.Router) {
 			api.HandleFunc("/coverage", s.handleCoverage).Methods(http.MethodGet)
+			api.HandleFunc("/coverage/catchments", s.handleCatchments).Methods(http.MethodGet)
+			api.HandleFunc("/coverage/uncovered", s.handleUncovered).Methods(http.MethodGet)
 			api.HandleFunc("/coverage/siting", s.handleSiting).Methods(http.MethodPost)
 		},
 	})
@@ -51,7 +119,7 @@ func floatParam(v string, def, lo, hi float64) (float64, error) {
 	return x, nil
 }
 
-// handleCoverage answers GET /api/v1/coverage?level=grid|community|street|city&radius=&grid_share=&stations=grid|all
+// handleCoverage answers GET /api/v1/coverage?level=grid|community|street|city&radius=&grid_share=&stations=grid|all|planned
 func (s *Server) handleCoverage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	radius, err := floatParam(q.Get("radius"), 500, 50, 5000)
@@ -76,18 +144,21 @@ func (s *Server) handleCoverage(w http.ResponseWriter, r *http.Request) {
 	}
 	st := s.Current().Ext("coverage").(*coverageState)
 	m := st.get(coverage.Options{GridRadius: radius, GridShare: share})
-	sel := coverage.Built(m)
-	switch q.Get("stations") {
-	case "", "grid":
-	case "all":
-		sel = coverage.AllBuilt(m)
-	case "planned":
-		sel = coverage.BuiltAndPlanned(m)
-	default:
-		writeError(w, http.StatusBadRequest, "stations must be grid, all or planned")
+	stations := q.Get("stations")
+	sel, err := selectStations(m, stations)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	rep := m.Report(sel, level != "city")
+	var rep *coverage.Report
+	switch {
+	case defaultCoverage(radius, share) && (stations == "" || stations == "grid"):
+		rep = st.figures().built // the figure /api/v1/stats shows
+	case defaultCoverage(radius, share) && stations == "planned":
+		rep = st.figures().planned
+	default:
+		rep = m.Report(sel, level != "city")
+	}
 	out := map[string]any{"level": level, "options": rep.Options, "stations": rep.Stations, "city": rep.City}
 	switch level {
 	case "street":
@@ -99,6 +170,116 @@ func (s *Server) handleCoverage(w http.ResponseWriter, r *http.Request) {
 		out["redundant_stations"] = rep.Redundant
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// handleCatchments answers GET /api/v1/coverage/catchments?stations=grid|all|planned&bbox=
+// with each station's catchment polygon as GeoJSON: its code, name, kind,
+// status, reach and the buildings and households within it; for the built
+// grid stations also the households no other station reaches and the
+// share reached by another (redundancy).
+func (s *Server) handleCatchments(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var bbox *orb.Bound
+	if v := q.Get("bbox"); v != "" {
+		b, err := ParseBBox(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		bbox = &b
+	}
+	st := s.Current().Ext("coverage").(*coverageState)
+	stations := q.Get("stations")
+	catch, err := st.catchments(stations)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	// The built grid stations' redundancy comes from the city's report.
+	var redundancy map[string]coverage.StationFigures
+	if stations == "" || stations == "grid" {
+		figs := st.figures().built
+		redundancy = make(map[string]coverage.StationFigures, len(figs.Catchments))
+		for _, f := range figs.Catchments {
+			redundancy[f.Code] = f
+		}
+	}
+	c := s.Current().City
+	feats := make([]map[string]any, 0, len(catch))
+	for _, ct := range catch {
+		if len(ct.Polygon) == 0 || len(ct.Polygon[0]) < 4 {
+			continue
+		}
+		if bbox != nil && !bbox.Intersects(ct.Polygon.Bound()) {
+			continue
+		}
+		x := &c.Stations[ct.Station]
+		props := map[string]any{
+			"code": x.Code, "name": x.Name, "kind": x.Kind, "status": x.Status, "grid_code": x.GridCode,
+			"radius_m": ct.RadiusM, "buildings": ct.Buildings, "households": ct.Households,
+		}
+		if f, ok := redundancy[x.Code]; ok {
+			props["exclusive_households"] = f.Exclusive
+			props["redundancy"] = f.Redundancy
+		}
+		feats = append(feats, map[string]any{
+			"type":       "Feature",
+			"geometry":   map[string]any{"type": "Polygon", "coordinates": ct.Polygon},
+			"properties": props,
+		})
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	json.NewEncoder(w).Encode(map[string]any{"type": "FeatureCollection", "features": feats})
+}
+
+// handleUncovered answers GET /api/v1/coverage/uncovered?grid=&bbox= with
+// the buildings out of reach of every built grid station, as points at
+// their entrances with their households: where the holes are.
+func (s *Server) handleUncovered(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var bbox *orb.Bound
+	if v := q.Get("bbox"); v != "" {
+		b, err := ParseBBox(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		bbox = &b
+	}
+	grid := q.Get("grid")
+	c := s.Current().City
+	if grid != "" {
+		if _, ok := c.GridIndex(grid); !ok {
+			writeError(w, http.StatusNotFound, "no grid "+strconv.Quote(grid))
+			return
+		}
+	}
+	rep := s.Current().Ext("coverage").(*coverageState).figures().built
+	var feats []map[string]any
+	households := 0
+	for i := range c.Buildings {
+		b := &c.Buildings[i]
+		if rep.Covered(i) || (grid != "" && b.GridCode != grid) || (bbox != nil && !bbox.Contains(b.Entrance)) {
+			continue
+		}
+		households += b.Households
+		feats = append(feats, uncoveredFeature(b))
+	}
+	if feats == nil {
+		feats = []map[string]any{}
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	json.NewEncoder(w).Encode(map[string]any{"type": "FeatureCollection", "features": feats, "households": households})
+}
+
+func uncoveredFeature(b *data.Building) map[string]any {
+	return map[string]any{
+		"type":     "Feature",
+		"geometry": map[string]any{"type": "Point", "coordinates": []float64{b.Entrance[0], b.Entrance[1]}},
+		"properties": map[string]any{
+			"code": b.Code, "grid_code": b.GridCode, "community_code": b.CommunityCode, "households": b.Households,
+		},
+	}
 }
 
 // handleSiting answers POST /api/v1/coverage/siting {"k":300,"radius":500,"candidates":"buildings","mode":"site|cover"}

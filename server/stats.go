@@ -7,11 +7,13 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/geo/coverage"
 )
 
 // Stats are the city-wide key figures the command-centre wall map shows:
@@ -36,10 +38,21 @@ type Stats struct {
 	Stations        int `json:"stations"`
 	StationsBuilt   int `json:"stations_built"`
 	StationsPlanned int `json:"stations_planned"`
-	// GridsCovered counts grids with a built station inside them;
-	// CoveragePct is their share of all grids, in percent.
+	// GridsCovered counts the grids covered by the built grid red
+	// stations as the coverage engine counts them (/api/v1/coverage, the
+	// same report): at least half the grid's households within walking
+	// reach (500 m along the roads) of a built grid station. CoveragePct is
+	// their share of all grids in percent: 100 × the city's grid_share of
+	// /api/v1/coverage, to one decimal.
 	GridsCovered int     `json:"grids_covered"`
 	CoveragePct  float64 `json:"coverage_pct"`
+	// The same with the planned sites built too, and the city's target.
+	GridsCoveredWithPlanned int     `json:"grids_covered_with_planned"`
+	CoverageWithPlannedPct  float64 `json:"coverage_with_planned_pct"`
+	CoverageTargetPct       float64 `json:"coverage_target_pct"`
+	// HouseholdsCovered counts the households within reach of a built grid
+	// station.
+	HouseholdsCovered int `json:"households_covered"`
 
 	Incidents     int `json:"incidents"`
 	OpenIncidents int `json:"open_incidents"`
@@ -65,11 +78,12 @@ type Stats struct {
 
 // DistrictStat is one district's share of the key figures.
 type DistrictStat struct {
-	Code          string  `json:"code"`
-	Name          string  `json:"name"`
-	Grids         int     `json:"grids"`
-	Households    int     `json:"households"`
-	Population    int     `json:"population"`
+	Code       string `json:"code"`
+	Name       string `json:"name"`
+	Grids      int    `json:"grids"`
+	Households int    `json:"households"`
+	Population int    `json:"population"`
+	// GridsCovered and CoveragePct: as the city's, over the district's grids.
 	GridsCovered  int     `json:"grids_covered"`
 	CoveragePct   float64 `json:"coverage_pct"`
 	OpenIncidents int     `json:"open_incidents"`
@@ -81,20 +95,55 @@ type DistrictStat struct {
 // GridStat is one grid's figures for colouring the map:
 // GET /api/v1/stats/grids.
 type GridStat struct {
-	Code          string `json:"code"`
-	Households    int    `json:"households"`
-	Population    int    `json:"population"`
-	Cadres        int    `json:"cadres"`
-	StationsBuilt int    `json:"stations_built"`
-	// StationsPlanned counts planned sites inside the grid.
+	Code       string `json:"code"`
+	Households int    `json:"households"`
+	Population int    `json:"population"`
+	Cadres     int    `json:"cadres"`
+	// Covered says the coverage engine counts the grid as covered (at
+	// least half its households within walking reach of a built grid
+	// station; /api/v1/coverage?level=grid), CoveredWithPlanned the same
+	// with the planned sites built too.
+	Covered            bool `json:"covered"`
+	CoveredWithPlanned bool `json:"covered_with_planned"`
+	HouseholdsCovered  int  `json:"households_covered"`
+	// StationsBuilt counts the built grid stations that cover the grid —
+	// those reaching one of its buildings — when it is covered, and is 0
+	// when it is not: stations_built > 0 exactly when covered.
+	// StationsPlanned counts the planned sites reaching the grid when it is
+	// covered with them, 0 otherwise. A map colouring by "built > 0, else
+	// planned > 0" thus shows covered, covered once the planned sites are
+	// built, and not covered.
+	StationsBuilt   int `json:"stations_built"`
 	StationsPlanned int `json:"stations_planned"`
-	OpenIncidents   int `json:"open_incidents"`
+	// StationsInside and PlannedInside count the built stations and the
+	// planned sites standing inside the grid.
+	StationsInside int `json:"stations_inside"`
+	PlannedInside  int `json:"planned_inside"`
+	OpenIncidents  int `json:"open_incidents"`
 }
 
-// statsExt is what the stats extension derives from each snapshot.
+// statsExt is what the stats extension derives from each snapshot. The
+// coverage figures come from the snapshot's coverage reports
+// (coverageState.figures), computed once, on first use.
 type statsExt struct {
+	sn    *Snapshot
+	once  sync.Once
 	city  Stats
 	grids []GridStat
+}
+
+// figures returns the snapshot's key figures, computing them on first use.
+func (x *statsExt) figures() (Stats, []GridStat) {
+	x.once.Do(func() {
+		var built, planned *coverage.Report
+		if cs, ok := x.sn.Ext("coverage").(*coverageState); ok {
+			f := cs.figures()
+			built, planned = f.built, f.planned
+		}
+		x.city, x.grids = ComputeStats(x.sn.City, built, planned)
+		x.city.Version, x.city.GeneratedAt = x.sn.Version, x.sn.Loaded.UTC().Truncate(time.Second)
+	})
+	return x.city, x.grids
 }
 
 // IncidentOpen reports whether an incident still needs work: every status
@@ -104,7 +153,11 @@ func IncidentOpen(status string) bool {
 }
 
 // ComputeStats derives the key figures and the per-grid figures of a city.
-func ComputeStats(c *data.City) (Stats, []GridStat) {
+// built and planned are the coverage engine's detailed reports of c by the
+// built grid stations and with the planned sites (coverage.Built and
+// coverage.BuiltAndPlanned); the coverage figures are theirs. Nil reports
+// leave every grid uncovered.
+func ComputeStats(c *data.City, built, planned *coverage.Report) (Stats, []GridStat) {
 	st := Stats{
 		Districts: len(c.Districts), Streets: len(c.Streets), Communities: len(c.Communities),
 		Grids: len(c.Grids), Buildings: len(c.Buildings), Stations: len(c.Stations),
@@ -160,15 +213,16 @@ func ComputeStats(c *data.City) (Stats, []GridStat) {
 		case data.StationBuilt:
 			st.StationsBuilt++
 			if j, ok := at[s.GridCode]; ok {
-				grids[j].StationsBuilt++
+				grids[j].StationsInside++
 			}
 		case data.StationPlanned:
 			st.StationsPlanned++
 			if j, ok := at[s.GridCode]; ok {
-				grids[j].StationsPlanned++
+				grids[j].PlannedInside++
 			}
 		}
 	}
+	applyCoverage(c, grids, built, planned)
 	for i := range c.Incidents {
 		n := &c.Incidents[i]
 		if !IncidentOpen(n.Status) {
@@ -182,12 +236,16 @@ func ComputeStats(c *data.City) (Stats, []GridStat) {
 	}
 	for i, g := range grids {
 		d := dist[c.Grids[i].DistrictCode]
-		if g.StationsBuilt > 0 {
+		if g.Covered {
 			st.GridsCovered++
 			if d != nil {
 				d.GridsCovered++
 			}
 		}
+		if g.CoveredWithPlanned {
+			st.GridsCoveredWithPlanned++
+		}
+		st.HouseholdsCovered += g.HouseholdsCovered
 		if g.Cadres > 0 {
 			st.GridsWithCadres++
 		}
@@ -196,6 +254,10 @@ func ComputeStats(c *data.City) (Stats, []GridStat) {
 		}
 	}
 	st.CoveragePct = pct(st.GridsCovered, st.Grids)
+	st.CoverageWithPlannedPct = pct(st.GridsCoveredWithPlanned, st.Grids)
+	if built != nil {
+		st.CoverageTargetPct = math.Round(1000*built.Options.Target) / 10
+	}
 	for i := range st.ByDistrict {
 		d := &st.ByDistrict[i]
 		d.CoveragePct = pct(d.GridsCovered, d.Grids)
@@ -204,6 +266,42 @@ func ComputeStats(c *data.City) (Stats, []GridStat) {
 		}
 	}
 	return st, grids
+}
+
+// applyCoverage sets the grids' coverage fields from the reports, whose
+// grids are c's in order.
+func applyCoverage(c *data.City, grids []GridStat, built, planned *coverage.Report) {
+	// A report without its grids (or of another city) counts nothing.
+	if built != nil && len(built.Grids) != len(c.Grids) {
+		built = nil
+	}
+	if planned != nil && len(planned.Grids) != len(c.Grids) {
+		planned = nil
+	}
+	count := func(rep *coverage.Report, g int, status string) int {
+		n := 0
+		for _, i := range rep.StationsReaching(g) {
+			if c.Stations[i].Status == status {
+				n++
+			}
+		}
+		return n
+	}
+	for g := range grids {
+		gs := &grids[g]
+		if built != nil {
+			f := built.Grids[g]
+			gs.Covered = f.GridsCovered == 1
+			gs.HouseholdsCovered = f.HouseholdsCovered
+			if gs.Covered {
+				gs.StationsBuilt = count(built, g, data.StationBuilt)
+			}
+		}
+		if planned != nil && planned.Grids[g].GridsCovered == 1 {
+			gs.CoveredWithPlanned = true
+			gs.StationsPlanned = count(planned, g, data.StationPlanned)
+		}
+	}
 }
 
 // pct is part of whole in percent with one decimal; 0 for an empty whole.
@@ -216,12 +314,8 @@ func pct(part, whole int) float64 {
 
 func init() {
 	register(extension{
-		name: "stats",
-		build: func(sn *Snapshot) (any, error) {
-			st, grids := ComputeStats(sn.City)
-			st.Version, st.GeneratedAt = sn.Version, sn.Loaded.UTC().Truncate(time.Second)
-			return &statsExt{city: st, grids: grids}, nil
-		},
+		name:  "stats",
+		build: func(sn *Snapshot) (any, error) { return &statsExt{sn: sn}, nil },
 		routes: func(s *Server, _, api *mux.Router) {
 			api.HandleFunc("/stats", s.handleStats).Methods(http.MethodGet, http.MethodHead)
 			api.HandleFunc("/stats/grids", s.handleGridStats).Methods(http.MethodGet, http.MethodHead)
@@ -266,18 +360,19 @@ func (s *Server) openIncidents(ctx context.Context) (open []data.IncidentRecord,
 // withLiveIncidents returns copies of the snapshot's figures with the
 // incident figures replaced by the incident store's current ones.
 func withLiveIncidents(x *statsExt, c *data.City, open []data.IncidentRecord, counts map[string]int, seq int64) (Stats, []GridStat) {
-	st := x.city
+	city, snapGrids := x.figures()
+	st := city
 	st.IncidentsLive, st.IncidentsSeq = true, seq
 	st.Incidents, st.OpenIncidents, st.OpenByStatus = 0, 0, map[string]int{}
 	for _, n := range counts {
 		st.Incidents += n
 	}
-	grids := make([]GridStat, len(x.grids))
-	copy(grids, x.grids)
+	grids := make([]GridStat, len(snapGrids))
+	copy(grids, snapGrids)
 	for i := range grids {
 		grids[i].OpenIncidents = 0
 	}
-	st.ByDistrict = append([]DistrictStat(nil), x.city.ByDistrict...)
+	st.ByDistrict = append([]DistrictStat(nil), city.ByDistrict...)
 	dist := make(map[string]*DistrictStat, len(st.ByDistrict))
 	for i := range st.ByDistrict {
 		st.ByDistrict[i].OpenIncidents = 0
@@ -312,7 +407,8 @@ func (s *Server) currentStats(ctx context.Context) (Stats, []GridStat, error) {
 		return Stats{}, nil, fmt.Errorf("stats: incidents: %w", err)
 	}
 	if !ok {
-		return x.city, x.grids, nil
+		st, grids := x.figures()
+		return st, grids, nil
 	}
 	st, grids := withLiveIncidents(x, s.Current().City, open, counts, seq)
 	return st, grids, nil

@@ -163,3 +163,52 @@ func TestCatchmentsOfStations(t *testing.T) {
 		}
 	}
 }
+
+// StationsReaching lists, per grid, the counted stations that reach one of
+// its buildings: checked against Reach station by station.
+func TestStationsReaching(t *testing.T) {
+	c := smallCity(5, 6, 5, 80)
+	c.Grids = []data.Grid{{Code: "g0"}, {Code: "g1"}}
+	for i := range c.Buildings {
+		c.Buildings[i].GridCode = c.Grids[i%2].Code
+	}
+	c.Stations = []data.Station{
+		{Code: "s0", Kind: data.StationGrid, Status: data.StationBuilt, Point: c.Buildings[2].Entrance},
+		{Code: "s1", Kind: data.StationGrid, Status: data.StationPlanned, Point: c.Buildings[9].Entrance},
+		{Code: "s2", Kind: data.StationGrid, Status: data.StationBuilt, Point: c.Buildings[30].Entrance},
+	}
+	m := NewModel(c, Options{MaxSnap: 400})
+	for _, tc := range []struct {
+		name string
+		sel  Sites
+	}{{"built", Built(m)}, {"with planned", BuiltAndPlanned(m)}} {
+		rep := m.Report(tc.sel, true)
+		for g := range c.Grids {
+			var want []int32
+			for i := range c.Stations {
+				if !tc.sel(i) {
+					continue
+				}
+				for _, r := range m.Reach(c.Stations[i].Point, m.RadiusOf(&c.Stations[i])) {
+					if r.Building%2 == int32(g) {
+						want = append(want, int32(i))
+						break
+					}
+				}
+			}
+			got := rep.StationsReaching(g)
+			if len(got) != len(want) {
+				t.Errorf("%s grid %d: %v, want %v", tc.name, g, got, want)
+				continue
+			}
+			for k := range got {
+				if got[k] != want[k] {
+					t.Errorf("%s grid %d: %v, want %v", tc.name, g, got, want)
+				}
+			}
+		}
+		if m.Report(tc.sel, false).StationsReaching(0) != nil {
+			t.Errorf("%s: a report without detail claims to know the stations", tc.name)
+		}
+	}
+}

@@ -50,11 +50,22 @@ type Report struct {
 	Catchments  []StationFigures `json:"station_catchments,omitempty"`
 	Redundant   []string         `json:"redundant_stations,omitempty"`
 
-	covered []bool // per building
+	covered []bool    // per building
+	reachG  [][]int32 // per grid, the stations (City.Stations indexes) reaching one of its buildings; detail only
 }
 
 // Covered reports whether building i is in reach of a station.
 func (r *Report) Covered(i int) bool { return r.covered[i] }
+
+// StationsReaching returns the counted stations (indexes into
+// City.Stations, ascending) whose catchment reaches at least one building
+// of grid g. It is known only for a report with detail; nil otherwise.
+func (r *Report) StationsReaching(g int) []int32 {
+	if g < 0 || g >= len(r.reachG) {
+		return nil
+	}
+	return r.reachG[g]
+}
 
 // Sites selects which stations count: built ones by default.
 type Sites func(i int) bool
@@ -106,6 +117,16 @@ func (m *Model) Report(sel Sites, detail bool) *Report {
 	rep := m.figures(covered, detail)
 	rep.Stations = len(idx)
 	if detail {
+		rep.reachG = make([][]int32, len(c.Grids))
+		for k, i := range idx {
+			for _, b := range catch[k] {
+				if g := m.gridOf[b]; g >= 0 {
+					if l := rep.reachG[g]; len(l) == 0 || l[len(l)-1] != int32(i) {
+						rep.reachG[g] = append(l, int32(i))
+					}
+				}
+			}
+		}
 		for k, i := range idx {
 			s := &c.Stations[i]
 			f := StationFigures{Code: s.Code, Name: s.Name, Kind: s.Kind, RadiusM: radii[k], Buildings: len(catch[k])}
