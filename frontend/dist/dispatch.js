@@ -221,7 +221,7 @@ function setupLayers() {
     id: 'inc-dots', type: 'circle', source: 'open-incidents',
     paint: {
       'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3, 16, 8],
-      'circle-color': ['match', ['get', 'status'], 'reported', '#ff4d5e', 'accepted', '#ffa940', 'dispatched', '#ffd666', 'responded', '#5cdbd3', 'resolved', '#73d13d', '#bfbfbf'],
+      'circle-color': ['match', ['get', 'status'], 'reported', '#ff4d5e', 'accepted', '#ffa940', 'dispatched', '#ffd666', 'responded', '#b37feb', 'resolved', '#73d13d', '#bfbfbf'],
       'circle-stroke-color': ['case', ['get', 'overdue'], '#ff1f3d', ['get', 'selected'], '#ffffff', '#111a2b'],
       'circle-stroke-width': ['case', ['get', 'selected'], 3, ['get', 'overdue'], 2.5, 1],
     },
@@ -340,6 +340,8 @@ async function suggest(text) {
 }
 
 async function geocode(text) {
+  clearTimeout(suggestTimer);
+  suggestSeq++; // a suggestion list still on its way is not wanted now
   $('suggest').hidden = true;
   const box = $('candidates');
   box.hidden = true;
@@ -536,6 +538,7 @@ function renderList() {
 // ---- the detail panel and transitions ---------------------------------
 
 async function select(id) {
+  if (dispatch.selected !== id) $('detail').scrollTop = 0;
   dispatch.selected = id;
   showError('detail-error', null);
   for (const li of document.querySelectorAll('#incidents li.inc')) li.classList.toggle('on', li.dataset.id === id);
@@ -571,9 +574,11 @@ function renderDetail() {
     `<li>${esc({ grid_head: '网格长', grid_worker: '网格员', cadre: '下沉干部' }[r.role] || r.role)} ${esc(r.name)} <span class="tel">${esc(r.phone)}</span> <small>${esc(r.unit || '')}</small></li>`).join('');
   const caller = inc.caller ? `<dt>来电人</dt><dd data-testid="caller">${esc(inc.caller.name || '—')} <span class="tel">${esc(inc.caller.phone || '')}</span></dd>` : '';
   $('detail-body').innerHTML = `
-    <h2>${esc(catName(inc))} ${statusChip(inc.status)}</h2>
-    <div class="code">${esc(inc.id)} · ${esc(MODULE[inc.module] || inc.module)} · 来源 ${esc(inc.source || '—')}</div>
-    ${stepper(inc.status)}
+    <div class="dhead">
+      <h2>${esc(catName(inc))} ${statusChip(inc.status)}</h2>
+      <div class="code">${esc(inc.id)} · ${esc(MODULE[inc.module] || inc.module)} · 来源 ${esc(inc.source || '—')}</div>
+      ${stepper(inc.status)}
+    </div>
     <p class="desc">${esc(inc.description)}</p>
     <dl>
       <dt>网格</dt><dd>${esc(inc.grid?.name || inc.grid_code)} <small>${esc(inc.community?.name || '')} · ${esc(inc.street?.name || '')}</small></dd>

@@ -235,18 +235,162 @@ async function setup() {
   });
 }
 
-// listenForIncidents refreshes the figures soon after each incident event
-// when the page was given a token (?access_token=…, as an EventSource
-// cannot send headers); without one the page polls only.
+// ---- live incidents ---------------------------------------------------
+
+const LATEST_MAX = 8;
+const INCIDENT_STATUS = {
+  reported: '待受理', accepted: '已受理', dispatched: '已派单', responded: '已报到',
+  resolved: '已办结', closed: '已结案', rejected: '不予受理', duplicate: '重复',
+};
+const OPEN_STATUSES = ['reported', 'accepted', 'dispatched', 'responded'];
+wall.incidents = []; // the latest incidents listed: { id, category, grid, gridName, status, at, point, live, escalated }
+wall.incidentMarkers = new Map(); // id → maplibregl.Marker
+wall.live = false;
+wall.events = 0;
+
+// listenForIncidents follows the incident events when the page was given a
+// token (?access_token=…, as an EventSource cannot send headers): each new
+// incident pulses at its point and heads the "latest" list, transitions
+// update it, and the figures are refreshed soon after. Only public fields
+// are shown (category, grid, time, status): no caller, no description.
+// Without a token the page polls only.
 function listenForIncidents() {
   const token = new URLSearchParams(location.search).get('access_token');
   if (!token || !window.EventSource) return;
-  let timer = null;
-  const es = new EventSource(`/api/v1/events?access_token=${encodeURIComponent(token)}`);
-  es.onmessage = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => refreshStats(false).catch(showError), 1500);
+  const auth = { headers: { Authorization: `Bearer ${token}` }, cache: 'no-cache' };
+  const authJSON = async (url) => {
+    const r = await fetch(url, auth);
+    if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+    return r.json();
   };
+  $('latest').hidden = false;
+  let categories = new Map();
+  getJSON('/api/v1/rules').then((r) => {
+    categories = new Map(r.categories.map((c) => [c.code, c.name]));
+    renderLatest();
+  }).catch(() => {});
+  const catName = (code) => categories.get(code) || code;
+
+  // Grid names come with the incidents API, not with the events: fill in
+  // the ones missing at most once a second, in one request.
+  const gridNames = new Map();
+  let naming = null;
+  const fillNames = () => {
+    if (naming || !wall.incidents.some((e) => !gridNames.has(e.grid))) return;
+    naming = setTimeout(async () => {
+      try {
+        const r = await authJSON(`/api/v1/incidents?limit=${LATEST_MAX * 2}`);
+        for (const inc of r.incidents) if (inc.grid) gridNames.set(inc.grid_code, inc.grid.name);
+        renderLatest();
+      } catch (err) {
+        console.warn(err);
+      }
+      naming = null;
+    }, 1000);
+  };
+
+  const clockTime = (iso) => {
+    const d = new Date(iso);
+    const t = d.toLocaleTimeString('zh-CN', { hour12: false });
+    return d.toDateString() === new Date().toDateString() ? t : `${d.getMonth() + 1}月${d.getDate()}日 ${t}`;
+  };
+  const renderLatest = () => {
+    $('latest-list').innerHTML = wall.incidents.map((e) => `
+      <li class="inc${e.live && e.status === 'reported' ? ' new' : ''}" data-id="${esc(e.id)}" data-status="${esc(e.status)}">
+        <span class="what">${esc(catName(e.category))}</span>
+        <span class="st s-${esc(e.status)}">${esc(INCIDENT_STATUS[e.status] || e.status)}</span>
+        <span class="where">${esc(gridNames.get(e.grid) || e.grid)}</span>
+        <span class="when">${clockTime(e.at)}${e.escalated ? ' <b class="esc">已升级</b>' : ''}</span>
+      </li>`).join('') || '<li class="none">暂无事件</li>';
+  };
+
+  // mark draws (or updates, or removes) an incident's marker: pulsing
+  // while a live arrival waits to be accepted, a still dot while open.
+  const mark = (e) => {
+    let m = wall.incidentMarkers.get(e.id);
+    const keep = OPEN_STATUSES.includes(e.status) && wall.incidents.includes(e);
+    if (!keep) {
+      if (m) m.remove();
+      wall.incidentMarkers.delete(e.id);
+      return;
+    }
+    if (!m) {
+      const el = document.createElement('div');
+      el.innerHTML = '<i></i>';
+      m = new maplibregl.Marker({ element: el }).setLngLat(e.point).addTo(map);
+      wall.incidentMarkers.set(e.id, m);
+    }
+    const el = m.getElement(); // keeps MapLibre's own classes
+    for (const c of [...el.classList]) if (c.startsWith('s-')) el.classList.remove(c);
+    el.classList.add('inc-marker', `s-${e.status}`);
+    el.classList.toggle('pulse', e.live && e.status === 'reported');
+    el.dataset.id = e.id;
+  };
+
+  const entry = (inc, at, live) => ({
+    id: inc.id, category: inc.category, grid: inc.grid_code, status: inc.status, at, point: inc.point, live,
+    escalated: !!(inc.sla && inc.sla.escalated_at),
+  });
+  const trim = () => {
+    for (const e of wall.incidents.splice(LATEST_MAX)) mark(e);
+  };
+
+  // The latest open incidents before the stream starts, as still dots.
+  authJSON(`/api/v1/incidents?status=${OPEN_STATUSES.join(',')}&limit=${LATEST_MAX}`).then((r) => {
+    for (const inc of r.incidents.reverse()) {
+      if (wall.incidents.some((e) => e.id === inc.id)) continue;
+      if (inc.grid) gridNames.set(inc.grid_code, inc.grid.name);
+      const e = entry(inc, inc.reported_at, false);
+      wall.incidents.unshift(e);
+      mark(e);
+    }
+    trim();
+    renderLatest();
+  }).catch(showError);
+
+  let statsTimer = null;
+  const onEvent = (ev) => {
+    wall.events++;
+    const inc = ev.incident;
+    let e = wall.incidents.find((x) => x.id === inc.id);
+    if (!e && ev.type === 'created') {
+      e = entry(inc, inc.reported_at, true);
+      wall.incidents.unshift(e);
+      trim();
+    }
+    if (e) {
+      e.status = inc.status;
+      if (ev.type === 'escalated') e.escalated = true;
+      mark(e);
+    }
+    renderLatest();
+    fillNames();
+    // At most one refresh of the figures a second, however busy the city.
+    if (!statsTimer) {
+      statsTimer = setTimeout(() => {
+        statsTimer = null;
+        refreshStats(false).catch(showError);
+      }, 1000);
+    }
+  };
+
+  const setLive = (on, text) => {
+    wall.live = on;
+    $('latest-live').className = on ? 'on' : 'off';
+    $('latest-live').textContent = `● ${text}`;
+  };
+  // EventSource reconnects by itself with Last-Event-ID: nothing is missed.
+  const es = new EventSource(`/api/v1/events?access_token=${encodeURIComponent(token)}`);
+  es.onopen = () => setLive(true, '实时');
+  es.onerror = () => setLive(false, es.readyState === EventSource.CLOSED ? '已断开' : '重连中');
+  es.onmessage = (m) => {
+    try {
+      onEvent(JSON.parse(m.data));
+    } catch (err) {
+      console.warn('incident event:', err);
+    }
+  };
+  wall.renderLatest = renderLatest;
 }
 
 function markReady() {
