@@ -174,7 +174,7 @@ func (s *Server) handleCoverage(w http.ResponseWriter, r *http.Request) {
 
 // handleCatchments answers GET /api/v1/coverage/catchments?stations=grid|all|planned&bbox=
 // with each station's catchment polygon as GeoJSON: its code, name, kind,
-// status, reach and the buildings and households within it; for the built
+// status, point, reach and the buildings and households within it; for the built
 // grid stations also the households no other station reaches and the
 // share reached by another (redundancy).
 func (s *Server) handleCatchments(w http.ResponseWriter, r *http.Request) {
@@ -216,6 +216,7 @@ func (s *Server) handleCatchments(w http.ResponseWriter, r *http.Request) {
 		x := &c.Stations[ct.Station]
 		props := map[string]any{
 			"code": x.Code, "name": x.Name, "kind": x.Kind, "status": x.Status, "grid_code": x.GridCode,
+			"point": []float64{x.Point[0], x.Point[1]}, "stars": x.Stars,
 			"radius_m": ct.RadiusM, "buildings": ct.Buildings, "households": ct.Households,
 		}
 		if f, ok := redundancy[x.Code]; ok {
