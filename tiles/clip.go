@@ -174,9 +174,95 @@ func clipPolygon(rings [][]orb.Point, lo, hi float64) [][][]orb.Point {
 			}
 			c = next
 		}
-		exts = append(exts, ring)
+		for _, piece := range splitTouching(ring, lo, hi) {
+			if ringArea(orb.Ring(piece)) > 0 {
+				exts = append(exts, piece)
+			} else {
+				innerHoles = append(innerHoles, piece)
+			}
+		}
 	}
 	return assignHoles(exts, innerHoles)
+}
+
+// splitTouching makes a clipped ring simple where it touches itself on the
+// square's border: a vertex of the ring that lies on the square's border
+// and inside a border edge the walk added (the ring touched the border
+// from inside there) becomes a vertex of that edge too, and the ring is
+// cut at every vertex it then visits twice. The pieces keep the ring's
+// direction; pieces without area are dropped.
+func splitTouching(ring []orb.Point, lo, hi float64) [][]orb.Point {
+	onBorder := func(p orb.Point) bool { return p[0] == lo || p[0] == hi || p[1] == lo || p[1] == hi }
+	var border []orb.Point
+	for _, p := range ring {
+		if onBorder(p) {
+			border = append(border, p)
+		}
+	}
+	if len(border) < 3 {
+		return [][]orb.Point{ring}
+	}
+	n := len(ring)
+	var out []orb.Point
+	inserted := false
+	for i, a := range ring {
+		out = append(out, a)
+		b := ring[(i+1)%n]
+		axis := -1
+		switch {
+		case a[0] == b[0] && (a[0] == lo || a[0] == hi):
+			axis = 1 // a vertical border edge: points differ in y
+		case a[1] == b[1] && (a[1] == lo || a[1] == hi):
+			axis = 0
+		}
+		if axis < 0 {
+			continue
+		}
+		var mid []orb.Point
+		for _, p := range border {
+			if p[1-axis] == a[1-axis] && (p[axis]-a[axis])*(p[axis]-b[axis]) < 0 {
+				mid = append(mid, p)
+			}
+		}
+		if len(mid) == 0 {
+			continue
+		}
+		inserted = true
+		asc := b[axis] > a[axis]
+		slices.SortFunc(mid, func(x, y orb.Point) int {
+			if (x[axis] < y[axis]) == asc {
+				return -1
+			}
+			return 1
+		})
+		out = append(out, mid...)
+	}
+	if !inserted {
+		return [][]orb.Point{ring}
+	}
+	// Cut at repeated vertices: a loop closes when a vertex comes back.
+	var pieces [][]orb.Point
+	var stack []orb.Point
+	at := map[orb.Point]int{}
+	for _, p := range out {
+		if k, ok := at[p]; ok {
+			loop := slices.Clone(stack[k:])
+			for _, q := range stack[k+1:] {
+				delete(at, q)
+			}
+			stack = stack[:k+1]
+			if len(loop) >= 3 && ringArea(orb.Ring(loop)) != 0 {
+				pieces = append(pieces, loop)
+			}
+			continue
+		}
+		at[p] = len(stack)
+		stack = append(stack, p)
+	}
+	if len(stack) >= 3 && ringArea(orb.Ring(stack)) != 0 {
+		pieces = append(pieces, stack)
+	}
+	return pieces
 }
 
 // crossBox clips segment ab to the square (Liang–Barsky): where it enters

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/gridmap/gridmap/geo/plan"
 	"io"
 	"os"
 	"path/filepath"
@@ -24,8 +25,12 @@ func cmdGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	scale := fs.Int("scale", 1, "copies of the city (1,230 grids each)")
 	incidents := fs.Int("incidents", 0, "historical incidents per copy (0: 3,000)")
 	force := fs.Bool("force", false, "overwrite an existing file")
+	imbalance := fs.Float64("imbalance", 0, "unbalance the grids: move this share of the households (0..0.5) to neighbouring grids, whole compounds at a time, as a planner's test start")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if !(*imbalance >= 0 && *imbalance <= 0.5) {
+		return failf(2, "--imbalance %v: want a share between 0 and 0.5", *imbalance)
 	}
 	if _, err := os.Stat(*out); err == nil && !*force {
 		return failf(2, "%s exists (use --force to overwrite)", *out)
@@ -62,6 +67,11 @@ func cmdGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	for part := range parts {
 		if err = ctx.Err(); err != nil {
 			break
+		}
+		if *imbalance > 0 {
+			if part, err = unbalance(part, *imbalance, *seed+uint64(copies)); err != nil {
+				break
+			}
 		}
 		if err = st.Append(ctx, part); err != nil {
 			break
@@ -201,4 +211,26 @@ func cmdExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		w = f
 	}
 	return features.Write(w, c, *layer, *format, features.Options{ShowPersonal: *personal})
+}
+
+// unbalance moves share of c's households between neighbouring grids with
+// the planner's engine (whole compounds, every grid kept valid) and returns
+// the city that results.
+func unbalance(c *data.City, share float64, seed uint64) (*data.City, error) {
+	if err := c.Index(); err != nil {
+		return nil, err
+	}
+	m, err := plan.NewModel(c)
+	if err != nil {
+		return nil, fmt.Errorf("imbalance: %w", err)
+	}
+	p := plan.NewPlan(m, nil)
+	if _, err := p.Unbalance(share, seed); err != nil {
+		return nil, fmt.Errorf("imbalance: %w", err)
+	}
+	out, _, err := p.City()
+	if err != nil {
+		return nil, fmt.Errorf("imbalance: %w", err)
+	}
+	return out, nil
 }

@@ -20,23 +20,26 @@ import (
 )
 
 func init() {
-	commands["plan"] = command{"grid measures, rebalancing proposals and plan apply (plan measures|propose|apply|eval)", cmdPlan}
+	commands["plan"] = command{"grid measures, rebalancing proposals and plan apply (plan measures|propose|apply|eval|export|import)", cmdPlan}
 }
 
 func cmdPlan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	subs := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"measures": cmdPlanMeasures, "propose": cmdPlanPropose, "apply": cmdPlanApply, "eval": cmdPlanEval,
+		"export": cmdPlanExport, "import": cmdPlanImport,
 	}
 	if len(args) == 0 || subs[args[0]] == nil {
-		fmt.Fprintln(stderr, "Usage: gridmap plan measures|propose|apply|eval [flags]\n\n"+
+		fmt.Fprintln(stderr, "Usage: gridmap plan measures|propose|apply|eval|export|import [flags]\n\n"+
 			"  measures  households, workload, compactness and deviation per grid, community or city\n"+
 			"  propose   rebalance a community, a street or the city; --save keeps it as a draft plan\n"+
 			"  apply     apply a saved plan in one transaction (a new layout version)\n"+
-			"  eval      the planner's evaluation on the demo city: unbalance 15%, propose, before/after")
+			"  eval      the planner's evaluation on the demo city: unbalance 15%, propose, before/after\n"+
+			"  export    write a plan (or the current layout) as a GeoPackage to edit in QGIS\n"+
+			"  import    read an edited GeoPackage back as a new draft plan, validated")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 			return nil
 		}
-		return failf(2, "want a subcommand: measures, propose, apply or eval")
+		return failf(2, "want a subcommand: measures, propose, apply, eval, export or import")
 	}
 	return subs[args[0]](ctx, args[1:], stdout, stderr)
 }
@@ -114,6 +117,46 @@ func cmdPlanMeasures(ctx context.Context, args []string, stdout, stderr io.Write
 func printSummary(w io.Writer, label string, s plan.Summary) {
 	fmt.Fprintf(w, "%-10s grids %5d  within ±%.0f%% %6.2f%% (%d over)  max|dev| %6.1f%%  mean|dev| %5.1f%%  non-contiguous %d  mean PP %.4f  mean Reock %.4f\n",
 		label, s.Grids, 100*s.Tolerance, 100*s.WithinShare, s.Over, 100*s.MaxAbsDeviation, 100*s.MeanAbsDeviation, s.NonContiguous, s.MeanPolsbyPopper, s.MeanReock)
+}
+
+// savePlan keeps edits as a new draft plan on layout version base and
+// returns its ID.
+func savePlan(ctx context.Context, st *store.GeoPackage, name string, base int64, actor string, edits []plan.Edit) (string, error) {
+	js, err := json.Marshal(edits)
+	if err != nil {
+		return "", err
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	id := "P" + time.Now().UTC().Format("20060102") + hex.EncodeToString(b[:])
+	if err := st.SavePlan(ctx, store.PlanRecord{ID: id, Name: name, BaseVersion: base, CreatedBy: actor, Edits: js}); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// replayPlan applies the saved edits of rec to p, in order.
+func replayPlan(ctx context.Context, st *store.GeoPackage, p *plan.Plan, rec store.PlanRecord) error {
+	var edits []plan.Edit
+	if err := json.Unmarshal(rec.Edits, &edits); err != nil {
+		return fmt.Errorf("plan %s: edits: %w", rec.ID, err)
+	}
+	for i, e := range edits {
+		if e.Kind == plan.EditRevert {
+			v, err := loadLayout(ctx, st, e.Version)
+			if err != nil {
+				return err
+			}
+			if err := p.Revert(v); err != nil {
+				return fmt.Errorf("plan %s, edit %d: %w", rec.ID, i, err)
+			}
+			continue
+		}
+		if _, err := p.ApplyEdit(e); err != nil {
+			return fmt.Errorf("plan %s, edit %d: %w", rec.ID, i, err)
+		}
+	}
+	return nil
 }
 
 // cityAt returns c as of a stored layout version.
@@ -195,11 +238,8 @@ func cmdPlanPropose(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *name == "" {
 		*name = "proposal " + time.Now().Format(time.DateTime)
 	}
-	edits, _ := json.Marshal(p.Edits)
-	var b [6]byte
-	rand.Read(b[:])
-	id := "P" + time.Now().UTC().Format("20060102") + hex.EncodeToString(b[:])
-	if err := st.SavePlan(ctx, store.PlanRecord{ID: id, Name: *name, BaseVersion: base, CreatedBy: *actor, Edits: edits}); err != nil {
+	id, err := savePlan(ctx, st, *name, base, *actor, p.Edits)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "saved as plan %s (on layout version %d); apply with: gridmap plan apply --data %s --plan %s\n", id, base, *path, id)
@@ -256,24 +296,8 @@ func cmdPlanApply(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	p := plan.NewPlan(m, retired)
-	var edits []plan.Edit
-	if err := json.Unmarshal(rec.Edits, &edits); err != nil {
-		return fmt.Errorf("plan %s: edits: %w", rec.ID, err)
-	}
-	for i, e := range edits {
-		if e.Kind == plan.EditRevert {
-			v, err := loadLayout(ctx, st, e.Version)
-			if err != nil {
-				return err
-			}
-			if err := p.Revert(v); err != nil {
-				return fmt.Errorf("plan %s, edit %d: %w", rec.ID, i, err)
-			}
-			continue
-		}
-		if _, err := p.ApplyEdit(e); err != nil {
-			return fmt.Errorf("plan %s, edit %d: %w", rec.ID, i, err)
-		}
+	if err := replayPlan(ctx, st, p, rec); err != nil {
+		return err
 	}
 	after, ft, err := p.City()
 	if err != nil {

@@ -26,6 +26,8 @@ type cityGen struct {
 	gridCells [][]cellRef
 	gridDist  []int // district index of each grid
 	lines     map[lineKey]lineInfo
+	// compound name prefixes taken in each community, and how often
+	compoundNames map[string]map[string]int
 }
 
 type cellRef struct {
@@ -165,10 +167,14 @@ func (g *cityGen) areas() error {
 				total += x.weight
 			}
 		}
-		lat, err := g.fitCore(di, int(math.Ceil(total)))
+		roadLat, err := g.fitCore(di, int(math.Ceil(total)))
 		if err != nil {
 			return err
 		}
+		// Plots: every block between roads holds 2×2 compounds, so grid
+		// boundaries can run between compounds of one block and a planner
+		// can move a quarter of a block between grids.
+		lat := roadLat.refine()
 		// Split the core among streets.
 		var sWeights []float64
 		var sMins []int
@@ -183,7 +189,7 @@ func (g *cityGen) areas() error {
 				}
 			}
 			sWeights = append(sWeights, w)
-			sMins = append(sMins, m)
+			sMins = append(sMins, minPlots*m)
 		}
 		sRects, ok := split(rect{0, 0, lat.W, lat.H}, sWeights, sMins)
 		if !ok {
@@ -209,7 +215,7 @@ func (g *cityGen) areas() error {
 					w += x.weight
 				}
 				cWeights = append(cWeights, w)
-				cMins = append(cMins, len(plans[pi]))
+				cMins = append(cMins, minPlots*len(plans[pi]))
 				cPlans = append(cPlans, pi)
 			}
 			cRects, ok := split(sRects[n], cWeights, cMins)
@@ -226,7 +232,7 @@ func (g *cityGen) areas() error {
 				gw := make([]float64, len(plans[pi]))
 				gm := make([]int, len(plans[pi]))
 				for x, p := range plans[pi] {
-					gw[x], gm[x] = p.weight, 1
+					gw[x], gm[x] = p.weight, minPlots
 				}
 				gRects, ok := split(cRects[m], gw, gm)
 				if !ok {
@@ -259,7 +265,7 @@ func (g *cityGen) areas() error {
 				}
 			}
 		}
-		g.roads(di, lat)
+		g.roads(di, roadLat)
 	}
 	for gi := range g.city.Grids {
 		g.compounds(gi)
@@ -409,48 +415,77 @@ func (g *cityGen) compounds(gi int) {
 	for i := range share {
 		share[i] = 0.6 + g.rng.Float64()
 	}
-	perCell := largestRemainder(share, households, 30)
-	usedNames := map[string]bool{}
+	perCell := largestRemainder(share, households, 8)
+	if g.compoundNames == nil {
+		g.compoundNames = map[string]map[string]int{}
+	}
+	usedNames := g.compoundNames[gr.CommunityCode]
+	if usedNames == nil {
+		usedNames = map[string]int{}
+		g.compoundNames[gr.CommunityCode] = usedNames
+	}
 	for ci, c := range cells {
 		code := fmt.Sprintf("%s%02d", gr.Code, ci+1)
-		var name, prefix, suffix string
-		for {
+		// Names and aliases are unique in the community: a prefix taken
+		// before comes back as another courtyard of that estate.
+		prefix := compoundPrefix[g.rng.IntN(len(compoundPrefix))]
+		for try := 0; usedNames[prefix] > 0 && try < 4*len(compoundPrefix); try++ {
 			prefix = compoundPrefix[g.rng.IntN(len(compoundPrefix))]
-			suffix = compoundSuffix[g.rng.IntN(len(compoundSuffix))]
-			name = prefix + suffix
-			if !usedNames[name] {
-				break
-			}
 		}
-		usedNames[name] = true
+		suffix := compoundSuffix[g.rng.IntN(len(compoundSuffix))]
+		name := prefix + suffix
 		alias := prefix + "苑"
 		if suffix == "苑" {
 			alias = prefix + "小区"
 		}
+		if k := usedNames[prefix]; k > 0 {
+			part := fmt.Sprintf("%d院", k+1)
+			if k <= len(courtyards) {
+				part = courtyards[k-1]
+			}
+			name, alias = name+part, alias+part
+		}
+		usedNames[prefix]++
 		road, number := g.gate(c)
 		g.city.Compounds = append(g.city.Compounds, data.Compound{
 			Code: code, Name: name, Aliases: []string{alias}, GridCode: gr.Code, CommunityCode: gr.CommunityCode,
-			Geom: orb.Polygon{c.lat.quad(c.i, c.j, 0.04, 0.04, 0.96, 0.96)},
+			Geom: orb.Polygon{c.lat.quad(c.i, c.j, 0, 0, 1, 1)}, // the whole plot
 		})
 		g.buildings(gr, code, c, road, number, perCell[ci])
 	}
 }
 
-// gate picks the compound's gate on the best road around its block and
-// returns that road and the gate's house number.
+// gate picks the compound's gate on the best road along its plot and
+// returns that road and the gate's house number. A plot is a quarter of a
+// block, so it has one road on an east–west side and one on a north–south
+// side; the two plots along one side of a road segment take the lower and
+// the upper half of its house numbers.
 func (g *cityGen) gate(c cellRef) (string, int) {
 	type side struct {
 		info lineInfo
 		num  int
 	}
-	r := g.rng.IntN(10)
-	sides := []side{
-		{g.lines[lineKey{c.lat, false, c.j}], 20*c.i + 1 + 2*r},     // south side: cell left of an eastbound road
-		{g.lines[lineKey{c.lat, false, c.j + 1}], 20*c.i + 2 + 2*r}, // north side: right
-		{g.lines[lineKey{c.lat, true, c.i}], 20*c.j + 2 + 2*r},      // west side: right of a northbound road
-		{g.lines[lineKey{c.lat, true, c.i + 1}], 20*c.j + 1 + 2*r},  // east side: left
+	rl, ci, cj := c.lat, c.i, c.j
+	hi, hj := 0, 0 // which half of the segment's numbers
+	if c.lat.road != nil {
+		rl, ci, cj, hi, hj = c.lat.road, c.i/2, c.j/2, c.i%2, c.j%2
 	}
-	best := g.rng.IntN(4)
+	r := g.rng.IntN(5)
+	ri, rj := 2*(5*hi+r), 2*(5*hj+r)
+	var sides []side
+	if c.lat.road == nil || c.j%2 == 0 {
+		sides = append(sides, side{g.lines[lineKey{rl, false, cj}], 20*ci + 1 + ri}) // south side: left of an eastbound road
+	}
+	if c.lat.road == nil || c.j%2 == 1 {
+		sides = append(sides, side{g.lines[lineKey{rl, false, cj + 1}], 20*ci + 2 + ri}) // north side: right
+	}
+	if c.lat.road == nil || c.i%2 == 0 {
+		sides = append(sides, side{g.lines[lineKey{rl, true, ci}], 20*cj + 2 + rj}) // west side: right of a northbound road
+	}
+	if c.lat.road == nil || c.i%2 == 1 {
+		sides = append(sides, side{g.lines[lineKey{rl, true, ci + 1}], 20*cj + 1 + rj}) // east side: left
+	}
+	best := g.rng.IntN(len(sides))
 	for n := range sides {
 		if classRank[sides[n].info.class] > classRank[sides[best].info.class] {
 			best = n

@@ -16,6 +16,35 @@ import (
 type lattice struct {
 	W, H int         // cells across and up
 	P    []orb.Point // (W+1)*(H+1) points, row-major from the south-west
+	// road is the lattice whose lines are the roads, when this one is its
+	// refinement (see refine); nil when this lattice's own lines are roads.
+	road *lattice
+}
+
+// refine returns l with every cell cut in two both ways: the plots lattice
+// over the road lattice l. Its even points are l's points, the others the
+// midpoints of l's cell sides and the centres of its cells (rounded like
+// every published coordinate). Each point is computed once, so cells of the
+// refinement that share a side share its vertices exactly.
+func (l *lattice) refine() *lattice {
+	f := &lattice{W: 2 * l.W, H: 2 * l.H, P: make([]orb.Point, (2*l.W+1)*(2*l.H+1)), road: l}
+	for J := 0; J <= f.H; J++ {
+		for I := 0; I <= f.W; I++ {
+			if I%2 == 0 && J%2 == 0 {
+				f.P[J*(f.W+1)+I] = l.at(I/2, J/2)
+				continue
+			}
+			i, j, u, v := I/2, J/2, 0.5*float64(I%2), 0.5*float64(J%2)
+			if i == l.W {
+				i, u = l.W-1, 1
+			}
+			if j == l.H {
+				j, v = l.H-1, 1
+			}
+			f.P[J*(f.W+1)+I] = l.bilinear(i, j, u, v)
+		}
+	}
+	return f
 }
 
 func (l *lattice) at(i, j int) orb.Point { return l.P[j*(l.W+1)+i] }

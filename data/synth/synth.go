@@ -53,6 +53,9 @@ const (
 	maxScale              = 9999
 	generatorName         = "gridmap-synth/1"
 	blockWidthM, blockHtM = 210.0, 185.0
+	// minPlots is the fewest plots (quarter blocks, one compound each) a
+	// grid is laid out with.
+	minPlots = 2
 )
 
 // Options control the generator. The zero value (with Seed 0) is valid.

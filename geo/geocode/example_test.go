@@ -30,7 +30,7 @@ func ExampleGazetteer_Geocode() {
 	city, _ := synth.City(synth.Options{Seed: 1})
 	ix, _ := geo.NewIndex(city)
 	g, _ := geocode.New(city, ix)
-	for _, q := range []string{"香港街社区幸福小区３栋二单元五零二", "幸福小区三号楼"} {
+	for _, q := range []string{"大观园社区幸福小区１栋二单元五零二", "幸福小区一号楼"} {
 		a, _ := g.Geocode(q, 3)
 		b := a.Best()
 		fmt.Println(a.Status, b.GridCode, b.Confidence)
@@ -39,7 +39,7 @@ func ExampleGazetteer_Geocode() {
 		}
 	}
 	// Output:
-	// ok 370402001031001 1
-	// ambiguous 370402001031001 0.5
-	//   two compounds named 幸福小区 in different streets — give the street
+	// ok 370402001029001 1
+	// ambiguous 370402001016005 0.5
+	//   two compounds named 幸福小区 in different communities — give the community
 }

@@ -33,7 +33,32 @@ func TestGeocodeStandardAddresses(t *testing.T) {
 func TestGeocodeCases(t *testing.T) {
 	g := demoGazetteer(t)
 	c := g.city
+	// A building whose compound's alias is unique in its street and whose
+	// gate address is unique in the city (the cases below expect one answer).
+	aliasN, gateN := map[string]int{}, map[string]int{}
+	for _, x := range c.Compounds {
+		aliasN[c.Community(x.CommunityCode).StreetCode+x.Aliases[0]]++
+		aliasN[c.Community(x.CommunityCode).StreetCode+x.Name]++
+	}
+	roadDistricts := map[string]map[string]bool{}
+	for i := range c.Buildings {
+		x := &c.Buildings[i]
+		if x.Number == 1 {
+			gateN[x.Road+strconv.Itoa(x.HouseNumber)]++
+		}
+		if roadDistricts[x.Road] == nil {
+			roadDistricts[x.Road] = map[string]bool{}
+		}
+		roadDistricts[x.Road][x.DistrictCode] = true
+	}
 	b := &c.Buildings[500]
+	for i := 500; i < len(c.Buildings); i++ {
+		x := &c.Buildings[i]
+		if aliasN[x.StreetCode+c.Compound(x.CompoundCode).Aliases[0]] == 1 && gateN[x.Road+strconv.Itoa(x.HouseNumber)] == 1 && len(roadDistricts[x.Road]) == 1 {
+			b = x
+			break
+		}
+	}
 	cp := c.Compound(b.CompoundCode)
 	comm := communityName(c.Community(b.CommunityCode).Name)
 	street := c.Street(b.StreetCode).Name

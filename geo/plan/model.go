@@ -362,6 +362,15 @@ func newSnapper(c *data.City) *snapper {
 			add(p)
 		}
 	}
+	// A plot lattice's points inside a grid lie on no grid ring or road:
+	// compounds that fill their plot bring them.
+	for _, cp := range c.Compounds {
+		for _, r := range cp.Geom {
+			for _, p := range r {
+				add(p)
+			}
+		}
+	}
 	return s
 }
 
