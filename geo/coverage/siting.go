@@ -329,12 +329,26 @@ func maxCover(ctx context.Context, reach [][]int32, w []float64, base []bool, k 
 		round++
 	}
 	// Swap improvement: replace a chosen site by an unchosen one when that
-	// covers more.
+	// covers more. Taking out a site frees only what it alone covers (its
+	// loss), so a candidate gaining nothing given the whole solution gains
+	// at most that loss without the site: only candidates with a positive
+	// gain given the solution ("live") can improve a swap. Once nothing is
+	// left uncovered, no swap can help.
 	swaps := 0
 	deadline := time.Now().Add(budget)
-	for improved := budget > 0; improved && time.Now().Before(deadline); {
+	var live []int
+	findLive := func() {
+		live = live[:0]
+		for ci := range reach {
+			if !inS[ci] && gain(ci) > 0 {
+				live = append(live, ci)
+			}
+		}
+	}
+	findLive()
+	for improved := budget > 0 && len(live) > 0; improved && time.Now().Before(deadline); {
 		improved = false
-		for x := 0; x < len(chosen) && time.Now().Before(deadline); x++ {
+		for x := 0; x < len(chosen) && len(live) > 0 && time.Now().Before(deadline); x++ {
 			out := chosen[x]
 			loss := 0.0
 			for _, b := range reach[out] {
@@ -344,10 +358,7 @@ func maxCover(ctx context.Context, reach [][]int32, w []float64, base []bool, k 
 				count[b]--
 			}
 			best, bestGain := -1, loss
-			for ci := range reach {
-				if inS[ci] {
-					continue
-				}
+			for _, ci := range live {
 				if g := gain(ci); g > bestGain+1e-9 {
 					best, bestGain = ci, g
 				}
@@ -362,6 +373,9 @@ func maxCover(ctx context.Context, reach [][]int32, w []float64, base []bool, k 
 			}
 			for _, b := range reach[best] {
 				count[b]++
+			}
+			if best != out {
+				findLive()
 			}
 		}
 	}
