@@ -193,8 +193,9 @@ func (m *Model) RadiusOf(s *data.Station) float64 {
 	return m.Opt.GridRadius
 }
 
-// catchments computes the buildings each site reaches, in parallel.
-func (m *Model) catchments(points []orb.Point, radii []float64) [][]int32 {
+// catchments computes the buildings each site reaches, in parallel,
+// leaving out the buildings marked in skip (nil skips none).
+func (m *Model) catchments(points []orb.Point, radii []float64, skip []bool) [][]int32 {
 	out := make([][]int32, len(points))
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
@@ -204,9 +205,20 @@ func (m *Model) catchments(points []orb.Point, radii []float64) [][]int32 {
 			defer wg.Done()
 			for i := w; i < len(points); i += workers {
 				r := m.Reach(points[i], radii[i])
-				ids := make([]int32, len(r))
-				for k, x := range r {
-					ids[k] = x.Building
+				n := 0
+				for _, x := range r {
+					if skip == nil || !skip[x.Building] {
+						n++
+					}
+				}
+				if n == 0 {
+					continue
+				}
+				ids := make([]int32, 0, n)
+				for _, x := range r {
+					if skip == nil || !skip[x.Building] {
+						ids = append(ids, x.Building)
+					}
 				}
 				out[i] = ids
 			}

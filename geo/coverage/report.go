@@ -103,7 +103,7 @@ func (m *Model) Report(sel Sites, detail bool) *Report {
 			radii = append(radii, m.RadiusOf(&c.Stations[i]))
 		}
 	}
-	catch := m.catchments(pts, radii)
+	catch := m.catchments(pts, radii, nil)
 	count := make([]int32, len(c.Buildings))
 	for _, cb := range catch {
 		for _, b := range cb {

@@ -59,13 +59,17 @@ type candidate struct {
 	reach  []int32
 }
 
-func (m *Model) candidates(kind string, radius float64) ([]candidate, error) {
+// candidates lists the candidate sites of a kind with the buildings each
+// reaches, leaving out those the base already covers: a site's gain is
+// only ever over the others, and at the scale of a province the full
+// lists would not fit. Candidates that reach nothing new are dropped
+// (they can never gain); total counts them all.
+func (m *Model) candidates(kind string, radius float64, base []bool) (out []candidate, total int, err error) {
 	c := m.City
-	var out []candidate
 	switch kind {
 	case CandidatesPlanned, CandidatesBuildings, CandidatesAll, "":
 	default:
-		return nil, fmt.Errorf("coverage: unknown candidate set %q (planned, buildings or all)", kind)
+		return nil, 0, fmt.Errorf("coverage: unknown candidate set %q (planned, buildings or all)", kind)
 	}
 	if kind == CandidatesPlanned || kind == CandidatesAll {
 		for _, s := range c.Stations {
@@ -84,10 +88,15 @@ func (m *Model) candidates(kind string, radius float64) ([]candidate, error) {
 	for i := range out {
 		pts[i], radii[i] = out[i].point, radius
 	}
-	for i, r := range m.catchments(pts, radii) {
-		out[i].reach = r
+	total = len(out)
+	kept := out[:0]
+	for i, r := range m.catchments(pts, radii, base) {
+		if len(r) > 0 {
+			out[i].reach = r
+			kept = append(kept, out[i])
+		}
 	}
-	return out, nil
+	return kept, total, nil
 }
 
 // Site chooses K new sites that maximise the households newly covered,
@@ -104,11 +113,11 @@ func (m *Model) Site(ctx context.Context, opt SitingOptions) (*Siting, error) {
 		opt.SwapBudget = 3 * time.Second
 	}
 	base := m.Report(Built(m), false)
-	cands, err := m.candidates(opt.Candidates, opt.Radius)
+	cands, total, err := m.candidates(opt.Candidates, opt.Radius, base.covered)
 	if err != nil {
 		return nil, err
 	}
-	if len(cands) == 0 {
+	if total == 0 {
 		return nil, errors.New("coverage: no candidate sites")
 	}
 	reach := make([][]int32, len(cands))
@@ -139,7 +148,7 @@ func (m *Model) Site(ctx context.Context, opt SitingOptions) (*Siting, error) {
 		return g
 	}
 	// Gains in the order chosen, recomputed for the final set.
-	res := &Siting{Candidates: len(cands), Before: base.City, Swaps: swaps}
+	res := &Siting{Candidates: total, Before: base.City, Swaps: swaps}
 	for _, ci := range chosen {
 		g := gain(ci)
 		for _, b := range cands[ci].reach {
@@ -181,7 +190,7 @@ func (m *Model) Cover(ctx context.Context, opt SitingOptions) (*Siting, error) {
 		opt.Radius = m.Opt.GridRadius
 	}
 	base := m.Report(Built(m), false)
-	cands, err := m.candidates(opt.Candidates, opt.Radius)
+	cands, total, err := m.candidates(opt.Candidates, opt.Radius, base.covered)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +211,7 @@ func (m *Model) Cover(ctx context.Context, opt SitingOptions) (*Siting, error) {
 		}
 	}
 	need := int(m.Opt.Target*float64(len(m.City.Grids)) + 0.999999)
-	res := &Siting{Candidates: len(cands), Before: base.City}
+	res := &Siting{Candidates: total, Before: base.City}
 	used := make([]bool, len(cands))
 	extra := map[int32]float64{}
 	for nCov < need {
