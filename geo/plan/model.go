@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"sync"
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/paulmach/orb"
@@ -71,6 +72,8 @@ type Model struct {
 	BaseAssign []int32
 	// Stations and incidents in no block; they follow their grid code.
 	looseStations, looseIncidents []int32
+	bOnce                         sync.Once
+	compoundOfBuilding            map[string]string
 }
 
 // Side offsets in lattice space: south, east, north, west.
@@ -168,6 +171,18 @@ func NewModel(c *data.City) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// buildingCompound returns the compound of a building of the model's city.
+func (m *Model) buildingCompound(code string) (string, bool) {
+	m.bOnce.Do(func() {
+		m.compoundOfBuilding = make(map[string]string, len(m.City.Buildings))
+		for i := range m.City.Buildings {
+			m.compoundOfBuilding[m.City.Buildings[i].Code] = m.City.Buildings[i].CompoundCode
+		}
+	})
+	c, ok := m.compoundOfBuilding[code]
+	return c, ok
 }
 
 // Block returns the block of a compound.

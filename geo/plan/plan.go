@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -144,8 +145,8 @@ func IsRefusal(err error) (*Refusal, bool) {
 
 // Edit kinds.
 const (
-	EditMove   = "move"   // move Compounds to grid To
-	EditSplit  = "split"  // split Compounds off Grid into a new grid (Code optional)
+	EditMove   = "move"   // move Compounds (or the compounds of Buildings) to grid To
+	EditSplit  = "split"  // split Compounds (or Buildings, or the blocks left of Line) off Grid into a new grid (Code optional)
 	EditCreate = "create" // like split, naming the new grid's Code
 	EditMerge  = "merge"  // grid Grid absorbs grid With; With's code is retired
 	EditRetire = "retire" // retire grid Grid; grid Into absorbs it
@@ -155,12 +156,18 @@ const (
 type Edit struct {
 	Kind      string   `json:"kind"`
 	Compounds []string `json:"compounds,omitempty"`
-	To        string   `json:"to,omitempty"`
-	Grid      string   `json:"grid,omitempty"`
-	With      string   `json:"with,omitempty"`
-	Into      string   `json:"into,omitempty"`
-	Code      string   `json:"code,omitempty"`
-	Name      string   `json:"name,omitempty"`
+	// Buildings name compounds by one of their buildings (a compound, the
+	// plot it fills, moves whole with every building in it).
+	Buildings []string `json:"buildings,omitempty"`
+	// Line is a drawn line, [lon, lat] points, for a split: the compounds
+	// of Grid left of it (walking along the line) become the new grid.
+	Line [][2]float64 `json:"line,omitempty"`
+	To   string       `json:"to,omitempty"`
+	Grid string       `json:"grid,omitempty"`
+	With string       `json:"with,omitempty"`
+	Into string       `json:"into,omitempty"`
+	Code string       `json:"code,omitempty"`
+	Name string       `json:"name,omitempty"`
 	// Assign maps compound codes to grid codes (kind "assign").
 	Assign map[string]string `json:"assign,omitempty"`
 	// Version is the layout version a revert went back to (kind "revert").
@@ -264,23 +271,84 @@ func (p *Plan) ApplyEdit(e Edit) (*Result, error) {
 	return res, nil
 }
 
-func (p *Plan) compoundBlocks(codes []string) ([]int32, error) {
-	if len(codes) == 0 {
-		return nil, refuse(ReasonBadEdit, "no compounds given")
+// compoundBlocks returns the blocks of the compounds named by code and of
+// the compounds of the buildings named by code.
+func (p *Plan) compoundBlocks(codes, buildings []string) ([]int32, error) {
+	if len(codes) == 0 && len(buildings) == 0 {
+		return nil, refuse(ReasonBadEdit, "no compounds or buildings given")
 	}
 	seen := map[int32]bool{}
 	var out []int32
-	for _, c := range codes {
+	add := func(c string) bool {
 		b, ok := p.Model.Block(c)
-		if !ok {
-			return nil, refuse(ReasonNotFound, "no compound %s", c)
-		}
-		if !seen[b] {
+		if ok && !seen[b] {
 			seen[b] = true
 			out = append(out, b)
 		}
+		return ok
+	}
+	for _, c := range codes {
+		if !add(c) {
+			return nil, refuse(ReasonNotFound, "no compound %s", c)
+		}
+	}
+	for _, bc := range buildings {
+		cp, ok := p.Model.buildingCompound(bc)
+		if !ok {
+			return nil, refuse(ReasonNotFound, "no building %s", bc)
+		}
+		if !add(cp) {
+			return nil, refuse(ReasonNotFound, "building %s: no compound %s", bc, cp)
+		}
 	}
 	return out, nil
+}
+
+// lineBlocks returns the blocks of grid g (in w) whose centre lies left of
+// the drawn line: the side of the line's segment nearest to the centre,
+// measured in local metres.
+func (p *Plan) lineBlocks(w *working, g int, line [][2]float64) ([]int32, error) {
+	if len(line) < 2 {
+		return nil, refuse(ReasonBadEdit, "a split line needs at least two points")
+	}
+	for _, pt := range line {
+		if math.IsNaN(pt[0]) || math.IsNaN(pt[1]) || math.Abs(pt[0]) > 180 || math.Abs(pt[1]) > 90 {
+			return nil, refuse(ReasonBadEdit, "split line point %v is not a lon/lat", pt)
+		}
+	}
+	m := p.Model
+	var left, all []int32
+	for b, a := range w.assign {
+		if int(a) != g {
+			continue
+		}
+		all = append(all, int32(b))
+		c := m.Blocks[b].Cell
+		ctr := orb.Point{(c[0][0] + c[1][0] + c[2][0] + c[3][0]) / 4, (c[0][1] + c[1][1] + c[2][1] + c[3][1]) / 4}
+		mx, my := metresPerDegree(ctr[1])
+		best, side := math.Inf(1), 0.0
+		for i := 0; i+1 < len(line); i++ {
+			ax, ay := (line[i][0]-ctr[0])*mx, (line[i][1]-ctr[1])*my
+			bx, by := (line[i+1][0]-ctr[0])*mx, (line[i+1][1]-ctr[1])*my
+			dx, dy := bx-ax, by-ay
+			t := 0.0
+			if l2 := dx*dx + dy*dy; l2 > 0 {
+				t = math.Max(0, math.Min(1, -(ax*dx+ay*dy)/l2))
+			}
+			px, py := ax+t*dx, ay+t*dy
+			if d := px*px + py*py; d < best {
+				// the centre is at the origin: left when (b−a)×(0−a) > 0
+				best, side = d, dx*(-ay)-dy*(-ax)
+			}
+		}
+		if side > 0 {
+			left = append(left, int32(b))
+		}
+	}
+	if len(left) == 0 || len(left) == len(all) {
+		return nil, refuse(ReasonBadEdit, "the line does not cut grid %s in two (all %d of its compounds lie on one side)", w.grids[g].Code, len(all))
+	}
+	return left, nil
 }
 
 func (p *Plan) editable(ci int) error {
@@ -295,7 +363,7 @@ func (p *Plan) move(w *working, e Edit, res *Result) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	blocks, err := p.compoundBlocks(e.Compounds)
+	blocks, err := p.compoundBlocks(e.Compounds, e.Buildings)
 	if err != nil {
 		return nil, err
 	}
@@ -394,7 +462,15 @@ func (p *Plan) split(w *working, e Edit, res *Result) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	blocks, err := p.compoundBlocks(e.Compounds)
+	var blocks []int32
+	if len(e.Line) > 0 {
+		if len(e.Compounds) > 0 || len(e.Buildings) > 0 {
+			return nil, refuse(ReasonBadEdit, "a split takes a line or compounds, not both")
+		}
+		blocks, err = p.lineBlocks(w, g, e.Line)
+	} else {
+		blocks, err = p.compoundBlocks(e.Compounds, e.Buildings)
+	}
 	if err != nil {
 		return nil, err
 	}

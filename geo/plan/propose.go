@@ -33,6 +33,17 @@ type ProposeOptions struct {
 	// Compact weighs compactness: the cost of a grid is Compact·(1 − its
 	// Polsby-Popper score); 0 means 2.
 	Compact float64 `json:"compact,omitempty"`
+	// Move weighs the households moved: each moved household costs
+	// Move/target (target: the community's households per grid); 0 means
+	// 0.2. Higher moves fewer households for less compactness.
+	Move float64 `json:"move,omitempty"`
+}
+
+func (o ProposeOptions) moveWeight() float64 {
+	if o.Move > 0 {
+		return o.Move
+	}
+	return 0.2
 }
 
 // Move is one compound a proposal moves.
@@ -91,7 +102,7 @@ func (p *Plan) scope(o ProposeOptions) ([]int, error) {
 // every grid within the household target while keeping grids contiguous,
 // hole-free and compact and moving few households. The cost of a layout is
 //
-//	Σ over grids [10 + 100·excess/target if over tolerance] + 2·Σ(1 − Polsby-Popper) + 0.02·(households moved / target)
+//	Σ over grids [10 + 100·excess/target if over tolerance] + 2·Σ(1 − Polsby-Popper) + 0.2·(households moved / target)
 //
 // It runs in three stages, each seeded per community so the outcome does
 // not depend on scheduling (unless the time budget cuts it short):
@@ -412,9 +423,9 @@ func (p *Plan) anneal(ctx context.Context, ci int, o ProposeOptions, deadline ti
 		delta := gridCost(hh[from]-h) + gridCost(hh[to]+h) - gridCost(hh[from]) - gridCost(hh[to])
 		switch {
 		case base[b] == from:
-			delta += 0.02 * float64(h) / target
+			delta += o.moveWeight() * float64(h) / target
 		case base[b] == to:
-			delta -= 0.02 * float64(h) / target
+			delta -= o.moveWeight() * float64(h) / target
 		}
 		temp := temp0 * (1 - float64(done)/float64(steps))
 		// Reject early what even the best compactness gain cannot save.
@@ -458,7 +469,7 @@ func (p *Plan) anneal(ctx context.Context, ci int, o ProposeOptions, deadline ti
 		assign[b] = g
 	}
 	if !late {
-		late = p.recombine(ctx, cm, assign, base, target, gridCost, o.Compact, deadline)
+		late = p.recombine(ctx, cm, assign, base, target, gridCost, o.Compact, o.moveWeight(), deadline)
 	}
 	// Iterated local search: kick the layout with a few random moves,
 	// recombine again, keep what is better.
@@ -470,7 +481,7 @@ func (p *Plan) anneal(ctx context.Context, ci int, o ProposeOptions, deadline ti
 			hh[a[b]] += m.Blocks[b].Households
 			bl[a[b]] = append(bl[a[b]], b)
 			if a[b] != base[b] {
-				c += 0.02 * float64(m.Blocks[b].Households) / target
+				c += o.moveWeight() * float64(m.Blocks[b].Households) / target
 			}
 		}
 		for g, h := range hh {
@@ -503,7 +514,7 @@ func (p *Plan) anneal(ctx context.Context, ci int, o ProposeOptions, deadline ti
 				trial[b] = trial[n]
 			}
 		}
-		late = p.recombine(ctx, cm, trial, base, target, gridCost, o.Compact, deadline)
+		late = p.recombine(ctx, cm, trial, base, target, gridCost, o.Compact, o.moveWeight(), deadline)
 		if c := costOf(trial); c < bestCost-1e-9 {
 			bestCost = c
 			copy(assign, trial)
@@ -529,11 +540,11 @@ const maxRecombine = 14
 // way into two contiguous, hole-free grids (every bipartition is tried),
 // pass after pass until no pair improves. It reports whether the deadline
 // cut it short.
-func (p *Plan) recombine(ctx context.Context, cm *Community, assign, base []int32, target float64, gridCost func(int) float64, compact float64, deadline time.Time) bool {
+func (p *Plan) recombine(ctx context.Context, cm *Community, assign, base []int32, target float64, gridCost func(int) float64, compact, moveW float64, deadline time.Time) bool {
 	m := p.Model
 	moveCost := func(b int32, g int32) float64 {
 		if base[b] != g {
-			return 0.02 * float64(m.Blocks[b].Households) / target
+			return moveW * float64(m.Blocks[b].Households) / target
 		}
 		return 0
 	}
