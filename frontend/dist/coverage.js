@@ -165,7 +165,7 @@ function addLayers() {
     id: LAYERS.catchFill, type: 'fill', source: SOURCES.catchments, layout: hidden,
     // Hundreds of catchments overlap: faint fills, and none city-wide,
     // where the grids' colours must read.
-    paint: { 'fill-color': COLORS.catchment, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 10.5, 0, 12, 0.04, 15, 0.08] },
+    paint: { 'fill-color': COLORS.catchment, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 12.5, 0, 14, 0.05, 16, 0.08] },
   });
   map.addLayer({
     id: LAYERS.catchLine, type: 'line', source: SOURCES.catchments, layout: hidden,
@@ -393,6 +393,7 @@ function showSites(fc) {
 async function setOn(on) {
   on = !!on;
   if (!map) return;
+  const t0 = performance.now();
   state.on = on;
   button.setAttribute('aria-pressed', String(on));
   button.classList.toggle('on', on);
@@ -406,6 +407,7 @@ async function setOn(on) {
     else if (state.loading) {
       while (state.loading) await sleep(50);
     }
+    if (state.timings) state.timings.toggleMs = Math.round(performance.now() - t0);
   } else {
     setVisible(false);
   }

@@ -88,8 +88,9 @@ test('coverage mode on the wall map: grids, catchments, holes, the figure and si
   const t0 = Date.now();
   await page.click('.cov-toggle');
   await page.waitForFunction(() => window.coverageMode.loaded, null, { timeout: 60_000 });
+  const t1 = Date.now();
   await settled(() => window.coverageMode.loaded);
-  console.log(`coverage mode drawn ${Date.now() - t0} ms after the click: ${JSON.stringify(await page.evaluate(() => window.coverageMode.timings))}`);
+  console.log(`coverage mode drawn ${t1 - t0} ms after the click, idle ${Date.now() - t1} ms later; in the page: ${JSON.stringify(await page.evaluate(() => window.coverageMode.timings))}`);
   assert.equal(await page.getAttribute('.cov-toggle', 'aria-pressed'), 'true');
   assert.ok(await page.isVisible('.cov-panel'), 'no coverage panel');
   assert.match(page.url(), /[?&]coverage=1/, 'the URL does not keep the mode');
@@ -160,6 +161,10 @@ test('coverage mode on the wall map: grids, catchments, holes, the figure and si
   const bySize = [...markers].sort((a, b) => a.gain - b.gain);
   assert.ok(bySize[0].size <= bySize[bySize.length - 1].size, 'markers not sized by gain');
   assert.ok(bySize[0].size < bySize[bySize.length - 1].size || bySize[0].gain === bySize[bySize.length - 1].gain);
+  // The mouse is still on "选址": the button keeps its colour (MapLibre's
+  // control CSS would grey it out on hover).
+  const runBg = await page.$eval('.cov-run', (e) => getComputedStyle(e).backgroundColor);
+  assert.match(runBg, /^rgb\(255, 2\d\d, \d+\)$/, `选址 button background ${runBg} under the mouse`);
   const result = await page.textContent('[data-testid="cov-result"]');
   assert.ok(result.includes(pct(siting.after.grid_share)), `result lacks the new figure: ${result}`);
 
