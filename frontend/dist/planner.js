@@ -266,6 +266,7 @@ function addLayers(m, grids) {
   m.addSource('buildings', { type: 'geojson', data: empty() });
   m.addSource('compounds', { type: 'geojson', data: empty(), promoteId: 'code' });
   m.addSource('stations', { type: 'geojson', data: layers.stations || empty() });
+  m.addSource('drawline', { type: 'geojson', data: empty() });
 
   m.addLayer({ id: 'districts-fill', type: 'fill', source: 'districts', paint: { 'fill-color': '#e7eaee' } });
   m.addLayer({
@@ -324,6 +325,14 @@ function addLayers(m, grids) {
       'circle-color': ['case', ['==', ['get', 'kind'], 'community_centre'], '#d4a000', '#e65100'],
       'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5,
     },
+  });
+  m.addLayer({
+    id: 'drawline', type: 'line', source: 'drawline', filter: ['==', ['geometry-type'], 'LineString'],
+    paint: { 'line-color': '#e65100', 'line-width': 3, 'line-dasharray': [2, 1] },
+  });
+  m.addLayer({
+    id: 'drawline-points', type: 'circle', source: 'drawline', filter: ['==', ['geometry-type'], 'Point'],
+    paint: { 'circle-radius': 5, 'circle-color': '#ffffff', 'circle-stroke-color': '#e65100', 'circle-stroke-width': 2.5 },
   });
 }
 
@@ -451,7 +460,8 @@ function renderCommunities() {
     .sort((a, b) => b.max_abs_deviation - a.max_abs_deviation);
   const shown = all.filter((c) => !q || c.name.includes(q) || c.code.startsWith(q));
   $('comm-count').textContent = `（${fmt(all.length)} 个社区有网格超出 ±10%）`;
-  $('communities').innerHTML = shown.slice(0, 200).map((c) => `
+  $('communities').innerHTML = shown.length ? '' : `<li class="none">${q ? '没有匹配的待调整社区（可能已全部达标）' : '所有社区的网格均在 ±10% 以内'}</li>`;
+  $('communities').innerHTML += shown.slice(0, 200).map((c) => `
     <li data-code="${esc(c.code)}" tabindex="0" class="${c.code === planner.community ? 'on' : ''}">
       <span class="nm">${esc(c.name)}</span>
       <span class="ov">超出 ${fmt(c.grids_over_tolerance)}/${fmt(c.grids)}</span>
@@ -644,6 +654,7 @@ async function ensurePlan() {
   planner.plan = await api('/api/v1/plans', { method: 'POST', body: { name: `${c ? c.name : '网格'}调整方案 ${stamp}` } });
   planner.proposal = null;
   planner.refusal = null;
+  $('applied').hidden = true;
   return planner.plan;
 }
 
@@ -863,7 +874,8 @@ function renderPlanCard() {
 function editText(e) {
   if (e.kind === 'assign') return `：${fmt(Object.keys(e.assign || {}).length)} 个小区`;
   if (e.kind === 'move') return `：${fmt((e.compounds || []).length)} 个小区 → ${esc(e.to)}`;
-  if (e.kind === 'split' || e.kind === 'create') return `：${esc(e.grid)} 拆出 ${fmt((e.compounds || []).length)} 个小区${e.code ? `（${esc(e.code)}）` : ''}`;
+  if ((e.kind === 'split' || e.kind === 'create') && e.line) return `：${esc(e.grid)} 沿画线（${fmt(e.line.length)} 点）拆分`;
+  if (e.kind === 'split' || e.kind === 'create') return `：${esc(e.grid)} 拆出 ${fmt((e.compounds || []).length + (e.buildings || []).length)} 个小区${e.code ? `（${esc(e.code)}）` : ''}`;
   if (e.kind === 'merge') return `：${esc(e.grid)} 并入 ${esc(e.with)}`;
   return '';
 }
@@ -915,6 +927,7 @@ async function postEdit(edit) {
     await refreshPlan();
     const res = r.results?.[0] || {};
     toast(edit.kind === 'move' ? `已移动 ${fmt(res.moved_households)} 户` : `已拆分出新网格 ${(res.created || []).join('、')}`);
+    planner.lastResult = res;
   } catch (err) {
     if (err.status === 422 && err.body) {
       planner.refusal = { reason: err.body.reason, detail: err.body.detail, error: err.body.error, edit };
@@ -923,6 +936,78 @@ async function postEdit(edit) {
     }
     throw err;
   }
+}
+
+// ---- a split along a drawn line -------------------------------------------
+
+function startDraw() {
+  if (!mapAfter || !planner.plan || planner.plan.status !== 'draft') return;
+  clearPicks();
+  planner.drawing = { points: [] };
+  document.body.classList.add('drawing');
+  mapAfter.doubleClickZoom.disable();
+  renderDraw();
+}
+
+function stopDraw() {
+  planner.drawing = null;
+  document.body.classList.remove('drawing');
+  if (mapAfter) {
+    mapAfter.getSource('drawline')?.setData(empty());
+    setTimeout(() => mapAfter.doubleClickZoom.enable(), 0);
+  }
+  renderDraw();
+}
+
+function addDrawPoint(p) {
+  const pts = planner.drawing.points;
+  const last = pts[pts.length - 1];
+  if (last && Math.abs(last[0] - p[0]) < 1e-9 && Math.abs(last[1] - p[1]) < 1e-9) return; // the second click of a double click
+  pts.push(p);
+  renderDraw();
+}
+
+function renderDraw() {
+  const d = planner.drawing;
+  for (const id of ['btn-draw-done', 'btn-draw-cancel', 'draw-hint']) $(id).hidden = !d;
+  $('btn-draw').hidden = !!d;
+  $('btn-draw-done').disabled = !d || d.points.length < 2;
+  if (!d || !mapAfter) return;
+  const fs = d.points.map((p) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: p }, properties: {} }));
+  if (d.points.length > 1) fs.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: d.points }, properties: {} });
+  mapAfter.getSource('drawline').setData({ type: 'FeatureCollection', features: fs });
+}
+
+// lineGrid is the grid (after the plan) a drawn line runs through the
+// longest: the one the split is for.
+function lineGrid(line) {
+  const count = new Map();
+  const grids = [...planner.after.grids.values()].filter((g) => g.community === planner.community);
+  for (let i = 0; i + 1 < line.length; i++) {
+    for (let k = 0; k <= 40; k++) {
+      const t = k / 40;
+      const p = [line[i][0] + t * (line[i + 1][0] - line[i][0]), line[i][1] + t * (line[i + 1][1] - line[i][1])];
+      const g = grids.find((x) => inRing(p, outerRing(x.geometry)));
+      if (g) count.set(g.code, (count.get(g.code) || 0) + 1);
+    }
+  }
+  let best = null;
+  for (const [code, n] of count) if (!best || n > best[1]) best = [code, n];
+  return best && best[0];
+}
+
+function finishDraw() {
+  const d = planner.drawing;
+  if (!d || d.points.length < 2) return;
+  const line = d.points.map(([x, y]) => [Number(x.toFixed(7)), Number(y.toFixed(7))]);
+  const grid = lineGrid(line);
+  stopDraw();
+  if (!grid) {
+    planner.refusal = { reason: 'bad_edit', detail: '拆分线没有经过本社区的任何网格' };
+    renderPlanCard();
+    return;
+  }
+  return postEdit({ kind: 'split', grid, line });
 }
 
 function moveEdit() {
@@ -954,6 +1039,11 @@ async function enterCompare() {
     addLayers(mapAfter, null);
     syncMaps(map, mapAfter);
     wireMapEvents(mapAfter, true);
+    mapAfter.on('dblclick', (e) => {
+      if (!planner.drawing) return;
+      e.preventDefault();
+      finishDraw()?.catch(showError);
+    });
     pushDetail(mapAfter);
   } else {
     mapAfter.resize();
@@ -966,6 +1056,7 @@ async function enterCompare() {
 }
 
 function exitCompare() {
+  if (planner.drawing) stopDraw();
   planner.compare = false;
   document.body.classList.remove('compare');
   $('btn-close-plan').textContent = '显示对比';
@@ -1113,6 +1204,10 @@ function wireMapEvents(m, isAfter) {
     $('tip').hidden = true;
   });
   m.on('click', (e) => {
+    if (planner.drawing) {
+      if (isAfter) addDrawPoint([e.lngLat.lng, e.lngLat.lat]);
+      return;
+    }
     const cps = planner.plan && planner.plan.status === 'draft' && isAfter
       ? m.queryRenderedFeatures(e.point, { layers: ['compounds-fill'] }) : [];
     if (cps.length) { togglePick(cps[0].properties.code); return; }
@@ -1125,6 +1220,7 @@ function wireMapEvents(m, isAfter) {
 
 function wireEvents() {
   wireMapEvents(map, false);
+  map.on('dblclick', (e) => { if (planner.drawing) e.preventDefault(); });
   const onList = (id, fn) => {
     $(id).addEventListener('click', (e) => { const li = e.target.closest('li[data-code]'); if (li) fn(li.dataset.code); });
     $(id).addEventListener('keydown', (e) => { const li = e.target.closest('li[data-code]'); if (li && e.key === 'Enter') fn(li.dataset.code); });
@@ -1147,6 +1243,10 @@ function wireEvents() {
   $('btn-move').addEventListener('click', () => moveEdit()?.catch(showError));
   $('btn-split').addEventListener('click', () => splitEdit()?.catch(showError));
   $('btn-clear-pick').addEventListener('click', clearPicks);
+  $('btn-draw').addEventListener('click', startDraw);
+  $('btn-draw-cancel').addEventListener('click', stopDraw);
+  $('btn-draw-done').addEventListener('click', () => finishDraw()?.catch(showError));
+  window.addEventListener('keydown', (e) => { if (e.key === 'Escape' && planner.drawing) stopDraw(); });
   $('btn-apply').addEventListener('click', confirmApply);
   $('btn-close-plan').addEventListener('click', () => {
     if (planner.compare) exitCompare(); else enterCompare().catch(showError);

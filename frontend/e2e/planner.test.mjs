@@ -358,6 +358,61 @@ test('the planner: choropleth, measures, proposal before/after, edits, apply', {
   assert.equal(plans.find((p) => p.id === planId).status, 'applied');
   await page.screenshot({ path: join(artifacts, 'planner-applied.png') });
 
+  // ---- a new plan on the new version: split a grid along a drawn line ----
+  await page.click('#btn-manual');
+  await page.waitForFunction((id) => window.planner.plan && window.planner.plan.id !== id && window.planner.compare, planId, { timeout: 60_000 });
+  await afterIdle();
+  const plan2 = await page.evaluate(() => window.planner.plan);
+  assert.equal(plan2.base_version, vs.current, 'the new plan is not on the version in force');
+  const grids2 = await page.evaluate((code) => [...window.planner.after.grids.values()].filter((g) => g.community === code)
+    .map((g) => ({ code: g.code, hh: g.households, geometry: g.geometry })), comm.code);
+  const probe2 = (await api('/api/v1/plans', token, { name: 'probe line' })).body;
+  let cut = null;
+  for (const g of grids2) {
+    const ring = g.geometry.coordinates[0];
+    const xs = ring.map((p) => p[0]), ys = ring.map((p) => p[1]);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, dx = (x1 - x0) * 0.04, dy = (y1 - y0) * 0.04;
+    for (const line of [[[cx, y1 - dy], [cx, y0 + dy]], [[x0 + dx, cy], [x1 - dx, cy]]]) {
+      const r = await api(`/api/v1/plans/${probe2.id}/edits`, token, { edits: [{ kind: 'split', grid: g.code, line }, { kind: 'move', compounds: ['0'], to: g.code }] });
+      if (r.body.edit === 1) { cut = { grid: g, line }; break; }
+    }
+    if (cut) break;
+  }
+  assert.ok(cut, 'no grid of the community can be split by a straight line');
+  console.log(`split ${cut.grid.code} (${cut.grid.hh} households) along ${JSON.stringify(cut.line)}`);
+  await page.evaluate((line) => window.mapAfter.fitBounds([line[0], line[1]], { padding: 150, duration: 0, maxZoom: 17 }), cut.line);
+  await afterIdle();
+  await page.click('#btn-draw');
+  await page.waitForSelector('#draw-hint:not([hidden])');
+  for (const p of cut.line) {
+    const pt = await page.evaluate((q) => {
+      const x = window.mapAfter.project(q);
+      const r = window.mapAfter.getCanvas().getBoundingClientRect();
+      return { x: r.left + x.x, y: r.top + x.y };
+    }, p);
+    await page.mouse.click(pt.x, pt.y);
+  }
+  await page.waitForFunction(() => window.planner.drawing && window.planner.drawing.points.length === 2);
+  await afterIdle();
+  await page.screenshot({ path: join(artifacts, 'planner-drawline.png') });
+  await page.click('#btn-draw-done');
+  await page.waitForFunction(() => window.planner.plan.edits.length === 1, null, { timeout: 30_000 });
+  const split = await page.evaluate(() => window.planner.plan.edits[0]);
+  assert.equal(split.kind, 'split');
+  assert.equal(split.grid, cut.grid.code, 'the line was taken for another grid');
+  assert.equal(split.line.length, 2);
+  assert.ok(await page.isHidden('#refusal'), 'the split was refused');
+  const created = await page.evaluate(() => [...window.planner.after.grids.values()].filter((g) => g.created).map((g) => ({ code: g.code, hh: g.households })));
+  assert.equal(created.length, 1, 'the split created no grid');
+  assert.ok(created[0].code.startsWith(comm.code));
+  const rest = await page.evaluate((code) => window.planner.after.grids.get(code).households, cut.grid.code);
+  assert.equal(rest + created[0].hh, cut.grid.hh, 'the split grid and the new grid do not add up');
+  const rowNew = await page.textContent(`[data-testid="compare-grids"] tr[data-code="${created[0].code}"]`);
+  assert.match(rowNew, /新建/);
+  await afterIdle();
+  await page.screenshot({ path: join(artifacts, 'planner-split.png') });
+
   assert.deepEqual(opened.external, [], 'the page asked for something outside the binary');
   // The refused edit's 422 is the one failed request the browser reports.
   const errors = opened.errors().filter((e) => !/status of 422/.test(e));
