@@ -28,6 +28,7 @@ type cityGen struct {
 	lines     map[lineKey]lineInfo
 	// compound name prefixes taken in each community, and how often
 	compoundNames map[string]map[string]int
+	estates       map[estateKey]*estate
 }
 
 type cellRef struct {
@@ -405,6 +406,62 @@ type lineKey struct {
 
 var classRank = map[string]int{data.RoadMain: 3, data.RoadSecondary: 2, data.RoadBranch: 1}
 
+// estate is one housing estate (小区): the plots of one road block, each
+// a phase (期) of it and a compound of the city's records, since grid
+// boundaries may run between phases.
+type estate struct {
+	name, alias string
+	phases      int
+}
+
+type estateKey struct {
+	l    *lattice
+	i, j int
+}
+
+var phaseNames = []string{"一期", "二期", "三期", "四期"}
+
+// estateName names the compound on plot c: the estate of its road block
+// and the phase. Estate names and aliases are unique in a community (the
+// one of the estate's first plot); a prefix taken before comes back with a
+// courtyard word only when a community has more estates than prefixes.
+func (g *cityGen) estateName(c cellRef, usedNames map[string]int) (string, string) {
+	key := estateKey{c.lat, c.i, c.j}
+	if c.lat.road != nil {
+		key = estateKey{c.lat.road, c.i / 2, c.j / 2}
+	}
+	if g.estates == nil {
+		g.estates = map[estateKey]*estate{}
+	}
+	e := g.estates[key]
+	if e == nil {
+		prefix := compoundPrefix[g.rng.IntN(len(compoundPrefix))]
+		for try := 0; usedNames[prefix] > 0 && try < 4*len(compoundPrefix); try++ {
+			prefix = compoundPrefix[g.rng.IntN(len(compoundPrefix))]
+		}
+		suffix := compoundSuffix[g.rng.IntN(len(compoundSuffix))]
+		e = &estate{name: prefix + suffix, alias: prefix + "苑"}
+		if suffix == "苑" {
+			e.alias = prefix + "小区"
+		}
+		if k := usedNames[prefix]; k > 0 {
+			part := fmt.Sprintf("%d院", k+1)
+			if k <= len(courtyards) {
+				part = courtyards[k-1]
+			}
+			e.name, e.alias = e.name+part, e.alias+part
+		}
+		usedNames[prefix]++
+		g.estates[key] = e
+	}
+	if c.lat.road == nil {
+		return e.name, e.alias
+	}
+	ph := phaseNames[e.phases%len(phaseNames)]
+	e.phases++
+	return e.name + ph, e.alias + ph
+}
+
 // compounds fills grid gi's blocks with compounds and buildings.
 func (g *cityGen) compounds(gi int) {
 	gr := &g.city.Grids[gi]
@@ -426,26 +483,7 @@ func (g *cityGen) compounds(gi int) {
 	}
 	for ci, c := range cells {
 		code := fmt.Sprintf("%s%02d", gr.Code, ci+1)
-		// Names and aliases are unique in the community: a prefix taken
-		// before comes back as another courtyard of that estate.
-		prefix := compoundPrefix[g.rng.IntN(len(compoundPrefix))]
-		for try := 0; usedNames[prefix] > 0 && try < 4*len(compoundPrefix); try++ {
-			prefix = compoundPrefix[g.rng.IntN(len(compoundPrefix))]
-		}
-		suffix := compoundSuffix[g.rng.IntN(len(compoundSuffix))]
-		name := prefix + suffix
-		alias := prefix + "苑"
-		if suffix == "苑" {
-			alias = prefix + "小区"
-		}
-		if k := usedNames[prefix]; k > 0 {
-			part := fmt.Sprintf("%d院", k+1)
-			if k <= len(courtyards) {
-				part = courtyards[k-1]
-			}
-			name, alias = name+part, alias+part
-		}
-		usedNames[prefix]++
+		name, alias := g.estateName(c, usedNames)
 		road, number := g.gate(c)
 		g.city.Compounds = append(g.city.Compounds, data.Compound{
 			Code: code, Name: name, Aliases: []string{alias}, GridCode: gr.Code, CommunityCode: gr.CommunityCode,

@@ -30,7 +30,7 @@ func ExampleGazetteer_Geocode() {
 	city, _ := synth.City(synth.Options{Seed: 1})
 	ix, _ := geo.NewIndex(city)
 	g, _ := geocode.New(city, ix)
-	for _, q := range []string{"大观园社区幸福小区１栋二单元五零二", "幸福小区一号楼"} {
+	for _, q := range []string{"龙泉社区幸福小区一期２栋二单元五零二", "龙泉社区幸福小区3号楼", "清泉社区幸福小区"} {
 		a, _ := g.Geocode(q, 3)
 		b := a.Best()
 		fmt.Println(a.Status, b.GridCode, b.Confidence)
@@ -39,7 +39,8 @@ func ExampleGazetteer_Geocode() {
 		}
 	}
 	// Output:
-	// ok 370402001029001 1
-	// ambiguous 370402001016005 0.5
-	//   two compounds named 幸福小区 in different communities — give the community
+	// ok 370403001029001 1
+	// ok 370403001029001 1
+	// ambiguous 370403001001004 0.5
+	//   幸福小区 has phases in different grids (幸福小区一期 / 幸福小区三期) — give the phase (期) or the road and house number
 }

@@ -197,6 +197,13 @@ func New(c *data.City, ix *geo.Index) (*Gazetteer, error) {
 		for _, a := range cp.Aliases {
 			g.addName(a, KindCompound, i, true)
 		}
+		// A phase of an estate (幸福小区二期) answers to the estate's name
+		// too: callers often leave the phase out.
+		for _, n := range append([]string{cp.Name}, cp.Aliases...) {
+			if est, ok := estateOf(n); ok {
+				g.addName(est, KindCompound, i, true)
+			}
+		}
 	}
 	for i, r := range g.roads {
 		g.addName(r.name, KindRoad, i, false)
@@ -492,4 +499,21 @@ func absInt(x int) int {
 		return -x
 	}
 	return x
+}
+
+// estateOf strips a trailing phase (一期, 2期 …) from a compound name.
+func estateOf(name string) (string, bool) {
+	rs := []rune(name)
+	n := len(rs)
+	if n < 4 || rs[n-1] != '期' {
+		return "", false
+	}
+	k := n - 1
+	for k > 0 && strings.ContainsRune("0123456789一二三四五六七八九十", rs[k-1]) {
+		k--
+	}
+	if k == n-1 || k < 2 {
+		return "", false
+	}
+	return string(rs[:k]), true
 }

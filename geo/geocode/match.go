@@ -876,9 +876,16 @@ func (g *Gazetteer) ambiguityMessage(a, b *cand, p *Parsed) string {
 	if a.road >= 0 && b.road >= 0 && g.roads[a.road].name == g.roads[b.road].name && a.house == b.house {
 		// 文化路168号 on two roads of one name
 		name, what = g.roads[a.road].name+strconv.Itoa(a.house)+"号", "addresses"
-	} else if g.candName(b) != name {
-		name += " / " + g.candName(b)
-		return fmt.Sprintf("%s match equally in different grids — give the street or community", name)
+	} else if nb := g.candName(b); nb != name {
+		if a.kind == KindCompound && b.kind == KindCompound && a.comm == b.comm {
+			if ea, ok := estateOf(name); ok {
+				if eb, ok := estateOf(nb); ok && ea == eb {
+					// two phases of one estate in different grids
+					return fmt.Sprintf("%s has phases in different grids (%s / %s) — give the phase (期) or the road and house number", ea, name, nb)
+				}
+			}
+		}
+		return fmt.Sprintf("%s / %s match equally in different grids — give the street or community", name, nb)
 	}
 	switch {
 	case a.dist != b.dist:

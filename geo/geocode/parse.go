@@ -230,6 +230,11 @@ func parseNormalized(n string) *Parsed {
 			adv := 0
 			pend := rs[start:i]
 			switch {
+			case hasRunePrefix(word, "期") && lastLevel == LevelCompound && start == i && len(p.Names) > 0 && v > 0:
+				// 幸福小区二期: the phase is part of the compound's name
+				k := len(p.Names) - 1
+				p.Names[k].Text += chineseNumber(v) + "期" // names say 二期, callers 2期 too
+				adv = 1
 			case hasRunePrefix(word, "号楼"):
 				emit(i, pendingLevel(pend))
 				p.Building, adv = v, 2
@@ -277,6 +282,13 @@ func parseNormalized(n string) *Parsed {
 				}
 			}
 			i = j + adv
+			start = i
+			continue
+		}
+		if k := phaseAt(rs, i); k > 0 && start == i && lastLevel == LevelCompound && len(p.Names) > 0 {
+			// 幸福小区二期: the phase is part of the compound's name
+			p.Names[len(p.Names)-1].Text += string(rs[i : i+k])
+			i += k
 			start = i
 			continue
 		}
@@ -378,4 +390,34 @@ func atoi(rs []rune) int {
 		}
 	}
 	return v
+}
+
+// phaseAt returns the length of a phase written in Chinese numerals (二期,
+// 十一期) at rs[i], or 0.
+func phaseAt(rs []rune, i int) int {
+	j := i
+	for j < len(rs) && j-i < 3 && strings.ContainsRune("一二三四五六七八九十", rs[j]) {
+		j++
+	}
+	if j > i && j < len(rs) && rs[j] == '期' {
+		return j + 1 - i
+	}
+	return 0
+}
+
+// chineseNumber writes 1..99 in Chinese numerals (二, 十一, 二十三), the
+// way phases are named; other numbers in digits.
+func chineseNumber(v int) string {
+	d := []string{"", "一", "二", "三", "四", "五", "六", "七", "八", "九"}
+	switch {
+	case v >= 1 && v <= 9:
+		return d[v]
+	case v == 10:
+		return "十"
+	case v > 10 && v < 20:
+		return "十" + d[v%10]
+	case v >= 20 && v <= 99:
+		return d[v/10] + "十" + d[v%10]
+	}
+	return strconv.Itoa(v)
 }
