@@ -144,17 +144,19 @@ type Reached struct {
 func (m *Model) Reach(p orb.Point, radius float64) []Reached {
 	from := m.Net.Snap(p, m.Opt.MaxSnap)
 	var out []Reached
-	seen := map[int32]bool{}
 	if from.Seg >= 0 {
 		d := m.pool.Get().(*dijkstra)
 		d.run(m.Net, from, radius)
+		// A building joins the network on one segment: visiting each
+		// segment once finds it once.
+		stamp := d.nextStamp(m.Net.Segments())
 		visit := func(s int32) {
+			if d.segMark[s] == stamp {
+				return
+			}
+			d.segMark[s] = stamp
 			for _, b := range m.segBldgs[s] {
-				if seen[b] {
-					continue
-				}
 				if dist := d.to(m.Net, from, m.access[b]); dist <= radius {
-					seen[b] = true
 					out = append(out, Reached{b, dist, true})
 				}
 			}
@@ -174,8 +176,8 @@ func (m *Model) Reach(p orb.Point, radius float64) []Reached {
 	kx, ky := geo.MetresPerDegree(p[1])
 	dLon, dLat := straight/kx, straight/ky
 	m.bTree.Search([2]float64{p[0] - dLon, p[1] - dLat}, [2]float64{p[0] + dLon, p[1] + dLat}, func(_, _ [2]float64, b int32) bool {
-		if seen[b] || (from.Seg >= 0 && m.access[b].Seg >= 0) {
-			return true
+		if from.Seg >= 0 && m.access[b].Seg >= 0 {
+			return true // on the network: measured above
 		}
 		if d := geo.Distance(p, m.City.Buildings[b].Entrance) * m.Opt.Detour; d <= radius {
 			out = append(out, Reached{b, d, false})

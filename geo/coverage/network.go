@@ -126,6 +126,24 @@ type dijkstra struct {
 	dist    []float64
 	touched []int32
 	pq      nodeHeap
+	// segMark[s] == stamp marks segment s as visited by the current
+	// search's caller (Reach); a new stamp clears every mark at once.
+	segMark []uint32
+	stamp   uint32
+}
+
+// nextStamp starts a new set of segment marks over n segments.
+func (d *dijkstra) nextStamp(n int) uint32 {
+	if len(d.segMark) != n {
+		d.segMark = make([]uint32, n)
+		d.stamp = 0
+	}
+	d.stamp++
+	if d.stamp == 0 { // wrapped: clear the old marks
+		clear(d.segMark)
+		d.stamp = 1
+	}
+	return d.stamp
 }
 
 func newDijkstra(n int) *dijkstra {
