@@ -85,6 +85,7 @@ const planner = {
   diff: null, // the plan's diff (GeoJSON)
   after: null, // { grids: Map code → {code,name,community,households,geometry,dev,within,cls,pp,reock,changed}, compoundGrid: Map }
   picked: new Set(), // compounds picked for an edit (their codes in force)
+  pickedBy: new Map(), // compound → the building it was picked by (a click on a building)
   refusal: null, // the last refusal { reason, detail }
   applied: null, // the last apply's answer
   compare: false,
@@ -661,7 +662,8 @@ async function ensurePlan() {
 async function busy(text, fn) {
   $('busy-text').textContent = text;
   $('busy').hidden = false;
-  try { return await fn(); } finally { $('busy').hidden = true; }
+  planner.busy = true;
+  try { return await fn(); } finally { $('busy').hidden = true; planner.busy = false; }
 }
 
 async function runProposal() {
@@ -671,7 +673,6 @@ async function runProposal() {
     const p = await ensurePlan();
     const r = await api(`/api/v1/plans/${encodeURIComponent(p.id)}/propose`, { method: 'POST', body: { communities: [planner.community], seed } });
     planner.proposal = { ...r.proposal, community: planner.community, seed };
-    planner.plan = r.plan;
     planner.refusal = null;
     await refreshPlan();
     await enterCompare();
@@ -873,7 +874,7 @@ function renderPlanCard() {
 
 function editText(e) {
   if (e.kind === 'assign') return `：${fmt(Object.keys(e.assign || {}).length)} 个小区`;
-  if (e.kind === 'move') return `：${fmt((e.compounds || []).length)} 个小区 → ${esc(e.to)}`;
+  if (e.kind === 'move') return `：${fmt((e.compounds || []).length + (e.buildings || []).length)} 个小区${(e.buildings || []).length ? '（按楼栋点选）' : ''} → ${esc(e.to)}`;
   if ((e.kind === 'split' || e.kind === 'create') && e.line) return `：${esc(e.grid)} 沿画线（${fmt(e.line.length)} 点）拆分`;
   if (e.kind === 'split' || e.kind === 'create') return `：${esc(e.grid)} 拆出 ${fmt((e.compounds || []).length + (e.buildings || []).length)} 个小区${e.code ? `（${esc(e.code)}）` : ''}`;
   if (e.kind === 'merge') return `：${esc(e.grid)} 并入 ${esc(e.with)}`;
@@ -882,10 +883,14 @@ function editText(e) {
 
 // ---- picking compounds and edits ------------------------------------------
 
-function togglePick(code) {
+// togglePick picks a compound, or drops it; building names the building
+// clicked, if any — the edit then names the compound by it (the engine
+// moves the whole compound a building stands in).
+function togglePick(code, building) {
   if (!planner.plan || planner.plan.status !== 'draft') return;
   const on = !planner.picked.has(code);
   if (on) planner.picked.add(code); else planner.picked.delete(code);
+  if (on && building) planner.pickedBy.set(code, building); else planner.pickedBy.delete(code);
   for (const m of [map, mapAfter]) if (m) m.setFeatureState({ source: 'compounds', id: code }, { picked: on });
   renderPicked();
 }
@@ -893,7 +898,13 @@ function togglePick(code) {
 function clearPicks() {
   for (const code of planner.picked) for (const m of [map, mapAfter]) if (m) m.setFeatureState({ source: 'compounds', id: code }, { picked: false });
   planner.picked.clear();
+  planner.pickedBy.clear();
   renderPicked();
+}
+
+function buildingLabel(code) {
+  const f = planner.detail?.buildings.features.find((x) => x.properties.code === code);
+  return f && f.properties.building_number ? `${f.properties.building_number}号楼` : code;
 }
 
 function renderPicked() {
@@ -902,7 +913,7 @@ function renderPicked() {
   const grids = new Set(picked.map(afterGridOf));
   const gname = (c) => gridShort(planner.after?.grids.get(c)?.name || planner.measures.get(c)?.name || c);
   $('picked').innerHTML = picked.length
-    ? `已选 <b>${fmt(picked.length)}</b> 个小区（${fmt(picked.reduce((s, c) => s + (planner.compoundHH.get(c) || 0), 0))} 户）：${picked.map((c) => `<span class="tag">${esc(byCode.get(c)?.name || c)} <small>${esc(gname(afterGridOf(c)))}</small></span>`).join('')}`
+    ? `已选 <b>${fmt(picked.length)}</b> 个小区（${fmt(picked.reduce((s, c) => s + (planner.compoundHH.get(c) || 0), 0))} 户）：${picked.map((c) => `<span class="tag" data-compound="${esc(c)}">${esc(byCode.get(c)?.name || c)}${planner.pickedBy.has(c) ? `<small>（点选楼栋 ${esc(buildingLabel(planner.pickedBy.get(c)))}）</small>` : ''} <small>${esc(gname(afterGridOf(c)))}</small></span>`).join('')}`
     : '尚未选择小区';
   const sel = $('move-to');
   const keep = sel.value;
@@ -922,9 +933,8 @@ async function postEdit(edit) {
   try {
     const r = await busy('正在校验调整…', () => api(`/api/v1/plans/${id}/edits`, { method: 'POST', body: edit }));
     planner.refusal = null;
-    planner.plan = r.plan;
     clearPicks();
-    await refreshPlan();
+    await refreshPlan(); // sets planner.plan and what follows from it together
     const res = r.results?.[0] || {};
     toast(edit.kind === 'move' ? `已移动 ${fmt(res.moved_households)} 户` : `已拆分出新网格 ${(res.created || []).join('、')}`);
     planner.lastResult = res;
@@ -1013,14 +1023,28 @@ function finishDraw() {
 function moveEdit() {
   const to = $('move-to').value;
   if (!planner.picked.size || !to) return;
-  return postEdit({ kind: 'move', compounds: [...planner.picked], to });
+  return postEdit({ kind: 'move', ...pickedUnits(), to });
+}
+
+// pickedUnits names the picked compounds for an edit: by the building
+// clicked where there was one, else by the compound's code.
+function pickedUnits() {
+  const compounds = [], buildings = [];
+  for (const c of planner.picked) {
+    if (planner.pickedBy.has(c)) buildings.push(planner.pickedBy.get(c));
+    else compounds.push(c);
+  }
+  const out = {};
+  if (compounds.length) out.compounds = compounds;
+  if (buildings.length) out.buildings = buildings;
+  return out;
 }
 
 function splitEdit() {
   const picked = [...planner.picked];
   const grids = new Set(picked.map(afterGridOf));
   if (grids.size !== 1) return;
-  return postEdit({ kind: 'split', grid: [...grids][0], compounds: picked });
+  return postEdit({ kind: 'split', grid: [...grids][0], ...pickedUnits() });
 }
 
 // ---- before / after --------------------------------------------------------
@@ -1208,8 +1232,10 @@ function wireMapEvents(m, isAfter) {
       if (isAfter) addDrawPoint([e.lngLat.lng, e.lngLat.lat]);
       return;
     }
-    const cps = planner.plan && planner.plan.status === 'draft' && isAfter
-      ? m.queryRenderedFeatures(e.point, { layers: ['compounds-fill'] }) : [];
+    const editing = planner.plan && planner.plan.status === 'draft' && isAfter;
+    const bl = editing ? m.queryRenderedFeatures(e.point, { layers: ['buildings'] }) : [];
+    if (bl.length) { togglePick(bl[0].properties.compound_code, bl[0].properties.code); return; }
+    const cps = editing ? m.queryRenderedFeatures(e.point, { layers: ['compounds-fill'] }) : [];
     if (cps.length) { togglePick(cps[0].properties.code); return; }
     const gs = m.queryRenderedFeatures(e.point, { layers: ['grids-fill'] });
     if (!gs.length) return;

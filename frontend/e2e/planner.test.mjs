@@ -272,7 +272,9 @@ test('the planner: choropleth, measures, proposal before/after, edits, apply', {
   assert.ok(refused, 'no move of the community is refused');
   console.log(`manual move: ${accepted.c.code} (${accepted.c.hh} households) ${accepted.c.grid} → ${accepted.to}; refused: ${refused.c.code} → ${refused.to} (${refused.reason})`);
 
-  const pick = async (c) => {
+  // pick clicks a compound on the after map: at a point inside it, or on
+  // one of its buildings (the edit then names the compound by it).
+  const pick = async (c, geometry = c.geometry) => {
     // Centre the compound on the after map (the maps follow each other), then click it there.
     await page.evaluate((p) => window.mapAfter.jumpTo({ center: p }), ringCentre(c.geometry));
     await afterIdle();
@@ -280,7 +282,7 @@ test('the planner: choropleth, measures, proposal before/after, edits, apply', {
       const q = window.mapAfter.project(p);
       const r = window.mapAfter.getCanvas().getBoundingClientRect();
       return { x: r.left + q.x, y: r.top + q.y };
-    }, await page.evaluate((g) => window.planner.labelPoint(g), c.geometry));
+    }, await page.evaluate((g) => window.planner.labelPoint(g), geometry));
     await page.mouse.click(pt.x, pt.y);
     await page.waitForFunction((code) => window.planner.picked.has(code), c.code, { timeout: 10_000 });
   };
@@ -291,6 +293,7 @@ test('the planner: choropleth, measures, proposal before/after, edits, apply', {
   await page.selectOption('#move-to', refused.to);
   await page.click('#btn-move');
   await page.waitForSelector('#refusal:not([hidden])', { timeout: 30_000 });
+  await page.waitForFunction(() => !window.planner.busy);
   const reasonText = await page.textContent('#refusal');
   assert.ok(reasonText.includes(refused.reason), `refusal lacks its reason code: ${reasonText}`);
   assert.ok(reasonText.includes(refused.detail), `refusal lacks the engine's detail: ${reasonText}`);
@@ -300,12 +303,20 @@ test('the planner: choropleth, measures, proposal before/after, edits, apply', {
   await page.screenshot({ path: join(artifacts, 'planner-refused.png') });
   await page.click('#btn-clear-pick');
 
-  // The accepted move.
-  await pick(accepted.c);
+  // The accepted move, picked by clicking one of the compound's buildings.
+  const bld = await page.evaluate((code) => {
+    const f = window.planner.detail.buildings.features.find((x) => x.properties.compound_code === code);
+    return f && { code: f.properties.code, geometry: f.geometry };
+  }, accepted.c.code);
+  assert.ok(bld, `compound ${accepted.c.code} has no building`);
+  await pick(accepted.c, bld.geometry);
+  assert.equal(await page.evaluate((c) => window.planner.pickedBy.get(c), accepted.c.code), bld.code, 'the click did not pick the building');
   await page.selectOption('#move-to', accepted.to);
   await page.click('#btn-move');
-  await page.waitForFunction((n) => window.planner.plan.edits.length === n + 1, editsBefore, { timeout: 30_000 });
+  await page.waitForFunction((n) => window.planner.plan.edits.length === n + 1 && !window.planner.busy, editsBefore, { timeout: 30_000 });
   await page.waitForSelector('#refusal', { state: 'hidden' });
+  const lastEdit = await page.evaluate(() => window.planner.plan.edits.at(-1));
+  assert.deepEqual([lastEdit.kind, lastEdit.buildings, lastEdit.to], ['move', [bld.code], accepted.to], 'the move does not name the building clicked');
   const moved = await page.evaluate((code) => window.planner.after.compoundGrid.get(code), accepted.c.code);
   assert.equal(moved, accepted.to, 'the moved compound is not in its new grid after');
   assert.equal(await page.evaluate((code) => window.mapAfter.getFeatureState({ source: 'compounds', id: code }).moved, accepted.c.code),
@@ -397,7 +408,7 @@ test('the planner: choropleth, measures, proposal before/after, edits, apply', {
   await afterIdle();
   await page.screenshot({ path: join(artifacts, 'planner-drawline.png') });
   await page.click('#btn-draw-done');
-  await page.waitForFunction(() => window.planner.plan.edits.length === 1, null, { timeout: 30_000 });
+  await page.waitForFunction(() => window.planner.plan.edits.length === 1 && !window.planner.busy, null, { timeout: 30_000 });
   const split = await page.evaluate(() => window.planner.plan.edits[0]);
   assert.equal(split.kind, 'split');
   assert.equal(split.grid, cut.grid.code, 'the line was taken for another grid');
