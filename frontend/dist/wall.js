@@ -44,11 +44,11 @@ const MEASURES = {
     ],
   },
   coverage: {
-    label: '站点覆盖（网格内服务站点）', key: 'coverage', unit: '',
+    label: '站点覆盖（半数住户步行可达驿站）', key: 'coverage', unit: '',
     classes: [
-      { min: 0, label: '无站点', color: '#6b1f2e' },
-      { min: 1, label: '仅有规划站点', color: '#b7791f' },
-      { min: 2, label: '已建站点', color: '#1f9d6b' },
+      { min: 0, label: '未覆盖', color: '#6b1f2e' },
+      { min: 1, label: '规划建成后覆盖', color: '#b7791f' },
+      { min: 2, label: '已覆盖', color: '#1f9d6b' },
     ],
   },
 };
@@ -464,7 +464,7 @@ async function refreshStats(first, given) {
   setKPI('kpi-stations', fmt(st.stations));
   $('kpi-stations-split').textContent = `已建 ${fmt(st.stations_built)} · 规划 ${fmt(st.stations_planned)}`;
   setKPI('kpi-coverage', `${(st.coverage_pct ?? 0).toFixed(1)}%`);
-  $('kpi-covered').textContent = `有站网格 ${fmt(st.grids_covered)} 个`;
+  $('kpi-covered').textContent = `覆盖网格 ${fmt(st.grids_covered)} 个`;
   setKPI('kpi-open', fmt(st.open_incidents));
   const by = Object.entries(st.open_by_status || {})
     .sort((a, b) => (STATUS_ORDER.indexOf(a[0]) >>> 0) - (STATUS_ORDER.indexOf(b[0]) >>> 0));
@@ -690,7 +690,7 @@ async function showCard(lngLat) {
       <div>楼栋<b>${fmt(g.buildings)}</b></div>
       <div class="${gs.open_incidents ? 'hot' : ''}">未办结事件<b>${fmt(gs.open_incidents ?? 0)}</b></div>
       <div>下沉干部<b>${fmt((g.cadres || []).length)}</b></div>
-      <div>网格内站点<b>${fmt((gs.stations_built ?? 0) + (gs.stations_planned ?? 0))}</b></div>
+      <div>网格内站点<b>${fmt((gs.stations_inside ?? 0) + (gs.planned_inside ?? 0))}</b></div>
     </div>
     <dl>
       <dt>网格长</dt><dd>${esc(head.name)} <small>${esc(head.title)}</small><br><small>${esc(head.phone)}</small></dd>
