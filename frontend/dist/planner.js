@@ -405,9 +405,33 @@ function renderDistricts() {
     x.max = Math.max(x.max, Math.abs(g.deviation));
     by.set(d, x);
   }
-  $('districts').tBodies[0].innerHTML = [...by.values()].sort((a, b) => a.code.localeCompare(b.code)).map((d) => `
+  const all = [...by.values()].reduce((t, d) => ({ grids: t.grids + d.grids, within: t.within + d.within, max: Math.max(t.max, d.max) }), { grids: 0, within: 0, max: 0 });
+  $('districts').tBodies[0].innerHTML = `
+    <tr data-district=""><td>全市</td><td>${fmt(all.grids)}</td><td class="okv">${pct(all.within / all.grids)}</td><td class="badv">${fmt(all.grids - all.within)}</td><td>${pct(all.max)}</td></tr>`
+    + [...by.values()].sort((a, b) => a.code.localeCompare(b.code)).map((d) => `
     <tr data-district="${esc(d.code)}"><td>${esc(names.get(d.code) || d.code)}</td><td>${fmt(d.grids)}</td>
       <td class="okv">${pct(d.within / d.grids)}</td><td class="badv">${fmt(d.grids - d.within)}</td><td>${pct(d.max)}</td></tr>`).join('');
+}
+
+// districtLabels names each district's urban area (its grids) above it
+// in the city-wide view.
+function districtLabels() {
+  const names = new Map((layers.districts?.features || []).map((f) => [f.properties.code, f.properties.name]));
+  const boxes = new Map();
+  for (const f of planner.grids.features) {
+    const d = f.properties.code.slice(0, 6);
+    boxes.set(d, bboxOf(f.geometry, boxes.get(d)));
+  }
+  for (const [d, b] of boxes) {
+    const el = document.createElement('div');
+    el.className = 'dlbl';
+    el.textContent = names.get(d) || d;
+    el.addEventListener('click', () => flyToDistrict(d));
+    new maplibregl.Marker({ element: el, anchor: 'bottom' }).setLngLat([(b[0] + b[2]) / 2, b[3]]).addTo(map);
+  }
+  const zoomClass = () => document.body.classList.toggle('z-close', map.getZoom() >= 12);
+  map.on('zoom', zoomClass);
+  zoomClass();
 }
 
 function flyToDistrict(code) {
@@ -1332,6 +1356,7 @@ async function setup() {
   for (const f of planner.grids.features) bboxOf(f.geometry, b);
   planner.bbox = b;
   fitBox(b, { padding: 40 });
+  districtLabels();
   map.once('idle', () => {
     planner.ready = true;
     document.body.dataset.ready = '1';
