@@ -641,7 +641,14 @@ function renderActions(inc) {
     const others = dispatch.incidents.filter((x) => x.id !== inc.id && x.grid_code === inc.grid_code).map((x) => `<option value="${esc(x.id)}">${esc(catName(x))}</option>`).join('');
     parts.push(`<div class="btns dup"><input id="dup-of" list="dup-list" placeholder="原事件编号" aria-label="重复于事件编号"><datalist id="dup-list">${others}</datalist>${btn('duplicate', '标记重复')}</div>`);
   }
+  // A live refresh of the same incident keeps what the dispatcher is typing.
+  const same = box.dataset.for === inc.id;
+  const typed = same ? $('note')?.value ?? '' : '';
+  const dup = same ? $('dup-of')?.value ?? '' : '';
   box.innerHTML = `<textarea id="note" rows="2" maxlength="2000" placeholder="处置说明（不予受理时必填）" aria-label="处置说明"></textarea>${parts.join('')}`;
+  box.dataset.for = inc.id;
+  $('note').value = typed;
+  if ($('dup-of')) $('dup-of').value = dup;
 }
 
 async function transition(button) {
@@ -663,6 +670,8 @@ async function transition(button) {
   for (const b of document.querySelectorAll('#actions button')) b.disabled = true;
   try {
     const r = await api(`/api/v1/incidents/${encodeURIComponent(inc.id)}/transitions`, { method: 'POST', body });
+    if ($('note')) $('note').value = ''; // sent with this transition
+    if ($('dup-of')) $('dup-of').value = '';
     toast(`${inc.id}：${ACTION[r.event.action] || r.event.action}，状态 ${STATUS[r.incident.status] || r.incident.status}`);
     upsert(r.incident);
     await select(inc.id);
