@@ -12,7 +12,6 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/geo/coverage"
-	"github.com/paulmach/orb"
 )
 
 // coverageState holds the coverage of one snapshot: the model (network and
@@ -179,14 +178,9 @@ func (s *Server) handleCoverage(w http.ResponseWriter, r *http.Request) {
 // share reached by another (redundancy).
 func (s *Server) handleCatchments(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var bbox *orb.Bound
-	if v := q.Get("bbox"); v != "" {
-		b, err := ParseBBox(v)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		bbox = &b
+	bbox, ok := bboxParam(w, q)
+	if !ok {
+		return
 	}
 	st := s.Current().Ext("coverage").(*coverageState)
 	stations := q.Get("stations")
@@ -238,14 +232,9 @@ func (s *Server) handleCatchments(w http.ResponseWriter, r *http.Request) {
 // their entrances with their households: where the holes are.
 func (s *Server) handleUncovered(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var bbox *orb.Bound
-	if v := q.Get("bbox"); v != "" {
-		b, err := ParseBBox(v)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		bbox = &b
+	bbox, ok := bboxParam(w, q)
+	if !ok {
+		return
 	}
 	grid := q.Get("grid")
 	c := s.Current().City

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -253,14 +254,9 @@ func (s *Server) handleLayer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	var bbox *orb.Bound
-	if v := q.Get("bbox"); v != "" {
-		b, err := ParseBBox(v)
-		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		bbox = &b
+	bbox, ok := bboxParam(w, q)
+	if !ok {
+		return
 	}
 	limit, err := intParam(q.Get("limit"), n, 0, math.MaxInt32)
 	if err != nil {
@@ -345,4 +341,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError writes a JSON error body {"error": msg, "status": code}.
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"error": msg, "status": status})
+}
+
+// bboxParam reads the optional bbox query parameter; on a bad one it
+// answers 400 and returns false.
+func bboxParam(w http.ResponseWriter, q url.Values) (*orb.Bound, bool) {
+	v := q.Get("bbox")
+	if v == "" {
+		return nil, true
+	}
+	b, err := ParseBBox(v)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return nil, false
+	}
+	return &b, true
 }

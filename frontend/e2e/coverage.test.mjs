@@ -6,29 +6,21 @@
 // puts the proposed sites on the map with their gains. A bare page with
 // only a MapLibre map gets the same mode (it must not need wall.js).
 // Screenshots: test-artifacts/coverage-*.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { artifacts, startCity, launchBrowser, openPage, mapIdle as idle, canvasSample } from './harness.mjs';
+import { artifacts, useBrowser, openPage, mapIdle as idle, canvasSample, pixels } from './harness.mjs';
 
 let city, browser, opened, page;
 let skipReason = '';
 
-before(async () => {
-  city = await startCity();
-  const b = await launchBrowser();
-  if (b.skip) {
-    skipReason = b.skip;
-    return;
-  }
-  browser = b.browser;
-  opened = await openPage(browser, city.base);
-  page = opened.page;
-}, { timeout: 600_000 });
-
-after(async () => {
-  await browser?.close();
-  city?.stop();
+useBrowser({
+  ready: (s) => {
+    ({ city, browser } = s);
+    skipReason = s.skip;
+    [opened] = s.pages;
+    page = opened?.page;
+  },
 });
 
 const pct = (share) => `${(100 * share).toFixed(1)}%`;
@@ -38,26 +30,14 @@ const settled = (ready) => idle(page, ready);
 
 // colourCounts counts the sampled canvas pixels that are clearly green
 // (covered grids) and clearly red/orange (grids not covered).
-function colourCounts() {
-  return page.evaluate(() => {
-    const src = window.map.getCanvas();
-    const c = document.createElement('canvas');
-    c.width = src.width;
-    c.height = src.height;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(src, 0, 0);
-    const { data } = ctx.getImageData(0, 0, c.width, c.height);
-    let green = 0, red = 0;
-    for (let y = 3; y < c.height; y += 6) {
-      for (let x = 3; x < c.width; x += 6) {
-        const i = 4 * (y * c.width + x);
-        const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
-        if (g > 110 && g > r + 40 && g > b + 15) green++;
-        if (r > 100 && r > g + 45 && r > b + 30) red++;
-      }
-    }
-    return { green, red };
-  });
+async function colourCounts() {
+  const { px } = await pixels(page, { step: 6, offset: 3 });
+  let green = 0, red = 0;
+  for (const [r, g, b] of px) {
+    if (g > 110 && g > r + 40 && g > b + 15) green++;
+    if (r > 100 && r > g + 45 && r > b + 30) red++;
+  }
+  return { green, red };
 }
 
 test('coverage mode on the wall map: grids, catchments, holes, the figure and siting', { timeout: 600_000 }, async (t) => {

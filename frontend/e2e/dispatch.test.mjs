@@ -9,10 +9,10 @@
 // "latest" list, the open-incident KPI) and no caller's name or phone ever
 // reaches its page. An address typed in the console finds the grid too.
 // Screenshots go to test-artifacts/ (dispatch-*.png, wallmap-live.png).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { artifacts, startCity, launchBrowser, openPage, mapIdle, screenPoint } from './harness.mjs';
+import { artifacts, useBrowser, mapIdle, screenPoint, centre as geomCentre } from './harness.mjs';
 
 let city, browser, base, desk, wallp;
 let skipReason = '';
@@ -20,29 +20,19 @@ let skipReason = '';
 const consoleReady = () => window.dispatch && window.dispatch.ready;
 const CALLER = { name: '欧阳振华', phone: '13987654321' };
 
-before(async () => {
-  city = await startCity({ roles: ['dispatcher', 'viewer'] });
-  base = city.base;
-  const b = await launchBrowser();
-  if (b.skip) {
-    skipReason = b.skip;
-    return;
-  }
-  browser = b.browser;
-  desk = await openPage(browser, base);
-  wallp = await openPage(browser, base);
-}, { timeout: 600_000 });
-
-after(async () => {
-  await browser?.close();
-  city?.stop();
+useBrowser({
+  roles: ['dispatcher', 'viewer'],
+  pages: 2,
+  ready: (s) => {
+    ({ city, browser } = s);
+    base = city.base;
+    skipReason = s.skip;
+    [desk, wallp] = s.pages;
+  },
 });
 
 // centre of a building's footprint
-function centre(f) {
-  const ring = f.geometry.coordinates[0].slice(0, -1);
-  return [ring.reduce((s, p) => s + p[0], 0) / ring.length, ring.reduce((s, p) => s + p[1], 0) / ring.length];
-}
+const centre = (f) => geomCentre(f.geometry);
 
 const OPEN = 'reported,accepted,dispatched,responded,resolved';
 

@@ -7,6 +7,7 @@
 // GRIDMAP_BIN=path skips the build (the binary must embed the current dist/);
 // `make e2e` builds once and sets it.
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -144,34 +145,75 @@ export async function mapIdle(page, ready = () => window.wall && window.wall.rea
   }));
 }
 
-// canvasSample reads a lattice of pixels from the map canvas and counts
-// those that are not background, and the distinct colours among them.
-export function canvasSample(page) {
-  return page.evaluate(() => {
-    const src = window.map.getCanvas();
+// pixels reads a lattice of pixels from a map canvas of the page (window[map],
+// default window.map), every step pixels from offset, as [r, g, b, a].
+export function pixels(page, { map = 'map', step = 20, offset = 5 } = {}) {
+  return page.evaluate(([m, st, off]) => {
+    const src = window[m].getCanvas();
     const c = document.createElement('canvas');
     c.width = src.width;
     c.height = src.height;
     const ctx = c.getContext('2d');
     ctx.drawImage(src, 0, 0);
     const { data } = ctx.getImageData(0, 0, c.width, c.height);
-    let painted = 0, total = 0;
-    const colours = new Set();
-    for (let y = 5; y < c.height; y += 20) {
-      for (let x = 5; x < c.width; x += 20) {
+    const out = [];
+    for (let y = off; y < c.height; y += st) {
+      for (let x = off; x < c.width; x += st) {
         const i = 4 * (y * c.width + x);
-        const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
-        total++;
-        // background #070d18 and the district land #0e1b30 are "not grids"
-        const dark = r < 20 && g < 32 && b < 52;
-        if (a > 0 && !dark) {
-          painted++;
-          colours.add(`${r >> 4},${g >> 4},${b >> 4}`);
-        }
+        out.push([data[i], data[i + 1], data[i + 2], data[i + 3]]);
       }
     }
-    return { painted, total, colours: colours.size, width: c.width, height: c.height };
+    return { width: c.width, height: c.height, px: out };
+  }, [map, step, offset]);
+}
+
+// canvasSample counts the sampled pixels of the map canvas that are not
+// background (isBackground: default the wall map's dark background and
+// district land), and the distinct colours among them.
+export async function canvasSample(page, { isBackground = ([r, g, b]) => r < 20 && g < 32 && b < 52, ...opts } = {}) {
+  const { width, height, px } = await pixels(page, opts);
+  let painted = 0;
+  const colours = new Set();
+  for (const p of px) {
+    if (p[3] > 0 && !isBackground(p)) {
+      painted++;
+      colours.add(`${p[0] >> 4},${p[1] >> 4},${p[2] >> 4}`);
+    }
+  }
+  return { painted, total: px.length, colours: colours.size, width, height };
+}
+
+// centre is the mean of a polygon's exterior vertices (GeoJSON Polygon or
+// MultiPolygon, first part).
+export function centre(geom) {
+  const ring = (geom.type === 'MultiPolygon' ? geom.coordinates[0] : geom.coordinates)[0].slice(0, -1);
+  return [ring.reduce((s, p) => s + p[0], 0) / ring.length, ring.reduce((s, p) => s + p[1], 0) / ring.length];
+}
+
+// useBrowser registers the before/after hooks of a browser test file: a
+// demo city served (startCity opts), Chromium, and opts.pages pages (default
+// one) opened on it; then ready(state) runs, state being { city, browser,
+// pages: [opened…], skip } (skip: why Chromium is missing, else ''). The
+// file must register no other before hook (node:test may run a hook
+// registered while another runs at once).
+export function useBrowser({ pages = 1, ready = () => {}, ...opts } = {}) {
+  const s = { city: null, browser: null, pages: [], skip: '' };
+  before(async () => {
+    s.city = await startCity(opts);
+    const b = await launchBrowser();
+    if (b.skip) {
+      s.skip = b.skip;
+    } else {
+      s.browser = b.browser;
+      for (let i = 0; i < pages; i++) s.pages.push(await openPage(s.browser, s.city.base));
+    }
+    await ready(s);
+  }, { timeout: 600_000 });
+  after(async () => {
+    await s.browser?.close();
+    s.city?.stop();
   });
+  return s;
 }
 
 // screenPoint is the page coordinate of [lon, lat] on window.map.

@@ -6,10 +6,10 @@
 // confirmation dialog — checked against /api/v1/plan/versions and
 // /api/v1/plan/measures. The shared set-up is in harness.mjs; screenshots go
 // to test-artifacts/planner-*.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { artifacts, startCity, launchBrowser, openPage, mapIdle, canvasSample, screenPoint } from './harness.mjs';
+import { artifacts, useBrowser, openPage, mapIdle, canvasSample, screenPoint, centre } from './harness.mjs';
 
 let city, browser, opened, page;
 let skipReason = '';
@@ -28,39 +28,15 @@ async function afterIdle() {
   await idle();
 }
 
-// sampleOf is canvasSample for the "after" map.
-function sampleOf(which) {
-  return page.evaluate((w) => {
-    const src = (w === 'after' ? window.mapAfter : window.map).getCanvas();
-    const c = document.createElement('canvas');
-    c.width = src.width;
-    c.height = src.height;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(src, 0, 0);
-    const { data } = ctx.getImageData(0, 0, c.width, c.height);
-    let painted = 0, total = 0;
-    const colours = new Set();
-    for (let y = 5; y < c.height; y += 16) {
-      for (let x = 5; x < c.width; x += 16) {
-        const i = 4 * (y * c.width + x);
-        total++;
-        const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
-        const grey = Math.max(r, g, b) - Math.min(r, g, b) < 12; // background, land, outlines
-        if (data[i + 3] > 0 && !grey) {
-          painted++;
-          colours.add(`${r >> 4},${g >> 4},${b >> 4}`);
-        }
-      }
-    }
-    return { painted, total, colours: colours.size };
-  }, which);
-}
+// sampleOf is canvasSample of the before (window.map) or after
+// (window.mapAfter) map; grey pixels (background, land, outlines) are not
+// painted.
+const sampleOf = (which) => canvasSample(page, {
+  map: which === 'after' ? 'mapAfter' : 'map', step: 16,
+  isBackground: ([r, g, b]) => Math.max(r, g, b) - Math.min(r, g, b) < 12,
+});
 
-function ringCentre(geom) {
-  const ring = (geom.type === 'Polygon' ? geom.coordinates : geom.coordinates[0])[0];
-  const pts = ring.slice(0, -1);
-  return [pts.reduce((s, p) => s + p[0], 0) / pts.length, pts.reduce((s, p) => s + p[1], 0) / pts.length];
-}
+const ringCentre = centre;
 
 // api calls the server as the planner would; past the per-token rate limit
 // (the probing below sends many requests) it waits as told and retries.
@@ -80,21 +56,14 @@ async function api(path, token, body) {
   }
 }
 
-before(async () => {
-  city = await startCity({ roles: ['planner', 'viewer'] });
-  const b = await launchBrowser();
-  if (b.skip) {
-    skipReason = b.skip;
-    return;
-  }
-  browser = b.browser;
-  opened = await openPage(browser, city.base);
-  page = opened.page;
-}, { timeout: 600_000 });
-
-after(async () => {
-  await browser?.close();
-  city?.stop();
+useBrowser({
+  roles: ['planner', 'viewer'],
+  ready: (s) => {
+    ({ city, browser } = s);
+    skipReason = s.skip;
+    [opened] = s.pages;
+    page = opened?.page;
+  },
 });
 
 test('a viewer token is refused at the planner login', { timeout: 120_000 }, async (t) => {

@@ -5,10 +5,10 @@
 // highlight a grid on hover and open its card on click, and fetch nothing
 // from outside the binary. Screenshots go to test-artifacts/ at the repo root.
 // The shared set-up is in harness.mjs.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { artifacts, startCity, launchBrowser, openPage, mapIdle as idle, canvasSample as sample, screenPoint } from './harness.mjs';
+import { artifacts, useBrowser, mapIdle as idle, canvasSample as sample, screenPoint } from './harness.mjs';
 
 let city, browser, page, base, opened;
 let skipReason = ''; // set only when Chromium cannot be installed here
@@ -17,22 +17,14 @@ const getJSON = (path) => city.getJSON(path);
 const mapIdle = () => idle(page);
 const canvasSample = () => sample(page);
 
-before(async () => {
-  city = await startCity();
-  base = city.base;
-  const b = await launchBrowser();
-  if (b.skip) {
-    skipReason = b.skip;
-    return;
-  }
-  browser = b.browser;
-  opened = await openPage(browser, base);
-  page = opened.page;
-}, { timeout: 600_000 });
-
-after(async () => {
-  await browser?.close();
-  city?.stop();
+useBrowser({
+  ready: (s) => {
+    ({ city, browser } = s);
+    base = city.base;
+    skipReason = s.skip;
+    [opened] = s.pages;
+    page = opened?.page;
+  },
 });
 
 test('the wall map renders the grids, the KPIs and a grid card, offline', { timeout: 600_000 }, async (t) => {
