@@ -2,9 +2,7 @@ package coverage
 
 import (
 	"math"
-	"runtime"
 	"sort"
-	"sync"
 
 	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
@@ -34,22 +32,12 @@ func (m *Model) Catchments(sel Sites) []Catchment {
 		}
 	}
 	out := make([]Catchment, len(idx))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for k := w; k < len(idx); k += workers {
-				s := &m.City.Stations[idx[k]]
-				r := m.RadiusOf(s)
-				c := m.Catchment(s.Point, r)
-				c.Station = idx[k]
-				out[k] = c
-			}
-		}(w)
-	}
-	wg.Wait()
+	parallel(len(idx), func(k int) {
+		s := &m.City.Stations[idx[k]]
+		c := m.Catchment(s.Point, m.RadiusOf(s))
+		c.Station = idx[k]
+		out[k] = c
+	})
 	return out
 }
 

@@ -90,18 +90,9 @@ func NewModel(c *data.City, opt Options) *Model {
 	for i, g := range c.Grids {
 		gridIdx[g.Code] = int32(i)
 	}
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(c.Buildings); i += workers {
-				m.access[i] = m.Net.Snap(c.Buildings[i].Entrance, opt.MaxSnap)
-			}
-		}(w)
-	}
-	wg.Wait()
+	parallel(len(c.Buildings), func(i int) {
+		m.access[i] = m.Net.Snap(c.Buildings[i].Entrance, opt.MaxSnap)
+	})
 	for i, b := range c.Buildings {
 		if a := m.access[i]; a.Seg >= 0 {
 			m.segBldgs[a.Seg] = append(m.segBldgs[a.Seg], int32(i))
@@ -199,35 +190,43 @@ func (m *Model) RadiusOf(s *data.Station) float64 {
 // leaving out the buildings marked in skip (nil skips none).
 func (m *Model) catchments(points []orb.Point, radii []float64, skip []bool) [][]int32 {
 	out := make([][]int32, len(points))
+	parallel(len(points), func(i int) {
+		r := m.Reach(points[i], radii[i])
+		n := 0
+		for _, x := range r {
+			if skip == nil || !skip[x.Building] {
+				n++
+			}
+		}
+		if n == 0 {
+			return
+		}
+		ids := make([]int32, 0, n)
+		for _, x := range r {
+			if skip == nil || !skip[x.Building] {
+				ids = append(ids, x.Building)
+			}
+		}
+		out[i] = ids
+	})
+	return out
+}
+
+// parallel calls f(i) for i in [0, n) on every core, each core taking every
+// GOMAXPROCS-th index.
+func parallel(n int, f func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for i := w; i < len(points); i += workers {
-				r := m.Reach(points[i], radii[i])
-				n := 0
-				for _, x := range r {
-					if skip == nil || !skip[x.Building] {
-						n++
-					}
-				}
-				if n == 0 {
-					continue
-				}
-				ids := make([]int32, 0, n)
-				for _, x := range r {
-					if skip == nil || !skip[x.Building] {
-						ids = append(ids, x.Building)
-					}
-				}
-				out[i] = ids
+			for i := w; i < n; i += workers {
+				f(i)
 			}
 		}(w)
 	}
 	wg.Wait()
-	return out
 }
 
 // round1 rounds to one decimal for reports.
