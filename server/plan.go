@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/geo/coverage"
 	"github.com/gridmap/gridmap/geo/plan"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -752,6 +753,13 @@ func (s *Server) handlePlanDiff(w http.ResponseWriter, r *http.Request) {
 	}
 	fc := diffCollection(plan.Diff(d.snap.City, c))
 	fc.ExtraMembers = geojson.Properties{"plan": d.rec.ID, "base_version": d.rec.BaseVersion, "follow_through": ft}
+	// The plan's effect on station coverage: the built stations reach the
+	// same buildings, which now count for other grids.
+	if cs, ok := d.snap.Ext("coverage").(*coverageState); ok {
+		if ch, err := cs.get(coverage.Options{}).OnLayout(cs.figures().built, c); err == nil {
+			fc.ExtraMembers["coverage"] = ch
+		}
+	}
 	w.Header().Set("Content-Type", "application/geo+json")
 	json.NewEncoder(w).Encode(fc)
 }

@@ -121,6 +121,20 @@ func TestPlanAPI(t *testing.T) {
 	if code != 200 || out["type"] != "FeatureCollection" || len(out["features"].([]any)) == 0 || out["follow_through"] == nil {
 		t.Fatalf("diff: %d %v", code, out["type"])
 	}
+	// … and the plan's effect on station coverage, from the same figures
+	// as /api/v1/coverage.
+	cov, _ := out["coverage"].(map[string]any)
+	if cov == nil {
+		t.Fatal("diff without the coverage effect")
+	}
+	_, city := planDo(t, s, "GET", "/api/v1/coverage?level=city", "")
+	before := cov["before"].(map[string]any)
+	if want := city["city"].(map[string]any)["grids_covered"]; before["grids_covered"] != want {
+		t.Errorf("coverage before the plan: %v grids, /api/v1/coverage says %v", before["grids_covered"], want)
+	}
+	if after := cov["after"].(map[string]any); after["grids"] == nil || after["grids_covered"] == nil {
+		t.Errorf("coverage after the plan: %v", after)
+	}
 	// Apply while readers hammer the grids layer: every read sees one
 	// whole layout, old or new.
 	oldN := len(c.Grids)

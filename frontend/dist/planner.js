@@ -833,7 +833,8 @@ function renderPlanCard() {
     ${p.stale ? '<span class="badv">现行版本已更新，本方案需重做</span>' : ''}
     ${(ft.cadres || []).length ? `<span>干部调整 ${fmt(ft.cadres.length)} 名</span>` : ''}
     ${(ft.stations || []).length ? `<span>站点改属 ${fmt(ft.stations.length)} 个</span>` : ''}
-    ${(ft.incidents || []).length ? `<span>在办事件改派 ${fmt(ft.incidents.length)} 件</span>` : ''}`;
+    ${(ft.incidents || []).length ? `<span>在办事件改派 ${fmt(ft.incidents.length)} 件</span>` : ''}
+    ${coverageText(planner.diff?.coverage)}`;
   const rf = planner.refusal;
   $('refusal').hidden = !rf;
   if (rf) requestAnimationFrame(() => $('refusal').scrollIntoView({ block: 'nearest' }));
@@ -1137,6 +1138,19 @@ function updateAfterMap() {
 
 // ---- apply ------------------------------------------------------------
 
+// coverageText says how the plan changes station coverage: the built
+// stations reach the same buildings, which now count for other grids.
+function coverageText(cov) {
+  if (!cov) return '';
+  const grids = cov.grids || [];
+  const gained = grids.filter((g) => g.covered_after && !g.covered_before).length;
+  const lost = grids.filter((g) => g.covered_before && !g.covered_after).length;
+  const d = cov.after.grids_covered - cov.before.grids_covered;
+  const cls = d > 0 ? 'okv' : d < 0 ? 'badv' : '';
+  return `<span data-testid="plan-coverage">站点覆盖网格 ${fmt(cov.before.grids_covered)} → <b class="${cls}">${fmt(cov.after.grids_covered)}</b>`
+    + `${gained || lost ? `（新增覆盖 ${fmt(gained)}，失去覆盖 ${fmt(lost)}）` : ''}</span>`;
+}
+
 function confirmApply() {
   const p = planner.plan;
   if (!p) return;
@@ -1148,6 +1162,7 @@ function confirmApply() {
       <li>变更网格 <b>${fmt(p.grids_changed)}</b> 个，变动小区 ${fmt((planner.moves || []).length)} 个</li>
       ${f ? `<li>超出 ±10% 的网格：${fmt(f.before.over)} → <b>${fmt(f.after.over)}</b>；最大偏差 ${pct(f.before.max)} → <b>${pct(f.after.max)}</b></li>` : ''}
       <li>干部调整 ${fmt((ft.cadres || []).length)} 名，站点改属 ${fmt((ft.stations || []).length)} 个，在办事件改派 ${fmt((ft.incidents || []).length)} 件，小区重新编码 ${fmt((ft.compounds || []).length)} 个</li>
+      ${planner.diff?.coverage ? `<li>${coverageText(planner.diff.coverage)}</li>` : ''}
     </ul>`;
   const dlg = $('confirm');
   dlg.returnValue = '';

@@ -309,6 +309,11 @@ test('the planner: choropleth, measures, proposal before/after, edits, apply', {
   await page.click('#btn-apply');
   await page.waitForSelector('#confirm[open]');
   assert.match(await page.textContent('#confirm-body'), /变更网格/);
+  // The dialog says the plan's effect on station coverage, as the server counts it.
+  const cov = await page.evaluate(() => window.planner.diff.coverage);
+  assert.ok(cov && cov.before && cov.after, 'the plan diff has no coverage effect');
+  assert.match(await page.textContent('#confirm-body [data-testid="plan-coverage"]'),
+    new RegExp(`站点覆盖网格 ${cov.before.grids_covered.toLocaleString('en-US')} → ${cov.after.grids_covered.toLocaleString('en-US')}`));
   await page.screenshot({ path: join(artifacts, 'planner-confirm.png') });
   await page.click('#confirm-ok');
   await page.waitForSelector('#applied:not([hidden]) [data-testid="applied-version"]', { timeout: 120_000 });
