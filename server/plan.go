@@ -221,9 +221,20 @@ func (s *Server) handlePlanMeasures(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{"level": level, "summary": rep.Summary, "layout_version": s.layoutVersion(r.Context())}
 	switch level {
 	case "grid":
+		// Station reach from the coverage engine, for the layout in force.
+		reach := map[string]coverage.Figures{}
+		if cs, ok := sn.Ext("coverage").(*coverageState); ok && q.Get("version") == "" {
+			for _, f := range cs.figures().built.Grids {
+				reach[f.Code] = f
+			}
+		}
 		gs := []plan.GridMeasure{}
 		for _, g := range rep.Grids {
 			if keepComm(g.Community, streetOf[g.Community]) {
+				if f, ok := reach[g.Code]; ok {
+					share, covered := f.HouseholdShare, f.GridsCovered == 1
+					g.StationReach, g.StationCovered = &share, &covered
+				}
 				gs = append(gs, g)
 			}
 		}

@@ -59,6 +59,23 @@ func TestPlanAPI(t *testing.T) {
 			t.Fatalf("measures %s: %d %v", lvl, code, out)
 		}
 	}
+	// Grid measures carry the coverage engine's station reach: as many
+	// covered grids as /api/v1/coverage counts.
+	_, gm := planDo(t, s, "GET", "/api/v1/plan/measures?level=grid", "")
+	_, cityCov := planDo(t, s, "GET", "/api/v1/coverage?level=city", "")
+	covered := 0
+	for _, g := range gm["grids"].([]any) {
+		g := g.(map[string]any)
+		if _, ok := g["station_reach_share"].(float64); !ok {
+			t.Fatalf("grid %v has no station reach", g["code"])
+		}
+		if g["station_covered"] == true {
+			covered++
+		}
+	}
+	if want := cityCov["city"].(map[string]any)["grids_covered"].(float64); float64(covered) != want {
+		t.Errorf("plan measures count %d covered grids, /api/v1/coverage %v", covered, want)
+	}
 	for _, bad := range []string{"level=x", "tolerance=abc", "version=x", "version=5", "at=yesterday"} {
 		code, out := planDo(t, s, "GET", "/api/v1/plan/measures?"+bad, "")
 		if code < 400 || code >= 500 || out["error"] == nil {

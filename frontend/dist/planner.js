@@ -532,6 +532,7 @@ function renderGridCard(code) {
       <tr><th>面积</th><td>${fmt(g.area_m2 / 10000, 1)} 公顷</td><th>事件/千户</th><td title="近 90 天 ${fmt(g.incidents_90d)} 件">${fmt(g.incidents_per_1000_households, 2)}</td></tr>
       <tr><th>下沉干部</th><td>${fmt(g.cadres)} 名</td><th>户/干部</th><td>${g.cadres ? fmt(g.households_per_cadre, 0) : '无干部'}</td></tr>
       <tr><th>服务站点</th><td colspan="3">${g.has_station ? `<span class="okv">网格内有已建站点</span>（${fmt(g.built_stations)} 个已建，共 ${fmt(g.stations)} 个）` : `<span class="badv">网格内无已建站点</span>${g.stations ? `（规划 ${fmt(g.stations)} 个）` : ''}`}</td></tr>
+      ${g.station_reach_share != null ? `<tr><th>站点可达</th><td colspan="3" data-testid="station-reach"><span class="${g.station_covered ? 'okv' : 'badv'}">${g.station_covered ? '已覆盖' : '未覆盖'}</span>：${pct(g.station_reach_share)} 住户步行可达已建驿站</td></tr>` : ''}
       <tr><th>Polsby-Popper</th><td>${fmt(g.polsby_popper, 3)}</td><th>Reock</th><td>${fmt(g.reock, 3)}</td></tr>
       <tr><th>连通性</th><td>${g.contiguous ? '<span class="okv">连通</span>' : '<span class="badv">不连通</span>'}</td><th>是否达标</th><td>${g.within_target ? '<span class="okv">±10% 以内</span>' : '<span class="badv">超出</span>'}</td></tr>
     </table>`;

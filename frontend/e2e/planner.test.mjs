@@ -137,6 +137,9 @@ test('the planner: choropleth, measures, proposal before/after, edits, apply', {
     assert.ok(card.includes(want), `grid card lacks ${want}`);
   }
   assert.ok(card.includes(w2.households.toLocaleString('en-US')), 'grid card lacks the households');
+  // station reach as the coverage engine counts it
+  assert.match(await page.textContent('[data-testid="station-reach"]'),
+    new RegExp(`^${w2.station_covered ? '已覆盖' : '未覆盖'}：${(100 * w2.station_reach_share).toFixed(1)}% `));
   const sign = w2.deviation > 0 ? '+' : '−';
   assert.equal((await page.textContent('[data-testid="grid-deviation"]')).trim(), `${sign}${Math.abs(100 * w2.deviation).toFixed(1)}%`);
   const inView = await page.evaluate((code) => window.map.queryRenderedFeatures({ layers: ['grids-fill'] }).some((f) => f.properties.code === code), w2.code);

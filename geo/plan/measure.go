@@ -50,12 +50,18 @@ type GridMeasure struct {
 	Stations           int     `json:"stations"`
 	BuiltStations      int     `json:"built_stations"`
 	HasStation         bool    `json:"has_station"` // a built station lies in the grid
-	PolsbyPopper       float64 `json:"polsby_popper"`
-	Reock              float64 `json:"reock"`
-	Contiguous         bool    `json:"contiguous"`
-	Target             float64 `json:"target_households"`
-	Deviation          float64 `json:"deviation"` // (households − target) / target
-	Within             bool    `json:"within_target"`
+	// StationReach is the share of the grid's households within walking
+	// reach of a built grid station, and StationCovered whether that makes
+	// the grid covered (geo/coverage); set by the server for the layout in
+	// force, absent elsewhere.
+	StationReach   *float64 `json:"station_reach_share,omitempty"`
+	StationCovered *bool    `json:"station_covered,omitempty"`
+	PolsbyPopper   float64  `json:"polsby_popper"`
+	Reock          float64  `json:"reock"`
+	Contiguous     bool     `json:"contiguous"`
+	Target         float64  `json:"target_households"`
+	Deviation      float64  `json:"deviation"` // (households − target) / target
+	Within         bool     `json:"within_target"`
 }
 
 // CommunityMeasure are the figures of one community.
