@@ -782,7 +782,7 @@ function deriveAfter(diff) {
   // Compounds: the diff names them by their codes after (a compound that
   // changes grid is re-coded); follow_through says which code each had.
   const origin = new Map();
-  for (const r of diff.follow_through?.compounds || []) origin.set(r.after, r.id);
+  for (const r of diff.follow_through?.compounds || []) origin.set(r.code, r.id);
   const compoundGrid = new Map();
   for (const [code, a] of changed) {
     if (!a) continue;

@@ -19,6 +19,15 @@ type Rehome struct {
 	After  string `json:"after"`
 }
 
+// Recode is a compound a plan moves to another grid, which gives it a new
+// code (a compound's code extends its grid's).
+type Recode struct {
+	ID         string `json:"id"`          // the code before
+	Code       string `json:"code"`        // the code after
+	GridBefore string `json:"grid_before"` // its grid before
+	GridAfter  string `json:"grid_after"`  // its grid after
+}
+
 // CadreChange is a cadre whose grids a plan changes.
 type CadreChange struct {
 	ID     string   `json:"id"`
@@ -36,9 +45,9 @@ type FollowThrough struct {
 	Cadres    []CadreChange `json:"cadres"`
 	Stations  []Rehome      `json:"stations"`
 	Incidents []Rehome      `json:"incidents"`
-	// Compounds that changed grid and so changed code (ID: the old code,
-	// Before: the new grid, After: the new code); their buildings follow.
-	Compounds []Rehome `json:"compounds"`
+	// Compounds that changed grid and so changed code; their buildings
+	// follow.
+	Compounds []Recode `json:"compounds"`
 	Notes     []string `json:"notes"`
 }
 
@@ -78,7 +87,7 @@ func (p *Plan) City() (*data.City, *FollowThrough, error) {
 	m := p.Model
 	base := m.City
 	c := *base
-	ft := &FollowThrough{Cadres: []CadreChange{}, Stations: []Rehome{}, Incidents: []Rehome{}, Compounds: []Rehome{}, Notes: append([]string{}, p.Notes...)}
+	ft := &FollowThrough{Cadres: []CadreChange{}, Stations: []Rehome{}, Incidents: []Rehome{}, Compounds: []Recode{}, Notes: append([]string{}, p.Notes...)}
 	gridCode := func(b int32) string { return p.Grids[p.Assign[b]].Code }
 	c.Grids = nil
 	for _, g := range p.liveGrids() {
@@ -92,11 +101,11 @@ func (p *Plan) City() (*data.City, *FollowThrough, error) {
 	for i := range c.Compounds {
 		cp := &c.Compounds[i]
 		if b, ok := m.Block(cp.Code); ok {
-			old := cp.Code
+			old, oldGrid := cp.Code, cp.GridCode
 			cp.GridCode = gridCode(b)
 			cp.Code = codes[b]
 			if old != cp.Code {
-				ft.Compounds = append(ft.Compounds, Rehome{old, cp.GridCode, cp.Code})
+				ft.Compounds = append(ft.Compounds, Recode{ID: old, Code: cp.Code, GridBefore: oldGrid, GridAfter: cp.GridCode})
 			}
 		}
 		newOf[base.Compounds[i].Code] = moved{cp.Code, cp.GridCode}

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -143,12 +144,14 @@ func TestEditMove(t *testing.T) {
 	p := NewPlan(demoModel(t), nil)
 	_, grids := pickCommunity(t, p, 3)
 	var done bool
+	var moved Recode
 	for _, pr := range neighbours(p, grids) {
 		b, ok := movable(p, pr[0], pr[1])
 		if !ok {
 			continue
 		}
 		from, to := p.Grids[pr[0]], p.Grids[pr[1]]
+		moved = Recode{ID: p.Model.Blocks[b].Compound, GridBefore: from.Code, GridAfter: to.Code}
 		res, err := p.ApplyEdit(Edit{Kind: EditMove, Compounds: []string{p.Model.Blocks[b].Compound}, To: to.Code})
 		if err != nil {
 			t.Fatal(err)
@@ -168,6 +171,19 @@ func TestEditMove(t *testing.T) {
 	c := validateWhole(t, p)
 	if len(Diff(demo, c)) != 2 {
 		t.Errorf("diff %d grids, want 2", len(Diff(demo, c)))
+	}
+	// The follow-through names the re-coded compound: old and new code, old
+	// and new grid.
+	_, ft, err := p.City()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ft.Compounds) != 1 {
+		t.Fatalf("re-coded compounds %+v, want one", ft.Compounds)
+	}
+	got := ft.Compounds[0]
+	if got.ID != moved.ID || got.GridBefore != moved.GridBefore || got.GridAfter != moved.GridAfter || !strings.HasPrefix(got.Code, got.GridAfter) || c.Compound(got.Code) == nil {
+		t.Errorf("re-coded %+v, want %s from %s to %s with a code of the new grid", got, moved.ID, moved.GridBefore, moved.GridAfter)
 	}
 }
 
