@@ -183,8 +183,13 @@ type eventJSON struct {
 }
 
 func newEventJSON(ev data.IncidentEvent) eventJSON {
+	// The free-text description may name the caller, whom the event does
+	// not know: events leave it out (GET the incident for it, as the
+	// caller's role may see it); the address keeps phone numbers masked.
+	pv := newPublicView(ev.Incident, data.Person{})
+	pv.Description = ""
 	return eventJSON{Seq: ev.Seq, Type: ev.Type, Action: ev.Action, From: ev.From, To: ev.To, At: ev.At,
-		Departments: ev.Departments, Incident: newPublicView(ev.Incident)}
+		Departments: ev.Departments, Incident: pv}
 }
 
 // handleEvents streams incident events as Server-Sent Events. Each event

@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -449,7 +450,7 @@ type publicView struct {
 	ID            string     `json:"id"`
 	Module        string     `json:"module"`
 	Category      string     `json:"category"`
-	Description   string     `json:"description"`
+	Description   string     `json:"description,omitempty"` // not in events
 	Status        string     `json:"status"`
 	Point         [2]float64 `json:"point"`
 	Address       string     `json:"address,omitempty"`
@@ -462,13 +463,45 @@ type publicView struct {
 	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
-func newPublicView(in data.Incident) publicView {
+// newPublicView is in as everyone may read it: the free text (description,
+// address) with phone numbers masked, and the caller's name and phone too
+// when the caller is known.
+func newPublicView(in data.Incident, caller data.Person) publicView {
 	deps := in.Departments
 	if deps == nil {
 		deps = []string{}
 	}
-	return publicView{in.ID, in.Module, in.Category, in.Description, in.Status, [2]float64(in.Point), in.Address,
+	return publicView{in.ID, in.Module, in.Category, redact(in.Description, caller), in.Status, [2]float64(in.Point), redact(in.Address, caller),
 		in.GridCode, in.CommunityCode, in.StreetCode, in.DistrictCode, deps, in.ReportedAt, in.UpdatedAt}
+}
+
+// digitRun is a run of digits, with the dashes and spaces of a written
+// phone number inside it.
+var digitRun = regexp.MustCompile(`[0-9][0-9 -]{5,}[0-9]`)
+
+// redact masks what looks like a phone number in free text — a mobile
+// number (11 digits from 13…19) or a landline with its area code (0 and 9
+// to 11 more digits) — and the caller's name and phone when given: a
+// caller who says "王小明 13812345678" in the description stays private.
+func redact(text string, caller data.Person) string {
+	if text == "" {
+		return text
+	}
+	if caller.Phone != "" {
+		text = strings.ReplaceAll(text, caller.Phone, data.MaskPhone(caller.Phone))
+	}
+	if n := []rune(caller.Name); len(n) >= 2 {
+		text = strings.ReplaceAll(text, caller.Name, data.MaskName(caller.Name))
+	}
+	return digitRun.ReplaceAllStringFunc(text, func(run string) string {
+		digits := strings.NewReplacer(" ", "", "-", "").Replace(run)
+		mobile := len(digits) == 11 && digits[0] == '1' && digits[1] >= '3'
+		landline := digits[0] == '0' && len(digits) >= 10 && len(digits) <= 12
+		if !mobile && !landline {
+			return run
+		}
+		return data.MaskPhone(digits)
+	})
 }
 
 // slaView gives the deadlines and where the incident stands against them.
@@ -516,7 +549,7 @@ func timePtr(t time.Time) *time.Time {
 
 func (s *Server) incidentView(rec *data.IncidentRecord, personal bool) incidentJSON {
 	c := s.Current().City
-	v := incidentJSON{publicView: newPublicView(rec.Incident), Responded: rec.Responded, DuplicateOf: rec.DuplicateOf,
+	v := incidentJSON{publicView: newPublicView(rec.Incident, rec.Caller), Responded: rec.Responded, DuplicateOf: rec.DuplicateOf,
 		Source: rec.Source, Version: rec.Version, NextStates: data.NextStates(rec.Status), Responders: []ResponderJSON{}}
 	if v.Responded == nil {
 		v.Responded = []string{}
@@ -546,6 +579,9 @@ func (s *Server) incidentView(rec *data.IncidentRecord, personal bool) incidentJ
 		}
 		v.SLA.EscalatedTo = a
 	}
+	if personal {
+		v.Description, v.Address = rec.Description, rec.Address
+	}
 	if personal && (rec.Caller.Name != "" || rec.Caller.Phone != "") {
 		v.Caller = &PersonCard{Name: rec.Caller.Name, Phone: rec.Caller.Phone}
 	}
@@ -570,13 +606,15 @@ type historyJSON struct {
 	ActorRole   string    `json:"actor_role,omitempty"`
 }
 
-func historyView(evs []data.IncidentEvent, personal bool) []historyJSON {
+func historyView(evs []data.IncidentEvent, personal bool, caller data.Person) []historyJSON {
 	out := make([]historyJSON, 0, len(evs))
 	for _, ev := range evs {
 		h := historyJSON{Seq: ev.Seq, At: ev.At, Type: ev.Type, Action: ev.Action, From: ev.From, To: ev.To,
 			Note: ev.Note, Departments: ev.Departments, ActorRole: ev.ActorRole}
 		if personal {
 			h.Actor = ev.Actor
+		} else {
+			h.Note = redact(h.Note, caller) // notes are free text too
 		}
 		out = append(out, h)
 	}
@@ -598,7 +636,7 @@ func (s *Server) handleGetIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	personal := s.personal(r)
-	writeJSON(w, http.StatusOK, map[string]any{"incident": s.incidentView(&rec, personal), "history": historyView(evs, personal)})
+	writeJSON(w, http.StatusOK, map[string]any{"incident": s.incidentView(&rec, personal), "history": historyView(evs, personal, rec.Caller)})
 }
 
 // handleListIncidents is GET /api/v1/incidents: filters status and
@@ -753,7 +791,7 @@ func (s *Server) handleTransition(w http.ResponseWriter, r *http.Request) {
 	}
 	s.ops.metrics.transitions.Add(1)
 	s.ops.hub.notify()
-	writeJSON(w, http.StatusOK, map[string]any{"incident": s.incidentView(&rec, true), "event": historyView([]data.IncidentEvent{ev}, true)[0]})
+	writeJSON(w, http.StatusOK, map[string]any{"incident": s.incidentView(&rec, true), "event": historyView([]data.IncidentEvent{ev}, true, rec.Caller)[0]})
 }
 
 // EscalateOverdue escalates every open incident past an SLA deadline to

@@ -281,9 +281,9 @@ func (s *Server) o311Request1(rec *data.IncidentRecord) o311RequestJSON {
 	}
 	return o311RequestJSON{
 		ServiceRequestID: rec.ID, Status: open311Status(rec.Status), StatusNotes: notes, ServiceName: name,
-		ServiceCode: rec.Category, Description: rec.Description, AgencyResponsible: agency,
+		ServiceCode: rec.Category, Description: redact(rec.Description, rec.Caller), AgencyResponsible: agency,
 		RequestedDatetime: o311Time(rec.ReportedAt), UpdatedDatetime: o311Time(rec.UpdatedAt),
-		ExpectedDatetime: o311Time(expected), Address: rec.Address, Lat: rec.Point[1], Long: rec.Point[0],
+		ExpectedDatetime: o311Time(expected), Address: redact(rec.Address, rec.Caller), Lat: rec.Point[1], Long: rec.Point[0],
 	}
 }
 

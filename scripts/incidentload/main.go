@@ -102,7 +102,6 @@ func main() {
 						d := line[6:]
 						typ := field(d, `"type":"`)
 						incID := field(d, `"incident":{"id":"`)
-						desc := field(d, `"description":"`)
 						now := time.Now()
 						c.mu.Lock()
 						if id <= c.last {
@@ -110,7 +109,7 @@ func main() {
 						}
 						c.last, lastID = id, id
 						c.n++
-						if typ == "created" && strings.HasPrefix(desc, run) {
+						if typ == "created" { // this run's ids are checked at the end
 							c.seen[incID] = true
 							if c.n%20 == 0 { // sample the lag
 								if at, err := time.Parse(time.RFC3339Nano, field(d, `"at":"`)); err == nil {
