@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -30,6 +31,54 @@ type coverageState struct {
 
 	catchMu sync.Mutex
 	catch   map[string][]coverage.Catchment // by station selection, default radii
+
+	// Sitings run one at a time per snapshot (each takes a core for up to
+	// seconds, and the endpoint is open to the wall map without a token);
+	// answers are kept by request, so a repeated one costs nothing and
+	// answers the same.
+	sitingMu   sync.Mutex
+	sitingSlot chan struct{}
+	sitings    map[string][]byte
+}
+
+// maxSitings bounds the answers kept per snapshot.
+const maxSitings = 32
+
+// siting returns the answer for key, computing it with run when it is not
+// kept yet, one computation at a time; hit reports a kept answer.
+func (c *coverageState) siting(ctx context.Context, key string, run func(context.Context) ([]byte, error)) (b []byte, hit bool, err error) {
+	c.sitingMu.Lock()
+	if c.sitingSlot == nil {
+		c.sitingSlot, c.sitings = make(chan struct{}, 1), map[string][]byte{}
+	}
+	if b, ok := c.sitings[key]; ok {
+		c.sitingMu.Unlock()
+		return b, true, nil
+	}
+	slot := c.sitingSlot
+	c.sitingMu.Unlock()
+	select {
+	case slot <- struct{}{}:
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
+	defer func() { <-slot }()
+	c.sitingMu.Lock() // computed while this one waited?
+	b, ok := c.sitings[key]
+	c.sitingMu.Unlock()
+	if ok {
+		return b, true, nil
+	}
+	if b, err = run(ctx); err != nil {
+		return nil, false, err
+	}
+	c.sitingMu.Lock()
+	if len(c.sitings) >= maxSitings {
+		clear(c.sitings)
+	}
+	c.sitings[key] = b
+	c.sitingMu.Unlock()
+	return b, false, nil
 }
 
 // coverageFigures are the detailed reports at the default options: the
@@ -301,24 +350,35 @@ func (s *Server) handleSiting(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "radius must be 50..5000 metres")
 		return
 	}
-	st := s.Current().Ext("coverage").(*coverageState)
-	m := st.get(coverage.Options{GridRadius: req.Radius})
-	opt := coverage.SitingOptions{K: req.K, Radius: req.Radius, Candidates: req.Candidates, SwapBudget: 2 * time.Second}
-	var res *coverage.Siting
-	var err error
-	switch req.Mode {
-	case "", "site":
-		res, err = m.Site(r.Context(), opt)
-	case "cover":
-		res, err = m.Cover(r.Context(), opt)
-	default:
+	if req.Mode != "" && req.Mode != "site" && req.Mode != "cover" {
 		writeError(w, http.StatusBadRequest, "mode must be site or cover")
 		return
 	}
+	st := s.Current().Ext("coverage").(*coverageState)
+	key := fmt.Sprintf("%s|%d|%g|%s", req.Mode, req.K, req.Radius, req.Candidates)
+	b, hit, err := st.siting(r.Context(), key, func(ctx context.Context) ([]byte, error) {
+		m := st.get(coverage.Options{GridRadius: req.Radius})
+		opt := coverage.SitingOptions{K: req.K, Radius: req.Radius, Candidates: req.Candidates, SwapBudget: 2 * time.Second}
+		var res *coverage.Siting
+		var err error
+		if req.Mode == "cover" {
+			res, err = m.Cover(ctx, opt)
+		} else {
+			res, err = m.Site(ctx, opt)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(res.GeoJSON())
+	})
 	if err != nil {
+		if r.Context().Err() != nil {
+			return // the caller went away
+		}
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/geo+json")
-	json.NewEncoder(w).Encode(res.GeoJSON())
+	w.Header().Set("X-Siting-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
+	w.Write(b)
 }

@@ -138,3 +138,52 @@ func TestCoverageLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestSitingOneAtATimeAndKept: concurrent identical sitings get one answer,
+// computed once; a repeat is served as kept; another k is computed anew;
+// a bad request is not kept.
+func TestSitingOneAtATimeAndKept(t *testing.T) {
+	s := testServer(t, Config{})
+	const body = `{"k":7,"candidates":"planned"}`
+	type answer struct {
+		body, cache string
+		code        int
+	}
+	answers := make(chan answer, 3)
+	for range 3 {
+		go func() {
+			w := do(t, s, "POST", "/api/v1/coverage/siting", "application/json", body)
+			answers <- answer{w.Body.String(), w.Header().Get("X-Siting-Cache"), w.Code}
+		}()
+	}
+	var first answer
+	misses := 0
+	for i := range 3 {
+		a := <-answers
+		if a.code != 200 {
+			t.Fatalf("siting %d: %d %s", i, a.code, a.body)
+		}
+		if a.cache == "miss" {
+			misses++
+		}
+		if i == 0 {
+			first = a
+		} else if a.body != first.body {
+			t.Error("concurrent identical sitings answered differently")
+		}
+	}
+	if misses != 1 {
+		t.Errorf("%d of 3 identical sitings computed, want 1", misses)
+	}
+	if w := do(t, s, "POST", "/api/v1/coverage/siting", "application/json", body); w.Header().Get("X-Siting-Cache") != "hit" || w.Body.String() != first.body {
+		t.Errorf("repeat: cache %q", w.Header().Get("X-Siting-Cache"))
+	}
+	if w := do(t, s, "POST", "/api/v1/coverage/siting", "application/json", `{"k":8,"candidates":"planned"}`); w.Code != 200 || w.Header().Get("X-Siting-Cache") != "miss" {
+		t.Errorf("another k: %d, cache %q", w.Code, w.Header().Get("X-Siting-Cache"))
+	}
+	for range 2 {
+		if w := do(t, s, "POST", "/api/v1/coverage/siting", "application/json", `{"k":5,"candidates":"everything"}`); w.Code != 400 {
+			t.Errorf("bad candidates: %d", w.Code)
+		}
+	}
+}
