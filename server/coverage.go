@@ -231,7 +231,8 @@ func (s *Server) handleCatchments(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	st := s.Current().Ext("coverage").(*coverageState)
+	sn := s.Current() // one snapshot: the catchments index its stations
+	st := sn.Ext("coverage").(*coverageState)
 	stations := q.Get("stations")
 	catch, err := st.catchments(stations)
 	if err != nil {
@@ -247,7 +248,7 @@ func (s *Server) handleCatchments(w http.ResponseWriter, r *http.Request) {
 			redundancy[f.Code] = f
 		}
 	}
-	c := s.Current().City
+	c := sn.City
 	feats := make([]map[string]any, 0, len(catch))
 	for _, ct := range catch {
 		if len(ct.Polygon) == 0 || len(ct.Polygon[0]) < 4 {
@@ -286,14 +287,15 @@ func (s *Server) handleUncovered(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	grid := q.Get("grid")
-	c := s.Current().City
+	sn := s.Current() // one snapshot: the report indexes its buildings
+	c := sn.City
 	if grid != "" {
 		if _, ok := c.GridIndex(grid); !ok {
 			writeError(w, http.StatusNotFound, "no grid "+strconv.Quote(grid))
 			return
 		}
 	}
-	rep := s.Current().Ext("coverage").(*coverageState).figures().built
+	rep := sn.Ext("coverage").(*coverageState).figures().built
 	var feats []map[string]any
 	households := 0
 	for i := range c.Buildings {
@@ -350,7 +352,10 @@ func (s *Server) handleSiting(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "radius must be 50..5000 metres")
 		return
 	}
-	if req.Mode != "" && req.Mode != "site" && req.Mode != "cover" {
+	if req.Mode == "" {
+		req.Mode = "site"
+	}
+	if req.Mode != "site" && req.Mode != "cover" {
 		writeError(w, http.StatusBadRequest, "mode must be site or cover")
 		return
 	}

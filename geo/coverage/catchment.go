@@ -2,10 +2,10 @@ package coverage
 
 import (
 	"math"
-	"sort"
 
 	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
+	"github.com/peterstace/simplefeatures/geom"
 )
 
 // Catchment is one station's reach drawn for display.
@@ -151,48 +151,25 @@ func circle(p orb.Point, radius float64, n int) []orb.Point {
 	return out
 }
 
-// hull is the convex hull of pts as a closed counter-clockwise ring
-// (Andrew's monotone chain).
+// hull is the convex hull of pts (simplefeatures) as a closed
+// counter-clockwise ring; nil when the points span no area.
 func hull(pts []orb.Point) orb.Ring {
-	ps := append([]orb.Point(nil), pts...)
-	sort.Slice(ps, func(i, j int) bool {
-		if ps[i][0] != ps[j][0] {
-			return ps[i][0] < ps[j][0]
-		}
-		return ps[i][1] < ps[j][1]
-	})
-	// Drop duplicates.
-	u := ps[:0]
-	for i, p := range ps {
-		if i == 0 || p != ps[i-1] {
-			u = append(u, p)
-		}
+	xy := make([]float64, 0, 2*len(pts))
+	for _, p := range pts {
+		xy = append(xy, p[0], p[1])
 	}
-	ps = u
-	if len(ps) < 3 {
+	poly, ok := geom.NewMultiPointXY(xy...).ConvexHull().AsPolygon()
+	if !ok {
 		return nil
 	}
-	cross := func(o, a, b orb.Point) float64 {
-		return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0])
+	seq := poly.ExteriorRing().Coordinates()
+	r := make(orb.Ring, seq.Length())
+	for i := range r {
+		c := seq.GetXY(i)
+		r[i] = orb.Point{c.X, c.Y}
 	}
-	h := make([]orb.Point, 0, 2*len(ps))
-	for _, p := range ps {
-		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, p)
+	if r.Orientation() != orb.CCW {
+		r.Reverse()
 	}
-	lower := len(h) + 1
-	for i := len(ps) - 2; i >= 0; i-- {
-		p := ps[i]
-		for len(h) >= lower && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
-			h = h[:len(h)-1]
-		}
-		h = append(h, p)
-	}
-	// h ends with its first point: a closed ring.
-	if len(h) < 4 {
-		return nil
-	}
-	return orb.Ring(h)
+	return r
 }

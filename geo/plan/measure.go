@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
 )
 
@@ -289,7 +290,7 @@ func compactness(p orb.Polygon, lat float64) (area, pp, reock float64) {
 	if len(p) == 0 || len(p[0]) < 4 {
 		return 0, 0, 0
 	}
-	mx, my := metresPerDegree(lat)
+	mx, my := geo.MetresPerDegree(lat)
 	o := p[0][0]
 	proj := func(q orb.Point) [2]float64 { return [2]float64{(q[0] - o[0]) * mx, (q[1] - o[1]) * my} }
 	var perim float64

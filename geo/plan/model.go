@@ -26,6 +26,7 @@ import (
 	"sync"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 )
@@ -391,7 +392,7 @@ func newSnapper(c *data.City) *snapper {
 
 func (s *snapper) nearest(p orb.Point, maxM float64) (orb.Point, bool) {
 	k := snapKey(p)
-	mx, my := metresPerDegree(p[1])
+	mx, my := geo.MetresPerDegree(p[1])
 	best, bd := orb.Point{}, math.Inf(1)
 	for dx := int32(-1); dx <= 1; dx++ {
 		for dy := int32(-1); dy <= 1; dy++ {
@@ -413,7 +414,7 @@ func (s *snapper) cell(p orb.Polygon) ([4]orb.Point, bool) {
 		return out, false
 	}
 	r := p[0]
-	mx, my := metresPerDegree(r[0][1])
+	mx, my := geo.MetresPerDegree(r[0][1])
 	short := math.Inf(1)
 	for i := 0; i < 4; i++ {
 		short = math.Min(short, math.Hypot((r[i+1][0]-r[i][0])*mx, (r[i+1][1]-r[i][1])*my))
@@ -433,12 +434,6 @@ func (s *snapper) cell(p orb.Polygon) ([4]orb.Point, bool) {
 		}
 	}
 	return out, true
-}
-
-func metresPerDegree(lat float64) (float64, float64) {
-	const r = 6371008.8
-	m := r * math.Pi / 180
-	return m * math.Cos(lat*math.Pi/180), m
 }
 
 // Errors of ring derivation.

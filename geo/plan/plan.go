@@ -325,7 +325,7 @@ func (p *Plan) lineBlocks(w *working, g int, line [][2]float64) ([]int32, error)
 		all = append(all, int32(b))
 		c := m.Blocks[b].Cell
 		ctr := orb.Point{(c[0][0] + c[1][0] + c[2][0] + c[3][0]) / 4, (c[0][1] + c[1][1] + c[2][1] + c[3][1]) / 4}
-		mx, my := metresPerDegree(ctr[1])
+		mx, my := geo.MetresPerDegree(ctr[1])
 		best, side := math.Inf(1), 0.0
 		for i := 0; i+1 < len(line); i++ {
 			ax, ay := (line[i][0]-ctr[0])*mx, (line[i][1]-ctr[1])*my

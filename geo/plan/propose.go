@@ -2,15 +2,16 @@ package plan
 
 import (
 	"context"
-
 	"fmt"
-	"github.com/paulmach/orb"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/gridmap/gridmap/geo"
+	"github.com/paulmach/orb"
 )
 
 // EditAssign sets the grid of many compounds at once (Assign: compound →
@@ -312,7 +313,7 @@ func (p *Plan) tryMove(assign []int32, b int32, to int32, count []int) (float64,
 
 // polsbyPopper is 4πA/P² of a ring in a local projection at latitude lat.
 func polsbyPopper(r []orb.Point, lat float64) float64 {
-	mx, my := metresPerDegree(lat)
+	mx, my := geo.MetresPerDegree(lat)
 	o := r[0]
 	var a, per float64
 	for i := 0; i+1 < len(r); i++ {
