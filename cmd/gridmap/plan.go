@@ -211,19 +211,10 @@ func cmdPlanPropose(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer st.Close()
-	m, err := plan.NewModel(c)
+	p, base, _, err := draftPlan(ctx, st, c, "")
 	if err != nil {
 		return err
 	}
-	retired, err := st.RetiredCodes(ctx)
-	if err != nil {
-		return err
-	}
-	base, err := st.LayoutVersionNow(ctx)
-	if err != nil {
-		return err
-	}
-	p := plan.NewPlan(m, retired)
 	pr, err := p.Propose(ctx, plan.ProposeOptions{Communities: comms, Street: *street, Seed: *seed, Budget: *budget, Compact: *compact, Targets: plan.Targets{Tolerance: *tol}})
 	if err != nil {
 		return err
@@ -280,23 +271,8 @@ func cmdPlanApply(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer st.Close()
-	rec, err := st.Plan(ctx, *id)
+	p, _, rec, err := draftPlan(ctx, st, c, *id)
 	if err != nil {
-		return err
-	}
-	if rec.Status == store.PlanApplied {
-		return fmt.Errorf("plan %s is already applied (version %d)", rec.ID, rec.AppliedVersion)
-	}
-	m, err := plan.NewModel(c)
-	if err != nil {
-		return err
-	}
-	retired, err := st.RetiredCodes(ctx)
-	if err != nil {
-		return err
-	}
-	p := plan.NewPlan(m, retired)
-	if err := replayPlan(ctx, st, p, rec); err != nil {
 		return err
 	}
 	after, ft, err := p.City()

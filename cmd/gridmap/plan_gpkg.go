@@ -55,7 +55,7 @@ func cmdPlanExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer st.Close()
-	p, base, err := draftPlan(ctx, st, c, *id)
+	p, base, _, err := draftPlan(ctx, st, c, *id)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func cmdPlanImport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer st.Close()
 	id := meta[metaPlanID]
-	p, base, err := draftPlan(ctx, st, c, id)
+	p, base, _, err := draftPlan(ctx, st, c, id)
 	if err != nil {
 		return err
 	}
@@ -164,38 +164,38 @@ func cmdPlanImport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return nil
 }
 
-// draftPlan starts a plan on c, replaying the saved plan id when given.
-func draftPlan(ctx context.Context, st *store.GeoPackage, c *data.City, id string) (*plan.Plan, int64, error) {
-	base, err := st.LayoutVersionNow(ctx)
-	if err != nil {
-		return nil, 0, err
+// draftPlan starts a plan on c, replaying the saved draft plan id when
+// given (rec is then its record); an applied plan, or one made on another
+// layout version than the store's, is refused.
+func draftPlan(ctx context.Context, st *store.GeoPackage, c *data.City, id string) (p *plan.Plan, base int64, rec store.PlanRecord, err error) {
+	if base, err = st.LayoutVersionNow(ctx); err != nil {
+		return nil, 0, rec, err
 	}
 	m, err := plan.NewModel(c)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, rec, err
 	}
 	retired, err := st.RetiredCodes(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, rec, err
 	}
-	p := plan.NewPlan(m, retired)
+	p = plan.NewPlan(m, retired)
 	if id == "" {
-		return p, base, nil
+		return p, base, rec, nil
 	}
-	rec, err := st.Plan(ctx, id)
-	if err != nil {
-		return nil, 0, err
+	if rec, err = st.Plan(ctx, id); err != nil {
+		return nil, 0, rec, err
 	}
 	if rec.Status == store.PlanApplied {
-		return nil, 0, fmt.Errorf("plan %s is already applied (version %d)", id, rec.AppliedVersion)
+		return nil, 0, rec, fmt.Errorf("plan %s is already applied (version %d)", id, rec.AppliedVersion)
 	}
 	if rec.BaseVersion != base {
-		return nil, 0, fmt.Errorf("plan %s is on layout version %d, the store is at %d", id, rec.BaseVersion, base)
+		return nil, 0, rec, fmt.Errorf("plan %s is on layout version %d, the store is at %d", id, rec.BaseVersion, base)
 	}
 	if err := replayPlan(ctx, st, p, rec); err != nil {
-		return nil, 0, err
+		return nil, 0, rec, err
 	}
-	return p, base, nil
+	return p, base, rec, nil
 }
 
 func readEdited(ctx context.Context, path string) (*data.City, map[string]string, error) {
