@@ -99,8 +99,8 @@ var ErrIllegalTransition = errors.New("illegal transition")
 type Responder struct {
 	Role  string // grid_head, grid_worker, cadre
 	ID    string // cadre id, if a cadre
-	Name  string
-	Phone string
+	Name  string `privacy:"name"`
+	Phone string `privacy:"phone"`
 	Unit  string
 }
 
@@ -111,7 +111,7 @@ type Responder struct {
 type IncidentRecord struct {
 	Incident
 	Source      string // api, open311, phone …
-	Caller      Person // name and phone of the caller; personal data
+	Caller      Person `privacy:"personal"` // name and phone of the caller; personal data
 	Responders  []Responder
 	Responded   []string // departments that have reported (报到)
 	DuplicateOf string
@@ -130,12 +130,12 @@ type IncidentEvent struct {
 	Seq         int64
 	IncidentID  string
 	At          time.Time
-	Actor       string // token name, or "system"
+	Actor       string `privacy:"personal"` // token name, or "system"
 	ActorRole   string
-	Type        string // created, transition, escalated
-	Action      string // accept, dispatch … for transitions
-	From, To    string // states
-	Note        string
+	Type        string   // created, transition, escalated
+	Action      string   // accept, dispatch … for transitions
+	From, To    string   // states
+	Note        string   `privacy:"text"`
 	Departments []string // departments named by a dispatch, or the one that responded
 	Incident    Incident // the public state after the event
 }

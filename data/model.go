@@ -65,8 +65,8 @@ type Community struct {
 // community worker. Phone numbers are masked with MaskPhone for callers who
 // may not see them.
 type Person struct {
-	Name  string
-	Phone string
+	Name  string `privacy:"name"`
+	Phone string `privacy:"phone"`
 	Title string // e.g. 网格党支部书记, 专职网格员
 }
 
@@ -184,10 +184,10 @@ type Station struct {
 // Cadre is a section-level party cadre sunk to grids (下沉帮包干部).
 type Cadre struct {
 	ID        string
-	Name      string
-	Unit      string // the cadre's work unit
-	Rank      string // 正科级, 副科级 …
-	Phone     string
+	Name      string   `privacy:"name"`
+	Unit      string   // the cadre's work unit
+	Rank      string   // 正科级, 副科级 …
+	Phone     string   `privacy:"phone"`
 	GridCodes []string // grids the cadre helps
 }
 
@@ -212,10 +212,10 @@ type Incident struct {
 	ID            string
 	Module        string
 	Category      string
-	Description   string
+	Description   string `privacy:"text"`
 	Status        string
 	Point         orb.Point
-	Address       string
+	Address       string `privacy:"text"`
 	GridCode      string
 	CommunityCode string
 	StreetCode    string

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/geo/coverage"
 )
@@ -147,11 +146,24 @@ func init() {
 	register(extension{
 		name:  "coverage",
 		build: func(sn *Snapshot) (any, error) { return &coverageState{sn: sn}, nil },
-		routes: func(s *Server, _, api *mux.Router) {
-			api.HandleFunc("/coverage", s.handleCoverage).Methods(http.MethodGet)
-			api.HandleFunc("/coverage/catchments", s.handleCatchments).Methods(http.MethodGet)
-			api.HandleFunc("/coverage/uncovered", s.handleUncovered).Methods(http.MethodGet)
-			api.HandleFunc("/coverage/siting", s.handleSiting).Methods(http.MethodPost)
+		routes: func(s *Server) []Route {
+			stations := Param{Name: "stations", Enum: []string{"grid", "all", "planned"}, Desc: "which stations: the built grid stations (default), all built, or with the planned sites"}
+			return []Route{
+				{Method: http.MethodGet, Path: "/api/v1/coverage", Tag: "Coverage", Summary: "Station coverage figures",
+					Params: []Param{{Name: "level", Enum: []string{"city", "street", "community", "grid"}, Desc: "the level of the items"},
+						{Name: "radius", Type: "number", Min: 50, Max: 5000, Desc: "walking reach in metres (default 500)"},
+						{Name: "grid_share", Type: "number", Min: 0.01, Max: 1, Desc: "share of a grid's households reached for it to count as covered (default 0.5)"},
+						stations},
+					Handler: s.handleCoverage},
+				{Method: http.MethodGet, Path: "/api/v1/coverage/catchments", Tag: "Coverage", Summary: "Each station's catchment as GeoJSON",
+					Media: mediaGeoJSON, Params: []Param{stations, pBBox}, Handler: s.handleCatchments},
+				{Method: http.MethodGet, Path: "/api/v1/coverage/uncovered", Tag: "Coverage", Summary: "Buildings no built grid station reaches",
+					Media: mediaGeoJSON, Errors: []int{404}, Params: []Param{{Name: "grid", MaxLen: 32, Desc: "grid code"}, pBBox}, Handler: s.handleUncovered},
+				{Method: http.MethodPost, Path: "/api/v1/coverage/siting", Tag: "Coverage", Summary: "Choose new station sites",
+					Description: "Runs in the siting queue: callers with a token and anonymous callers have separate lanes, anonymous callers are rate limited (429 with Retry-After). Answers are kept per snapshot, so a repeated request costs nothing.",
+					Media:       mediaGeoJSON, Heavy: "siting", Body: &Body{Media: []string{mediaJSON}, Desc: "k, radius, candidates, mode (site or cover)"},
+					Handler: s.handleSiting},
+			}
 		},
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/geo/geocode"
 )
 
@@ -20,10 +19,16 @@ func init() {
 		build: func(sn *Snapshot) (any, error) {
 			return geocode.New(sn.City, sn.Index)
 		},
-		routes: func(s *Server, _, api *mux.Router) {
-			api.HandleFunc("/geocode", s.handleGeocode).Methods(http.MethodGet)
-			api.HandleFunc("/geocode/suggest", s.handleSuggest).Methods(http.MethodGet)
-			api.HandleFunc("/reverse", s.handleReverse).Methods(http.MethodGet)
+		routes: func(s *Server) []Route {
+			q := Param{Name: "q", Required: true, MaxLen: geocode.MaxQueryBytes, Desc: "the address"}
+			return []Route{
+				{Method: http.MethodGet, Path: "/api/v1/geocode", Tag: "Geocode", Summary: "Ranked candidates for an address",
+					Params: []Param{q, pLimit(5, 50)}, Errors: []int{503}, Handler: s.handleGeocode},
+				{Method: http.MethodGet, Path: "/api/v1/geocode/suggest", Tag: "Geocode", Summary: "Type-ahead suggestions",
+					Params: []Param{q, pLimit(10, 50)}, Errors: []int{503}, Handler: s.handleSuggest},
+				{Method: http.MethodGet, Path: "/api/v1/reverse", Tag: "Geocode", Summary: "The address nearest a point",
+					Params: []Param{pLon, pLat, pCRS}, Errors: []int{503}, Handler: s.handleReverse},
+			}
 		},
 	})
 }

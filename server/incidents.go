@@ -51,22 +51,66 @@ func init() {
 	register(extension{
 		name:  "incidents",
 		build: func(sn *Snapshot) (any, error) { return &addressBook{sn: sn}, nil },
-		routes: func(s *Server, root, api *mux.Router) {
-			api.HandleFunc("/incidents", s.handleCreateIncident).Methods(http.MethodPost)
-			api.HandleFunc("/incidents", s.handleListIncidents).Methods(http.MethodGet)
-			api.HandleFunc("/incidents/{id}", s.handleGetIncident).Methods(http.MethodGet)
-			api.HandleFunc("/incidents/{id}/transitions", s.handleTransition).Methods(http.MethodPost)
-			api.HandleFunc("/events", s.handleEvents).Methods(http.MethodGet)
-			api.HandleFunc("/rules", s.handleGetRules).Methods(http.MethodGet)
-			api.HandleFunc("/rules", s.handlePutRules).Methods(http.MethodPut)
-			api.HandleFunc("/audit", s.handleAudit).Methods(http.MethodGet)
-			api.HandleFunc("/tokens", s.handleTokens).Methods(http.MethodGet)
-			api.HandleFunc("/tokens", s.handleCreateToken).Methods(http.MethodPost)
-			api.HandleFunc("/tokens/{id}", s.handleRevokeToken).Methods(http.MethodDelete)
-			api.HandleFunc("/whoami", s.handleWhoami).Methods(http.MethodGet)
-			root.HandleFunc("/metrics", s.handleMetrics).Methods(http.MethodGet)
-		},
+		routes: incidentRoutes,
 	})
+}
+
+func incidentRoutes(s *Server) []Route {
+	statuses := data.Statuses
+	pID := Param{Name: "id", In: "path", Desc: "the incident id", MaxLen: 64}
+	return []Route{
+		{Method: http.MethodPost, Path: "/api/v1/incidents", Tag: "Incidents", Summary: "Report an incident",
+			Description: "Routes the report to its grid, community and street, names its first responders and SLA, and answers 201 once it is committed. An Idempotency-Key header makes retries safe.",
+			Roles:       incidentWriter, OK: http.StatusCreated, Errors: []int{413, 422, 503},
+			Params: []Param{{Name: "Idempotency-Key", In: "header", MaxLen: 200, Desc: "makes a retry give the first answer"}},
+			Body:   &Body{Media: []string{mediaJSON}, Required: true, Desc: "category, description, lon and lat (or address), optional crs, source and caller {name, phone}"},
+			Handler: s.handleCreateIncident},
+		{Method: http.MethodGet, Path: "/api/v1/incidents", Tag: "Incidents", Summary: "List incidents",
+			Description: "Newest first (order=asc for oldest first). Viewers get free text with names, phone and ID numbers masked; the personal-data roles see it as written.",
+			Roles:       anyRole, Errors: []int{503},
+			Params: []Param{
+				{Name: "status", Type: "list", Enum: statuses, MaxItems: len(statuses), Desc: "states, a comma list"},
+				{Name: "category", Type: "list", MaxItems: 200, MaxLen: 64, Desc: "category codes, a comma list"},
+				{Name: "module", Enum: data.Modules, Desc: "module"},
+				{Name: "grid", MaxLen: 32, Desc: "grid code"}, {Name: "community", MaxLen: 32, Desc: "community code"},
+				{Name: "street", MaxLen: 32, Desc: "street code"}, pBBox,
+				{Name: "from", Type: "datetime", Desc: "reported at or after"}, {Name: "to", Type: "datetime", Desc: "reported before"},
+				{Name: "escalated", Type: "boolean", Desc: "only escalated incidents"},
+				{Name: "order", Enum: []string{"asc", "desc"}, Desc: "order of report time"},
+				pLimit(100, 1000), pOffset,
+			},
+			Handler: s.handleListIncidents},
+		{Method: http.MethodGet, Path: "/api/v1/incidents/{id}", Tag: "Incidents", Summary: "One incident and its history",
+			Roles: anyRole, Params: []Param{pID}, Errors: []int{404, 503}, Handler: s.handleGetIncident},
+		{Method: http.MethodPost, Path: "/api/v1/incidents/{id}/transitions", Tag: "Incidents", Summary: "Move an incident to another state",
+			Description: "409 for a transition the lifecycle does not allow, 422 for one whose details are wrong.",
+			Roles:       incidentWriter, Params: []Param{pID}, Errors: []int{404, 409, 422, 503},
+			Body:    &Body{Media: []string{mediaJSON}, Required: true, Desc: "to, note, departments, duplicate_of"},
+			Handler: s.handleTransition},
+		{Method: http.MethodGet, Path: "/api/v1/events", Tag: "Incidents", Summary: "Live incident events (Server-Sent Events)",
+			Description: "Each event has id: <sequence> and one JSON object; send Last-Event-ID (or last_event_id=) to resume. An EventSource passes its token as access_token=.",
+			Roles:       anyRole, Media: "text/event-stream", Stream: true, Errors: []int{503},
+			Params: []Param{{Name: "last_event_id", Type: "integer", Min: 0, Max: 1 << 62, Desc: "resume after this event"},
+				{Name: "access_token", MaxLen: 200, Desc: "the bearer token, for clients that cannot send headers"},
+				{Name: "Last-Event-ID", In: "header", Desc: "resume after this event"}},
+			Handler: s.handleEvents},
+		{Method: http.MethodGet, Path: "/api/v1/rules", Tag: "Incidents", Summary: "The incident routing rules in force", Handler: s.handleGetRules},
+		{Method: http.MethodPut, Path: "/api/v1/rules", Tag: "Incidents", Summary: "Replace the routing rules",
+			Roles: adminOnly, Errors: []int{413, 422, 503}, Body: &Body{Media: []string{mediaJSON}, Required: true, Desc: "a rules file"},
+			Handler: s.handlePutRules},
+		{Method: http.MethodGet, Path: "/api/v1/audit", Tag: "Admin", Summary: "The latest audit entries",
+			Roles: adminOnly, Params: []Param{pLimit(100, 10000)}, Errors: []int{503}, Handler: s.handleAudit},
+		{Method: http.MethodGet, Path: "/api/v1/tokens", Tag: "Admin", Summary: "API tokens", Roles: adminOnly, Handler: s.handleTokens},
+		{Method: http.MethodPost, Path: "/api/v1/tokens", Tag: "Admin", Summary: "Create an API token (the secret is shown once)",
+			Roles: adminOnly, OK: http.StatusCreated, Errors: []int{422},
+			Body:    &Body{Media: []string{mediaJSON}, Required: true, Desc: "name and role"},
+			Handler: s.handleCreateToken},
+		{Method: http.MethodDelete, Path: "/api/v1/tokens/{id}", Tag: "Admin", Summary: "Revoke a token",
+			Roles: adminOnly, Params: []Param{{Name: "id", In: "path", MaxLen: 100, Desc: "token id or name"}}, Errors: []int{404},
+			Handler: s.handleRevokeToken},
+		{Method: http.MethodGet, Path: "/api/v1/whoami", Tag: "Admin", Summary: "The caller's token and what its role may do",
+			Roles: anyRole, Handler: s.handleWhoami},
+	}
 }
 
 // addressGeocoder turns free address text into ranked candidates

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
 )
@@ -34,7 +33,7 @@ func init() {
 			}
 			return c, nil
 		},
-		routes: func(*Server, *mux.Router, *mux.Router) {},
+		routes: nil,
 	})
 }
 

@@ -199,15 +199,41 @@ func buildOGC(sn *Snapshot) (any, error) {
 	return st, nil
 }
 
-func ogcRoutes(s *Server, root, _ *mux.Router) {
-	get := []string{http.MethodGet, http.MethodHead}
-	root.HandleFunc("/", s.ogcLanding).Methods(get...).MatcherFunc(s.wantsLanding)
-	root.HandleFunc("/conformance", s.ogcConformance).Methods(get...)
-	root.HandleFunc("/api", s.ogcAPIDoc).Methods(get...)
-	root.HandleFunc("/collections", s.ogcCollections).Methods(get...)
-	root.HandleFunc("/collections/{collectionId}", s.ogcCollection).Methods(get...)
-	root.HandleFunc("/collections/{collectionId}/items", s.ogcItems).Methods(get...)
-	root.HandleFunc("/collections/{collectionId}/items/{featureId}", s.ogcFeature).Methods(get...)
+func ogcRoutes(s *Server) []Route {
+	pf := Param{Name: "f", Free: true, MaxLen: 32, Desc: "The format of the response: json or geojson. Only JSON is offered; HTML gets 406."}
+	pCol := Param{Name: "collectionId", In: "path", Enum: ogcLayers, Desc: "The id of a collection."}
+	ref := func(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+	get := func(path, id, summary, desc, tag, schema, media string, h http.HandlerFunc, errs []int, params ...Param) Route {
+		return Route{Method: http.MethodGet, Path: path, Tag: tag, Summary: summary, Description: desc, Format: "ogc", Media: media,
+			Schema: ref(schema), Params: append(params, pf), Errors: append([]int{406}, errs...), Handler: h, operationID: id}
+	}
+	landing := get("/", "getLandingPage", "Landing page", "Links to the API definition, the conformance declaration and the feature collections.",
+		"Capabilities", "landingPage", mediaJSON, s.ogcLanding, nil)
+	landing.Match = s.wantsLanding
+	api := get("/api", "getAPIDefinition", "API definition", "This document: every route of the server with its parameters, roles and error responses.",
+		"Capabilities", "", mediaOpenAPI, s.ogcAPIDoc, nil)
+	api.Schema = obj{"type": "object"}
+	return []Route{
+		landing,
+		get("/conformance", "getConformanceDeclaration", "Conformance declaration", "The conformance classes this server implements.",
+			"Capabilities", "confClasses", mediaJSON, s.ogcConformance, nil),
+		api,
+		get("/collections", "getCollections", "Feature collections", "The collections of features: one per spatial layer.",
+			"Capabilities", "collections", mediaJSON, s.ogcCollections, nil),
+		get("/collections/{collectionId}", "describeCollection", "Describe a feature collection", "Metadata of one collection: extent, CRS, links.",
+			"Capabilities", "collection", mediaJSON, s.ogcCollection, []int{404}, pCol),
+		get("/collections/{collectionId}/items", "getFeatures", "Fetch features",
+			"Features of a collection as GeoJSON, optionally those meeting a bounding box (exact geometry test) and, for incidents, a time (reported_at); paged with limit and offset, with next and prev links. People's names and phones are masked, and incidents' free text scanned (viewers) or withheld (anonymous callers), unless the token has a personal-data role.",
+			"Data", "featureCollectionGeoJSON", mediaGeoJSON, s.ogcItems, []int{404}, pCol,
+			Param{Name: "limit", Type: "integer", Min: 1, Max: math.MaxInt32, Default: ogcDefaultLimit, Desc: "The most features a page holds. A value over the maximum (10000) is not an error: the maximum applies."},
+			Param{Name: "offset", Type: "integer", Min: 0, Max: math.MaxInt32, Default: 0, Desc: "How many of the selected features to skip (the next and prev links carry it)."},
+			Param{Name: "bbox", Free: true, MaxLen: 200, Desc: "Only features whose geometry meets this box: minLon,minLat,maxLon,maxLat in CRS84 (a 3D box's heights are ignored)."},
+			Param{Name: "bbox-crs", Free: true, Desc: "The CRS of bbox; only CRS84 is supported."},
+			Param{Name: "datetime", Free: true, MaxLen: 100, Desc: "An RFC 3339 instant or interval (a/b, ../b, a/..). Incidents are filtered on reported_at; collections without time ignore it."}),
+		get("/collections/{collectionId}/items/{featureId}", "getFeature", "Fetch a single feature", "One feature, by its id (the feature's code).",
+			"Data", "featureGeoJSON", mediaGeoJSON, s.ogcFeature, []int{404}, pCol,
+			Param{Name: "featureId", In: "path", Desc: "The id of a feature: its code (road segments: their number)."}),
+	}
 }
 
 // wantsLanding keeps "/" for the frontend when a browser asks for HTML;

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/privacy"
 	"github.com/gridmap/gridmap/data/store"
 )
 
@@ -36,23 +37,37 @@ const open311Prefix = "/open311/v2"
 var cityZone = time.FixedZone("CST", 8*3600)
 
 func init() {
-	register(extension{name: "open311", routes: func(s *Server, root, _ *mux.Router) {
-		o := root.PathPrefix(open311Prefix).Subrouter()
-		f := ".{format:json|xml}"
-		o.HandleFunc("/discovery"+f, s.o311Discovery).Methods(http.MethodGet)
-		o.HandleFunc("/services"+f, s.o311Services).Methods(http.MethodGet)
-		o.HandleFunc("/services/{code}"+f, s.o311Service).Methods(http.MethodGet)
-		o.HandleFunc("/requests"+f, s.o311PostRequest).Methods(http.MethodPost)
-		o.HandleFunc("/requests"+f, s.o311Requests).Methods(http.MethodGet)
-		o.HandleFunc("/requests/{id}"+f, s.o311Request).Methods(http.MethodGet)
-		o.HandleFunc("/tokens/{id}"+f, s.o311Token).Methods(http.MethodGet)
-		o.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			o311Error(w, r, http.StatusNotFound, "no such resource: "+r.URL.Path+" (resources end in .json or .xml)")
-		})
-		o.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			o311Error(w, r, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path)
-		})
-	}})
+	register(extension{name: "open311", routes: open311Routes})
+}
+
+func open311Routes(s *Server) []Route {
+	f := ".{format:json|xml}"
+	jur := Param{Name: "jurisdiction_id", MaxLen: 100, Desc: "ignored: this server serves one jurisdiction"}
+	key := Param{Name: "api_key", MaxLen: 200, Desc: "a gridmap token; on GET it sets what the caller may see"}
+	get := func(path, summary, desc string, params []Param, errs []int, h http.HandlerFunc) Route {
+		return Route{Method: http.MethodGet, Path: open311Prefix + path + f, Tag: "Open311", Summary: summary, Description: desc,
+			Format: "open311", Media: "application/json", Params: append([]Param{pFormat, jur, key}, params...), Errors: errs, Handler: h}
+	}
+	return []Route{
+		get("/discovery", "Service discovery", "", nil, nil, s.o311Discovery),
+		get("/services", "The service list: one service per incident category", "", nil, nil, s.o311Services),
+		get("/services/{code}", "A service definition", "", []Param{{Name: "code", In: "path", MaxLen: 64, Desc: "service_code"}}, []int{404}, s.o311Service),
+		{Method: http.MethodPost, Path: open311Prefix + "/requests" + f, Tag: "Open311", Summary: "Create a service request (an incident)",
+			Description: "Form fields api_key (a dispatcher or admin token), service_code, lat and long or address_string, description, first_name, last_name, phone; email, device_id, account_id, media_url and attribute[] are accepted and ignored.",
+			Roles:       incidentWriter, Auth: "api_key", Format: "open311", OK: http.StatusCreated, Errors: []int{404, 413, 503},
+			Params: []Param{pFormat, jur, key, {Name: "Idempotency-Key", In: "header", MaxLen: 200, Desc: "makes a retry give the first answer"}},
+			Body:   &Body{Media: []string{"application/x-www-form-urlencoded"}, Required: true, Desc: "the request's fields"},
+			Handler: s.o311PostRequest},
+		get("/requests", "Service requests",
+			"service_request_id (a comma list; overrides the rest), service_code (comma list), status (open, closed), start_date and end_date (at most 90 days apart; default the last 90 days). At most 1,000, newest first. Anonymous callers get no description or address; viewers get them masked.",
+			[]Param{{Name: "service_request_id", Type: "list", MaxItems: 1000, MaxLen: 64, Desc: "request ids"},
+				{Name: "service_code", Type: "list", MaxItems: 200, MaxLen: 64, Desc: "service codes"},
+				{Name: "status", Type: "list", Enum: []string{"open", "closed"}, MaxItems: 2, Desc: "open or closed"},
+				{Name: "start_date", Type: "datetime", Desc: "W3C datetime"}, {Name: "end_date", Type: "datetime", Desc: "W3C datetime"}},
+			[]int{503}, s.o311Requests),
+		get("/requests/{id}", "One service request", "", []Param{{Name: "id", In: "path", MaxLen: 64, Desc: "service_request_id"}}, []int{404, 503}, s.o311Request),
+		get("/tokens/{id}", "The request a token stands for", "", []Param{{Name: "id", In: "path", MaxLen: 64, Desc: "token"}}, []int{404, 503}, s.o311Token),
+	}
 }
 
 func o311Format(r *http.Request) string {
@@ -65,8 +80,10 @@ func o311Format(r *http.Request) string {
 	return "json"
 }
 
-// o311Write writes v as JSON, or as XML under the spec's root element.
+// o311Write writes v as JSON, or as XML under the spec's root element, as
+// the masking policy lets the request's audience see it.
 func o311Write(w http.ResponseWriter, r *http.Request, status int, v any) {
+	v = privacy.Apply(v, responseAudience(w))
 	if o311Format(r) == "xml" {
 		b, err := xml.Marshal(v)
 		if err != nil {
@@ -205,19 +222,22 @@ type o311RequestJSON struct {
 	StatusNotes       string   `json:"status_notes" xml:"status_notes"`
 	ServiceName       string   `json:"service_name" xml:"service_name"`
 	ServiceCode       string   `json:"service_code" xml:"service_code"`
-	Description       string   `json:"description" xml:"description"`
+	Description       string   `json:"description" xml:"description" privacy:"text"`
 	AgencyResponsible string   `json:"agency_responsible" xml:"agency_responsible"`
 	ServiceNotice     string   `json:"service_notice" xml:"service_notice"`
 	RequestedDatetime string   `json:"requested_datetime" xml:"requested_datetime"`
 	UpdatedDatetime   string   `json:"updated_datetime" xml:"updated_datetime"`
 	ExpectedDatetime  string   `json:"expected_datetime" xml:"expected_datetime"`
-	Address           string   `json:"address" xml:"address"`
+	Address           string   `json:"address" xml:"address" privacy:"text"`
 	AddressID         string   `json:"address_id" xml:"address_id"`
 	Zipcode           string   `json:"zipcode" xml:"zipcode"`
 	Lat               float64  `json:"lat" xml:"lat"`
 	Long              float64  `json:"long" xml:"long"`
 	MediaURL          string   `json:"media_url" xml:"media_url"`
 	XMLName           xml.Name `json:"-" xml:"request"`
+	// Known are the caller's name and phone, masked wherever the free text
+	// repeats them; never sent.
+	Known []string `json:"-" xml:"-" privacy:"known"`
 }
 
 type o311RequestList struct {
@@ -281,9 +301,10 @@ func (s *Server) o311Request1(rec *data.IncidentRecord) o311RequestJSON {
 	}
 	return o311RequestJSON{
 		ServiceRequestID: rec.ID, Status: open311Status(rec.Status), StatusNotes: notes, ServiceName: name,
-		ServiceCode: rec.Category, Description: redact(rec.Description, rec.Caller), AgencyResponsible: agency,
+		ServiceCode: rec.Category, Description: rec.Description, AgencyResponsible: agency,
 		RequestedDatetime: o311Time(rec.ReportedAt), UpdatedDatetime: o311Time(rec.UpdatedAt),
-		ExpectedDatetime: o311Time(expected), Address: redact(rec.Address, rec.Caller), Lat: rec.Point[1], Long: rec.Point[0],
+		ExpectedDatetime: o311Time(expected), Address: rec.Address, Lat: rec.Point[1], Long: rec.Point[0],
+		Known: []string{rec.Caller.Name, rec.Caller.Phone},
 	}
 }
 

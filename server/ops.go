@@ -6,13 +6,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/privacy"
 )
 
 // ops is the server-wide state of the operational and dispatch features:
@@ -159,7 +159,10 @@ func (s *Server) Close() {
 
 // reqInfo travels with a request so the front can label its metrics with
 // the route template mux matched.
-type reqInfo struct{ route string }
+type reqInfo struct {
+	route     string
+	principal *Principal // set by the route guard once authenticated
+}
 
 type reqInfoKey struct{}
 
@@ -177,21 +180,15 @@ func routeLabel(next http.Handler) http.Handler {
 	})
 }
 
-// streaming reports whether a request is long-lived by design and so runs
-// without the request timeout.
-func streaming(r *http.Request) bool {
-	return r.URL.Path == "/api/v1/events" || r.URL.Path == "/api/v1/locate" && r.Method == http.MethodPost
-}
-
-// front authenticates the caller, applies the rate limit and the request
-// timeout, serves the request and records its metrics and log line.
+// front serves a request and records its metrics and log line. The
+// route guard (routes.go) authenticates the caller, applies the rate
+// limits, the request timeout and what the route declares.
 func (s *Server) front(w http.ResponseWriter, r *http.Request, serve http.HandlerFunc) {
 	o := s.ops
 	start := time.Now()
 	info := &reqInfo{}
 	sw := &statusWriter{ResponseWriter: w}
 	ctx := context.WithValue(r.Context(), reqInfoKey{}, info)
-	var p *Principal
 	defer func() {
 		d := time.Since(start)
 		route := info.route
@@ -204,8 +201,8 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request, serve http.Handle
 		}
 		o.metrics.observe(route, r.Method, code, d)
 		actor := "anonymous"
-		if p != nil {
-			actor = p.Actor()
+		if info.principal != nil {
+			actor = info.principal.Actor()
 		}
 		lvl := slog.LevelDebug
 		if code >= 500 {
@@ -214,47 +211,7 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request, serve http.Handle
 		s.log.Log(ctx, lvl, "request", "method", r.Method, "path", r.URL.Path, "route", route, "status", code,
 			"bytes", sw.bytes, "took", d, "actor", actor)
 	}()
-	var err error
-	p, err = s.authenticate(r.WithContext(ctx))
-	if err != nil {
-		if errors.Is(err, errBadToken) {
-			w := http.ResponseWriter(sw)
-			w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, err.Error())
-			return
-		}
-		if _, ok := err.(interface{ Timeout() bool }); ok || errors.Is(err, context.Canceled) {
-			writeError(sw, http.StatusServiceUnavailable, "token check: "+err.Error())
-			return
-		}
-		writeError(sw, http.StatusUnauthorized, err.Error())
-		return
-	}
-	if p != nil {
-		ctx = context.WithValue(ctx, principalKey{}, p)
-	}
-	lim, key := o.anonLimit, "ip:"+remoteHost(r)
-	if p != nil {
-		lim, key = o.limiter, "token:"+p.TokenID
-	}
-	if lim != nil && !exemptFromLimit(r.URL.Path) {
-		if ok, wait := lim.allow(key, time.Now()); !ok {
-			o.metrics.rateLimited.Add(1)
-			sw.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-			writeError(sw, http.StatusTooManyRequests, "rate limit exceeded; retry later")
-			return
-		}
-	}
-	if !streaming(r) && o.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.timeout)
-		defer cancel()
-	}
 	serve(sw, r.WithContext(ctx))
-}
-
-func exemptFromLimit(path string) bool {
-	return path == "/healthz" || path == "/readyz" || path == "/metrics"
 }
 
 func remoteHost(r *http.Request) string {
@@ -270,8 +227,33 @@ func remoteHost(r *http.Request) string {
 // deadlines) keeps working.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	status   int
+	bytes    int64
+	audience privacy.Audience // whom the answer is for (set by the route guard)
+}
+
+// findStatusWriter finds the front's writer beneath w, if any.
+func findStatusWriter(w http.ResponseWriter) *statusWriter {
+	for w != nil {
+		if sw, ok := w.(*statusWriter); ok {
+			return sw
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
+}
+
+// responseAudience is the masking audience of the answer written to w:
+// anonymous unless the route guard said otherwise.
+func responseAudience(w http.ResponseWriter) privacy.Audience {
+	if sw := findStatusWriter(w); sw != nil {
+		return sw.audience
+	}
+	return privacy.Anonymous
 }
 
 func (w *statusWriter) WriteHeader(code int) {

@@ -96,20 +96,45 @@ func init() {
 	register(extension{
 		name:  "plan",
 		build: func(sn *Snapshot) (any, error) { return &planModel{}, nil },
-		routes: func(s *Server, _, api *mux.Router) {
-			api.HandleFunc("/plan/measures", s.handlePlanMeasures).Methods(http.MethodGet)
-			api.HandleFunc("/plan/versions", s.handlePlanVersions).Methods(http.MethodGet)
-			api.HandleFunc("/plan/grids", s.handlePlanGrids).Methods(http.MethodGet)
-			api.HandleFunc("/plan/diff", s.handleVersionDiff).Methods(http.MethodGet)
-			api.HandleFunc("/plans", s.handlePlansList).Methods(http.MethodGet)
-			api.HandleFunc("/plans", s.handlePlanCreate).Methods(http.MethodPost)
-			api.HandleFunc("/plans/{id}", s.handlePlanGet).Methods(http.MethodGet)
-			api.HandleFunc("/plans/{id}/edits", s.handlePlanEdits).Methods(http.MethodPost)
-			api.HandleFunc("/plans/{id}/propose", s.handlePlanPropose).Methods(http.MethodPost)
-			api.HandleFunc("/plans/{id}/diff", s.handlePlanDiff).Methods(http.MethodGet)
-			api.HandleFunc("/plans/{id}/apply", s.handlePlanApply).Methods(http.MethodPost)
-		},
+		routes: planRoutes,
 	})
+}
+
+func planRoutes(s *Server) []Route {
+	version := Param{Name: "version", Type: "integer", Min: 0, Max: 1 << 53, Desc: "a stored layout version (default: the layout in force)"}
+	id := Param{Name: "id", In: "path", MaxLen: 64, Desc: "the plan id"}
+	body := func(desc string) *Body { return &Body{Media: []string{mediaJSON}, Required: true, Desc: desc} }
+	return []Route{
+		{Method: http.MethodGet, Path: "/api/v1/plan/measures", Tag: "Planner", Summary: "Measures of the layout in force or of a stored version",
+			Params: []Param{{Name: "level", Enum: []string{"grid", "community", "city"}, Desc: "level of the items"},
+				{Name: "tolerance", Type: "number", Min: 0, Max: 1, Desc: "the targets' tolerance, in (0, 1)"},
+				{Name: "at", Type: "datetime", Desc: "the time the measures are taken at"}, version,
+				{Name: "community", MaxLen: 32, Desc: "only this community"}, {Name: "street", MaxLen: 32, Desc: "only this street"}},
+			Errors: []int{404, 503}, Handler: s.handlePlanMeasures},
+		{Method: http.MethodGet, Path: "/api/v1/plan/versions", Tag: "Planner", Summary: "Stored layout versions", Errors: []int{503}, Handler: s.handlePlanVersions},
+		{Method: http.MethodGet, Path: "/api/v1/plan/grids", Tag: "Planner", Summary: "The grids of a layout version as GeoJSON",
+			Media: mediaGeoJSON, Params: []Param{version}, Errors: []int{404, 503}, Handler: s.handlePlanGrids},
+		{Method: http.MethodGet, Path: "/api/v1/plan/diff", Tag: "Planner", Summary: "The grid changes between two layout versions",
+			Media: mediaGeoJSON, Errors: []int{404, 503},
+			Params: []Param{{Name: "from", Type: "integer", Min: 0, Max: 1 << 53, Required: true, Desc: "the older version"},
+				{Name: "to", Type: "integer", Min: 0, Max: 1 << 53, Desc: "the newer version (default: the layout in force)"}},
+			Handler: s.handleVersionDiff},
+		{Method: http.MethodGet, Path: "/api/v1/plans", Tag: "Planner", Summary: "Plans", Roles: planRoles, Errors: []int{503}, Handler: s.handlePlansList},
+		{Method: http.MethodPost, Path: "/api/v1/plans", Tag: "Planner", Summary: "Start a plan", Roles: planRoles, OK: http.StatusCreated,
+			Errors: []int{404, 422, 503}, Body: body("name, and revert_to (a layout version) to start from it"), Handler: s.handlePlanCreate},
+		{Method: http.MethodGet, Path: "/api/v1/plans/{id}", Tag: "Planner", Summary: "One plan", Roles: planRoles, Params: []Param{id},
+			Errors: []int{404, 409, 503}, Handler: s.handlePlanGet},
+		{Method: http.MethodPost, Path: "/api/v1/plans/{id}/edits", Tag: "Planner", Summary: "Edit a plan (all or nothing)", Roles: planRoles,
+			Params: []Param{id}, Errors: []int{404, 409, 422, 503}, Body: body("an edit, or {edits: [...]} of 1 to 1000"), Handler: s.handlePlanEdits},
+		{Method: http.MethodPost, Path: "/api/v1/plans/{id}/propose", Tag: "Planner", Summary: "Let the planner propose changes", Roles: planRoles,
+			Description: "Runs in the propose queue, one run per caller at a time.",
+			Params:      []Param{id}, Errors: []int{404, 409, 422, 503}, Heavy: "propose",
+			Body: body("communities, street, seed, budget_ms, effort, compact, targets"), Handler: s.handlePlanPropose},
+		{Method: http.MethodGet, Path: "/api/v1/plans/{id}/diff", Tag: "Planner", Summary: "A plan's grid changes as GeoJSON", Roles: planRoles,
+			Media: mediaGeoJSON, Params: []Param{id}, Errors: []int{404, 409, 503}, Handler: s.handlePlanDiff},
+		{Method: http.MethodPost, Path: "/api/v1/plans/{id}/apply", Tag: "Planner", Summary: "Apply a plan", Roles: planRoles,
+			Params: []Param{id}, Errors: []int{404, 409, 503}, Handler: s.handlePlanApply},
+	}
 }
 
 func snapModel(sn *Snapshot) (*plan.Model, error) {

@@ -14,7 +14,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
+	"github.com/gridmap/gridmap/data/privacy"
 	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
 )
@@ -69,6 +69,11 @@ type Config struct {
 	// RequestTimeout bounds each request's context (default 30 s); event
 	// streams and batch locate are exempt.
 	RequestTimeout time.Duration
+	// HeavyAnonRate is the heavy runs (siting, batch locate) per second
+	// allowed to each address of anonymous callers, in bursts of
+	// HeavyAnonBurst (default 6 a minute, bursts of 3); negative: no limit.
+	HeavyAnonRate  float64
+	HeavyAnonBurst int
 }
 
 // Snapshot is one consistent version of the city and everything derived
@@ -92,9 +97,9 @@ func (sn *Snapshot) Ext(name string) any { return sn.ext[name] }
 type extension struct {
 	name  string
 	build func(sn *Snapshot) (any, error) // may be nil
-	// routes adds the extension's routes: api is the /api/v1 subrouter
-	// (paths relative to it), root the top router for everything else.
-	routes func(s *Server, root, api *mux.Router) // may be nil
+	// routes returns the extension's routes for the registry (routes.go):
+	// full paths, each with its roles, parameters and summary.
+	routes func(s *Server) []Route // may be nil
 }
 
 var extensions []extension
@@ -108,7 +113,9 @@ type Server struct {
 	log    *slog.Logger
 	snap   atomic.Pointer[Snapshot]
 	router *mux.Router
-	ops    *ops // auth, limits, metrics and the dispatch flow (ops.go)
+	table  []Route // the route registry the router was built from
+	ops    *ops    // auth, limits, metrics and the dispatch flow (ops.go)
+	heavy  *heavyQueues
 }
 
 // New loads the city from the store and builds the router.
@@ -124,10 +131,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	s.ops = newOps(s)
+	anonHeavy := cfg.HeavyAnonRate
+	if anonHeavy == 0 {
+		anonHeavy = defaultAnonHeavy
+	}
+	s.heavy = newHeavyQueues(anonHeavy, cfg.HeavyAnonBurst)
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
-	s.routes()
+	r, err := s.buildRouter()
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.router = r
 	if err := s.startOps(ctx); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -190,33 +206,37 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.router.ServeHTTP(w, r)
 }
 
-func (s *Server) routes() {
-	r := mux.NewRouter()
-	r.Use(routeLabel)
-	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
-	}).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/readyz", s.handleReady).Methods(http.MethodGet, http.MethodHead)
-	api := r.PathPrefix("/api/v1").Subrouter()
-	api.HandleFunc("/layers", s.handleLayers).Methods(http.MethodGet)
-	api.HandleFunc("/layers/{layer}", s.handleLayer).Methods(http.MethodGet)
-	api.HandleFunc("/locate", s.handleLocate).Methods(http.MethodGet)
-	api.HandleFunc("/locate", s.handleLocateBatch).Methods(http.MethodPost)
-	api.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
-	})
-	api.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed on "+r.URL.Path)
-	})
-	for _, e := range extensions {
-		if e.routes != nil {
-			e.routes(s, r, api)
-		}
+// coreRoutes are the routes of this file: health, the layers and locate.
+func (s *Server) coreRoutes() []Route {
+	layers := make([]string, len(features.Layers))
+	copy(layers, features.Layers)
+	return []Route{
+		{Method: http.MethodGet, Path: "/healthz", Tag: "Health", Summary: "Liveness probe", Auth: "none",
+			Description: "Answers 200 while the process serves; credentials are ignored.",
+			Handler: func(w http.ResponseWriter, _ *http.Request) {
+				writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+			}},
+		{Method: http.MethodGet, Path: "/readyz", Tag: "Health", Summary: "Readiness probe", Auth: "none",
+			Description: "Answers 200 once a city is loaded, 503 before; credentials are ignored.", Errors: []int{503},
+			Handler: s.handleReady},
+		{Method: http.MethodGet, Path: "/metrics", Tag: "Health", Summary: "Prometheus metrics", Media: "text/plain; version=0.0.4",
+			Handler: s.handleMetrics},
+		{Method: http.MethodGet, Path: "/api/v1/layers", Tag: "Layers", Summary: "The layers and their feature counts",
+			Handler: s.handleLayers},
+		{Method: http.MethodGet, Path: "/api/v1/layers/{layer}", Tag: "Layers", Summary: "One layer as GeoJSON",
+			Description: "A FeatureCollection of the layer, optionally cut to a bbox and paged. Names and phones of people are masked, and incidents' free text scanned (viewers) or withheld (anonymous callers), unless the token has a personal-data role.",
+			Media:       mediaGeoJSON, Errors: []int{404},
+			Params: []Param{{Name: "layer", In: "path", Enum: layers, Desc: "the layer"}, pBBox, pLimit(0, math.MaxInt32), pOffset},
+			Handler: s.handleLayer},
+		{Method: http.MethodGet, Path: "/api/v1/locate", Tag: "Locate", Summary: "Which grid a point is in, and who serves it",
+			Params:  []Param{pLon, pLat, pCRS},
+			Handler: s.handleLocate},
+		{Method: http.MethodPost, Path: "/api/v1/locate", Tag: "Locate", Summary: "Locate many points (CSV or GeoJSON), streamed",
+			Description: "CSV rows id,lon,lat or a GeoJSON FeatureCollection of points; the answer streams as it is computed. Runs in the batch queue.",
+			Body:        &Body{Media: []string{"text/csv", "application/geo+json"}, Required: true, Desc: "the points"},
+			Params:      []Param{pCRS}, Media: "text/csv", Errors: []int{413, 415}, Heavy: "batch", Stream: true,
+			Handler: s.handleLocateBatch},
 	}
-	if s.cfg.Assets != nil {
-		r.PathPrefix("/").Handler(http.FileServerFS(s.cfg.Assets))
-	}
-	s.router = r
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
@@ -268,7 +288,7 @@ func (s *Server) handleLayer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "offset: "+err.Error())
 		return
 	}
-	opt := features.Options{}
+	opt := features.Options{Audience: audience(r)}
 	w.Header().Set("Content-Type", "application/geo+json")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprintf(w, `{"type":"FeatureCollection","name":%q,"features":[`, layer)
@@ -306,9 +326,9 @@ func ParseBBox(v string) (orb.Bound, error) {
 	}
 	var f [4]float64
 	for i, p := range parts {
-		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return orb.Bound{}, fmt.Errorf("bbox: %q is not a number", p)
+		x, err := parseDecimal(strings.TrimSpace(p))
+		if err != nil {
+			return orb.Bound{}, fmt.Errorf("bbox: %s is not a plain decimal number", echo(p))
 		}
 		f[i] = x
 	}
@@ -322,9 +342,9 @@ func intParam(v string, def, lo, hi int) (int, error) {
 	if v == "" {
 		return def, nil
 	}
-	n, err := strconv.Atoi(v)
+	n, err := parseInteger(v)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not an integer", v)
+		return 0, fmt.Errorf("%s is not a plain decimal integer", echo(v))
 	}
 	if n < lo || n > hi {
 		return 0, fmt.Errorf("%d out of range %d..%d", n, lo, hi)
@@ -332,7 +352,10 @@ func intParam(v string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
+// writeJSON writes v as JSON, as the masking policy lets the request's
+// audience see it (the guard records the audience on the response).
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	v = privacy.Apply(v, responseAudience(w))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)

@@ -316,9 +316,11 @@ func init() {
 	register(extension{
 		name:  "stats",
 		build: func(sn *Snapshot) (any, error) { return &statsExt{sn: sn}, nil },
-		routes: func(s *Server, _, api *mux.Router) {
-			api.HandleFunc("/stats", s.handleStats).Methods(http.MethodGet, http.MethodHead)
-			api.HandleFunc("/stats/grids", s.handleGridStats).Methods(http.MethodGet, http.MethodHead)
+		routes: func(s *Server) []Route {
+			return []Route{
+				{Method: http.MethodGet, Path: "/api/v1/stats", Tag: "Stats", Summary: "The city's key figures", Errors: []int{503}, Handler: s.handleStats},
+				{Method: http.MethodGet, Path: "/api/v1/stats/grids", Tag: "Stats", Summary: "Every grid's figures", Errors: []int{503}, Handler: s.handleGridStats},
+			}
 		},
 	})
 }

@@ -48,15 +48,22 @@ func buildTiles(sn *Snapshot) (any, error) {
 	return &tileState{tiler: t, cache: tiles.NewCache(TileCacheBytes), version: v}, nil
 }
 
-func tileRoutes(s *Server, root, _ *mux.Router) {
-	get := []string{http.MethodGet, http.MethodHead}
-	root.HandleFunc("/tiles/{z}/{x}/{y}.mvt", s.handleTile).Methods(get...)
-	root.HandleFunc("/tiles/{layer}/{z}/{x}/{y}.mvt", s.handleTile).Methods(get...)
-	root.HandleFunc("/tiles.json", s.handleTileJSON).Methods(get...)
-	root.HandleFunc("/style.json", s.handleStyle).Methods(get...)
-	root.PathPrefix("/tiles/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such tile: want /tiles/{z}/{x}/{y}.mvt or /tiles/{layer}/{z}/{x}/{y}.mvt")
-	})
+func tileRoutes(s *Server) []Route {
+	zxy := []Param{
+		{Name: "z", In: "path", MaxLen: 4, Desc: "zoom"}, {Name: "x", In: "path", MaxLen: 12, Desc: "column"},
+		{Name: "y", In: "path", MaxLen: 12, Desc: "row"},
+	}
+	const mvt = "application/vnd.mapbox-vector-tile"
+	const desc = "A Mapbox Vector Tile; 204 for a tile with no features, 304 when If-None-Match holds its ETag, 404 outside the pyramid. People's names in the attributes are masked for everyone."
+	return []Route{
+		{Method: http.MethodGet, Path: "/tiles/{z}/{x}/{y}.mvt", Tag: "Tiles", Summary: "A vector tile of every layer", Description: desc,
+			Media: mvt, Params: zxy, Errors: []int{404, 503}, Handler: s.handleTile},
+		{Method: http.MethodGet, Path: "/tiles/{layer}/{z}/{x}/{y}.mvt", Tag: "Tiles", Summary: "A vector tile of one layer", Description: desc,
+			Media: mvt, Params: append([]Param{{Name: "layer", In: "path", MaxLen: 32, Desc: "the tile layer"}}, zxy...), Errors: []int{404, 503},
+			Handler: s.handleTile},
+		{Method: http.MethodGet, Path: "/tiles.json", Tag: "Tiles", Summary: "TileJSON 3.0.0", Errors: []int{503}, Handler: s.handleTileJSON},
+		{Method: http.MethodGet, Path: "/style.json", Tag: "Tiles", Summary: "The MapLibre style", Errors: []int{503}, Handler: s.handleStyle},
+	}
 }
 
 func (s *Server) tileState() *tileState {

@@ -20,6 +20,7 @@ import (
 	"sync"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/privacy"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt/vectortile"
 	"github.com/paulmach/orb/geojson"
@@ -108,6 +109,13 @@ type Tiler struct {
 // stats are the per-area aggregates tile properties carry.
 type stats struct {
 	grids, communities, households, population, cadres, openIncidents, builtStations, stations int
+}
+
+// Personal declares the tile attributes that hold personal data, per
+// layer, for the masking policy (data/privacy); every other string
+// attribute is still scanned for phone and ID numbers.
+var Personal = map[string]privacy.Schema{
+	LayerGrids: {"head": privacy.Name},
 }
 
 // OpenIncident reports whether an incident still needs work: it is neither
@@ -306,7 +314,7 @@ func New(c *data.City) (*Tiler, error) {
 		p := geojson.Properties{
 			"code": g.Code, "name": g.Name, "seq": g.Seq,
 			"community_code": g.CommunityCode, "street_code": g.StreetCode, "district_code": g.DistrictCode,
-			"head": data.MaskName(g.Head.Name), "buildings": g.Buildings, "households": g.Households,
+			"head": g.Head.Name, "buildings": g.Buildings, "households": g.Households,
 			"population": g.Population, "cadres": s.cadres, "volunteers": g.Volunteers,
 			"open_incidents": s.openIncidents, "stations": s.stations, "built_stations": s.builtStations,
 			"covered": s.builtStations > 0,
@@ -361,6 +369,14 @@ func New(c *data.City) (*Tiler, error) {
 			"id": n.ID, "module": n.Module, "category": n.Category, "status": n.Status,
 			"open": OpenIncident(n.Status), "grid_code": n.GridCode}})
 		t.extend(&t.bound, n.Point)
+	}
+
+	// Tiles are shared by every caller: their attributes are masked for
+	// anonymous callers by the one policy.
+	for _, l := range t.layers {
+		for i := range l.feats {
+			privacy.Props(l.feats[i].props, Personal[l.info.Name], privacy.Anonymous)
+		}
 	}
 
 	// Topology of every area ring.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
+	"github.com/gridmap/gridmap/data/privacy"
 	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/synth"
 	"github.com/gridmap/gridmap/geo"
@@ -210,7 +211,7 @@ func cmdExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		defer f.Close()
 		w = f
 	}
-	return features.Write(w, c, *layer, *format, features.Options{ShowPersonal: *personal})
+	return features.Write(w, c, *layer, *format, features.Options{ShowPersonal: *personal, Audience: privacy.Viewer})
 }
 
 // unbalance moves share of c's households between neighbouring grids with

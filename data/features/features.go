@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/privacy"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
@@ -24,10 +25,29 @@ var Layers = []string{
 
 // Options tune what personal data a feature carries.
 type Options struct {
-	// ShowPersonal includes names and phone numbers of grid heads, teams and
-	// cadres unmasked; otherwise phones are masked and names reduced to the
-	// family name.
+	// Audience is whom the features are for (privacy's masking policy):
+	// the zero value, Anonymous, masks names and phones and withholds
+	// incidents' free text; Viewer scans the free text instead; Personal
+	// shows everything.
+	Audience privacy.Audience
+	// ShowPersonal is Audience Personal.
 	ShowPersonal bool
+}
+
+func (o Options) audience() privacy.Audience {
+	if o.ShowPersonal {
+		return privacy.Personal
+	}
+	return o.Audience
+}
+
+// Personal declares, per layer, the properties that hold personal data and
+// their kind, for the masking policy; every other string property is
+// still scanned for phone and ID numbers.
+var Personal = map[string]privacy.Schema{
+	data.LayerGrids:     {"head_name": privacy.Name, "head_phone": privacy.Phone},
+	data.LayerIncidents: {"description": privacy.Text, "address": privacy.Text},
+	data.LayerCadres:    {"name": privacy.Name, "phone": privacy.Phone},
 }
 
 // Count returns the number of features of a layer.
@@ -52,11 +72,7 @@ func Feature(c *data.City, layer string, i int, opt Options) (*geojson.Feature, 
 	f := &geojson.Feature{Properties: geojson.Properties{}}
 	p := f.Properties
 	person := func(prefix string, x data.Person) {
-		name, phone := x.Name, x.Phone
-		if !opt.ShowPersonal {
-			name, phone = data.MaskName(name), data.MaskPhone(phone)
-		}
-		p[prefix+"name"], p[prefix+"phone"], p[prefix+"title"] = name, phone, x.Title
+		p[prefix+"name"], p[prefix+"phone"], p[prefix+"title"] = x.Name, x.Phone, x.Title
 	}
 	switch layer {
 	case data.LayerDistricts:
@@ -128,11 +144,7 @@ func Feature(c *data.City, layer string, i int, opt Options) (*geojson.Feature, 
 	case data.LayerCadres:
 		d := c.Cadres[i]
 		f.ID = d.ID
-		name, phone := d.Name, d.Phone
-		if !opt.ShowPersonal {
-			name, phone = data.MaskName(name), data.MaskPhone(phone)
-		}
-		p["id"], p["name"], p["unit"], p["rank"], p["phone"] = d.ID, name, d.Unit, d.Rank, phone
+		p["id"], p["name"], p["unit"], p["rank"], p["phone"] = d.ID, d.Name, d.Unit, d.Rank, d.Phone
 		p["grid_codes"] = strings.Join(d.GridCodes, ";")
 	case data.LayerReportingUnits:
 		u := c.ReportingUnits[i]
@@ -142,6 +154,7 @@ func Feature(c *data.City, layer string, i int, opt Options) (*geojson.Feature, 
 	default:
 		return nil, fmt.Errorf("features: unknown layer %q (known: %s)", layer, strings.Join(Layers, ", "))
 	}
+	privacy.Props(p, Personal[layer], opt.audience())
 	return f, nil
 }
 

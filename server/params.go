@@ -1,0 +1,150 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Strict parameter parsing, shared by every route: the route guard checks
+// each request's query against the parameters its Route declares before
+// the handler runs, and handlers read values with the parsers below.
+// Numbers are plain decimal only ("117.55", "-3", never "1_17.55",
+// "0x1p-2", "1e3", "Inf"); stored text may hold no control or bidi
+// override characters.
+
+// Caps of what one request may carry.
+const (
+	maxQueryBytes  = 64 << 10 // the whole query string
+	maxParamBytes  = 256      // one value, unless its Param says otherwise
+	maxListItems   = 100      // one comma list, unless its Param says otherwise
+	maxPathBytes   = 128      // one path parameter (an id, a code)
+	maxErrorEchoes = 64       // bytes of a caller's value echoed in an error
+)
+
+// parseQuery splits a raw query string strictly: a pair that Go's
+// url.ParseQuery would drop (a ";", a bad %-escape, invalid UTF-8) is an
+// error naming the parameter, never a silently vanished filter.
+func parseQuery(raw string) (url.Values, error) {
+	v := url.Values{}
+	if raw == "" {
+		return v, nil
+	}
+	if len(raw) > maxQueryBytes {
+		return nil, fmt.Errorf("query string longer than %d bytes", maxQueryBytes)
+	}
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, val, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil || strings.ContainsRune(k, ';') {
+			return nil, fmt.Errorf("query parameter %s: malformed name", echo(k))
+		}
+		if strings.ContainsRune(val, ';') {
+			return nil, fmt.Errorf("query parameter %s: a \";\" is not allowed (separate parameters with \"&\", escape a literal one as %%3B)", echo(name))
+		}
+		value, err := url.QueryUnescape(val)
+		if err != nil {
+			return nil, fmt.Errorf("query parameter %s: malformed %%-escape", echo(name))
+		}
+		if !utf8.ValidString(name) || !utf8.ValidString(value) {
+			return nil, fmt.Errorf("query parameter %s: not valid UTF-8", echo(name))
+		}
+		v[name] = append(v[name], value)
+	}
+	return v, nil
+}
+
+// echo quotes a caller's value for an error message, cut to a few dozen
+// bytes so that a 20 MB id is never sent back.
+func echo(s string) string {
+	if len(s) <= maxErrorEchoes {
+		return strconv.Quote(s)
+	}
+	cut := maxErrorEchoes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + fmt.Sprintf("… (%d bytes)", len(s))
+}
+
+var errNotDecimal = errors.New("not a plain decimal number")
+
+// parseDecimal reads a plain decimal number: an optional sign, digits and
+// an optional fraction. Underscores, hexadecimal, exponents, Inf and NaN
+// are refused.
+func parseDecimal(s string) (float64, error) {
+	if s == "" || len(s) > 64 {
+		return 0, errNotDecimal
+	}
+	i := 0
+	if s[0] == '-' || s[0] == '+' {
+		i++
+	}
+	digits, dot := 0, false
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, errNotDecimal
+		}
+	}
+	if digits == 0 || s[len(s)-1] == '.' {
+		return 0, errNotDecimal
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) {
+		return 0, errNotDecimal
+	}
+	return f, nil
+}
+
+// parseInteger reads a plain decimal integer (an optional minus sign and
+// digits).
+func parseInteger(s string) (int, error) {
+	if s == "" || len(s) > 19 {
+		return 0, errors.New("not a plain decimal integer")
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || i == 0 && s[i] == '-' && len(s) > 1) {
+			return 0, errors.New("not a plain decimal integer")
+		}
+	}
+	return strconv.Atoi(s)
+}
+
+// checkText refuses text that no stored field may hold: invalid UTF-8,
+// control characters (tab and newline allowed where multiline is true),
+// bidi overrides and isolates, and other format characters that make text
+// show differently from what it is. It returns the text trimmed.
+func checkText(field, s string, maxRunes int, multiline bool) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("%s is not valid UTF-8", field)
+	}
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	if n := utf8.RuneCountInString(s); n > maxRunes {
+		return "", fmt.Errorf("%s is longer than %d characters (%d)", field, maxRunes, n)
+	}
+	for i, r := range s {
+		switch {
+		case (r == '\n' || r == '\t') && multiline:
+		case unicode.IsControl(r):
+			return "", fmt.Errorf("%s holds the control character U+%04X at byte %d", field, r, i)
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+			return "", fmt.Errorf("%s holds the bidirectional control U+%04X at byte %d", field, r, i)
+		case r == 0xFEFF, r >= 0x200B && r <= 0x200D, r == 0x2060, r >= 0xFFF9 && r <= 0xFFFB:
+			return "", fmt.Errorf("%s holds the invisible character U+%04X at byte %d", field, r, i)
+		}
+	}
+	return s, nil
+}

@@ -1,0 +1,461 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/mux"
+	"github.com/gridmap/gridmap/data/privacy"
+)
+
+// The route registry. Every endpoint of the server — /api/v1, Open311,
+// OGC API Features, tiles and health — is one Route, registered once.
+// From the registry the server builds both its router and the OpenAPI 3
+// document it serves at /api, and the route guard enforces what a Route
+// declares: the roles that may call it, its query parameters (unknown,
+// repeated, malformed or oversized ones are a 400 naming the parameter),
+// the length of its path parameters, the heavy-work queue and the request
+// timeout. Tests walk the registry: every route × anonymous × each role of
+// Roles, and a scan for personal data in every GET route's answer.
+//
+// To add a route, return it from your extension's routes function (see
+// register in server.go):
+//
+//	register(extension{name: "people", routes: func(s *Server) []Route {
+//		return []Route{{
+//			Method: http.MethodGet, Path: "/api/v1/cadres/{id}", Tag: "People",
+//			Summary: "One cadre",
+//			Roles:   []string{RoleViewer, RoleOrganiser, RoleAdmin}, // nil: anonymous too
+//			Params:  []Param{{Name: "id", In: "path", Desc: "the cadre id"}},
+//			Errors:  []int{404},
+//			Handler: s.handleCadre,
+//		}}
+//	}})
+//
+// and give the route×role test an example request for it
+// (routeExamples in routes_test.go). Answer with writeJSON (or writeTyped,
+// o311Write): the masking policy (data/privacy) is applied there for the
+// caller's audience. Declare personal fields of your response types with
+// privacy tags (`privacy:"name"`, "phone", "id", "text", "personal"),
+// never mask by hand; a representation cached as bytes is built once per
+// audience through privacy.Apply (see gridCard, ogcCollection.encoded).
+
+// Route is one endpoint.
+type Route struct {
+	Method      string // GET (answers HEAD too), POST, PUT, PATCH, DELETE
+	Path        string // mux template; {name:regexp} allowed
+	Summary     string
+	Description string
+	Tag         string // groups routes in the OpenAPI document
+	// Roles may call the route; nil or empty: anyone, anonymous included.
+	Roles  []string
+	Params []Param
+	// Body describes the request body: its media types (the first is the
+	// one documented first) and what it holds.
+	Body *Body
+	// OK is the success status (default 200); Media its media type
+	// (default application/json); Schema its OpenAPI schema, if any.
+	OK     int
+	Media  string
+	Schema obj
+	// Errors are the error statuses the route answers beyond the ones the
+	// guard adds (400 for parameters, 401/403 for roles, 429 for queues).
+	Errors []int
+	// Heavy names the bounded fair queue the route's work waits in
+	// (siting, batch, propose); "" runs at once.
+	Heavy string
+	// Stream marks a long-lived answer (event stream, batch locate): no
+	// request timeout.
+	Stream bool
+	// Auth is how the caller authenticates: "" a bearer token (or none);
+	// "api_key" the handler checks Open311's api_key itself; "none" the
+	// route ignores credentials (health probes).
+	Auth string
+	// Format is the error body: "" the API's JSON, "ogc", "open311".
+	Format string
+	// Match narrows the route further (the OGC landing page shares "/"
+	// with the frontend).
+	Match   mux.MatcherFunc
+	Handler http.HandlerFunc
+
+	operationID string // the OpenAPI operationId, when not derived from method and path
+}
+
+// Body is a request body.
+type Body struct {
+	Media    []string
+	Desc     string
+	Required bool
+	Schema   obj
+}
+
+// Param is a query, path or header parameter.
+type Param struct {
+	Name string
+	In   string // "query" (default), "path" or "header"
+	// Type is string (default), integer, number, boolean, list (a comma
+	// list of strings) or datetime (RFC 3339).
+	Type     string
+	Desc     string
+	Required bool
+	Enum     []string // allowed values (each item, for a list)
+	Min, Max float64  // bounds of a number or integer, when Min < Max
+	MaxLen   int      // bytes of a value, or of each list item (default 256, path 128)
+	MaxItems int      // items of a list (default 100)
+	Default  any
+	// Free skips the guard's checks of the value (the handler parses it
+	// and answers a 400 itself, as for OGC's bbox with its own rules).
+	Free bool
+}
+
+func (p Param) in() string {
+	if p.In == "" {
+		return "query"
+	}
+	return p.In
+}
+
+// registry returns every route of the server, in routing order.
+func (s *Server) registry() []Route {
+	var all []Route
+	all = append(all, s.coreRoutes()...)
+	for _, e := range extensions {
+		if e.routes != nil {
+			all = append(all, e.routes(s)...)
+		}
+	}
+	return all
+}
+
+// Routes returns the server's route registry (for tools and tests).
+func (s *Server) Routes() []Route { return slices.Clone(s.table) }
+
+// buildRouter makes the router from the registry.
+func (s *Server) buildRouter() (*mux.Router, error) {
+	r := mux.NewRouter()
+	r.Use(routeLabel)
+	seen := map[string]bool{}
+	s.table = s.registry()
+	for i := range s.table {
+		rt := &s.table[i]
+		if rt.Method == "" || rt.Path == "" || rt.Handler == nil || rt.Summary == "" {
+			return nil, fmt.Errorf("route %s %s: method, path, summary and handler are required", rt.Method, rt.Path)
+		}
+		key := rt.Method + " " + rt.Path
+		if seen[key] {
+			return nil, fmt.Errorf("route %s registered twice", key)
+		}
+		seen[key] = true
+		for _, role := range rt.Roles {
+			if !slices.Contains(Roles, role) {
+				return nil, fmt.Errorf("route %s: unknown role %q", key, role)
+			}
+		}
+		methods := []string{rt.Method}
+		if rt.Method == http.MethodGet {
+			methods = append(methods, http.MethodHead)
+		}
+		m := r.Handle(rt.Path, s.guard(rt)).Methods(methods...)
+		if rt.Match != nil {
+			m.MatcherFunc(rt.Match)
+		}
+	}
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, open311Prefix+"/"):
+			o311Error(w, r, http.StatusNotFound, "no such resource: "+r.URL.Path+" (resources end in .json or .xml)")
+		case strings.HasPrefix(r.URL.Path, "/tiles/"):
+			writeError(w, http.StatusNotFound, "no such tile: want /tiles/{z}/{x}/{y}.mvt or /tiles/{layer}/{z}/{x}/{y}.mvt")
+		default:
+			writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		}
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		msg := "method " + r.Method + " not allowed on " + r.URL.Path
+		if strings.HasPrefix(r.URL.Path, open311Prefix+"/") {
+			o311Error(w, r, http.StatusMethodNotAllowed, msg)
+			return
+		}
+		writeError(w, http.StatusMethodNotAllowed, msg)
+	})
+	if s.cfg.Assets != nil {
+		r.PathPrefix("/").Handler(http.FileServerFS(s.cfg.Assets))
+	}
+	return r, nil
+}
+
+// fail writes an error in the route's format.
+func (rt *Route) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	switch rt.Format {
+	case "ogc":
+		ogcError(w, status, msg)
+	case "open311":
+		o311Error(w, r, status, msg)
+	default:
+		writeError(w, status, msg)
+	}
+}
+
+type audienceKey struct{}
+
+// audience is the masking audience of a request, set by the guard.
+func audience(r *http.Request) privacy.Audience {
+	if a, ok := r.Context().Value(audienceKey{}).(privacy.Audience); ok {
+		return a
+	}
+	return privacy.Anonymous
+}
+
+// audienceOf maps a caller to the masking policy's audience: the
+// personal-data roles see everything, other tokens are viewers, no token
+// is anonymous.
+func audienceOf(p *Principal) privacy.Audience {
+	switch {
+	case p == nil:
+		return privacy.Anonymous
+	case slices.Contains(personalRoles, p.Role):
+		return privacy.Personal
+	}
+	return privacy.Viewer
+}
+
+// guard wraps a route's handler with what the route declares.
+func (s *Server) guard(rt *Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o := s.ops
+		ctx := r.Context()
+		info, _ := ctx.Value(reqInfoKey{}).(*reqInfo)
+		var p *Principal
+		if rt.Auth != "none" {
+			var err error
+			p, err = s.authenticate(r)
+			if err != nil {
+				if errors.Is(err, errBadToken) {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap", error="invalid_token"`)
+					rt.fail(w, r, http.StatusUnauthorized, err.Error())
+					return
+				}
+				var te interface{ Timeout() bool }
+				if errors.As(err, &te) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+					w.Header().Set("Retry-After", "1")
+					rt.fail(w, r, http.StatusServiceUnavailable, "token check: "+err.Error())
+					return
+				}
+				rt.fail(w, r, http.StatusUnauthorized, err.Error())
+				return
+			}
+			if p != nil {
+				ctx = context.WithValue(ctx, principalKey{}, p)
+				if info != nil {
+					info.principal = p
+				}
+			}
+			lim, key := o.anonLimit, "ip:"+remoteHost(r)
+			if p != nil {
+				lim, key = o.limiter, "token:"+p.TokenID
+			}
+			if lim != nil {
+				if ok, wait := lim.allow(key, time.Now()); !ok {
+					o.metrics.rateLimited.Add(1)
+					w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+					rt.fail(w, r, http.StatusTooManyRequests, "rate limit exceeded; retry later")
+					return
+				}
+			}
+		}
+		aud := audienceOf(p)
+		ctx = context.WithValue(ctx, audienceKey{}, aud)
+		if sw := findStatusWriter(w); sw != nil {
+			sw.audience = aud
+		}
+		if len(rt.Roles) > 0 && rt.Auth == "" {
+			if p == nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap"`)
+				rt.fail(w, r, http.StatusUnauthorized, "authentication required: send Authorization: Bearer <token>")
+				return
+			}
+			if !slices.Contains(rt.Roles, p.Role) {
+				rt.fail(w, r, http.StatusForbidden, fmt.Sprintf("role %s may not do this (needs %s)", p.Role, strings.Join(rt.Roles, " or ")))
+				return
+			}
+		}
+		if msg := rt.checkParams(r); msg != "" {
+			rt.fail(w, r, http.StatusBadRequest, msg)
+			return
+		}
+		if !rt.Stream && o.timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, o.timeout)
+			defer cancel()
+		}
+		r = r.WithContext(ctx)
+		if rt.Heavy != "" {
+			release, wait, ok := s.heavy.acquire(ctx, rt.Heavy, p, remoteHost(r))
+			if !ok {
+				o.metrics.rateLimited.Add(1)
+				w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Round(time.Second)/time.Second))))
+				rt.fail(w, r, http.StatusTooManyRequests, "busy: too many "+rt.Heavy+" requests waiting; retry later")
+				return
+			}
+			defer release()
+		}
+		rt.Handler(w, r)
+	})
+}
+
+// templateVar matches {name} and {name:regexp} in a mux template.
+var templateVar = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}]*)?\}`)
+
+// checkParams checks a request's query and path parameters against the
+// route's declaration; "" means they pass.
+func (rt *Route) checkParams(r *http.Request) string {
+	q, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		return err.Error()
+	}
+	for name, vs := range q {
+		p := rt.param(name, "query")
+		if p == nil {
+			return fmt.Sprintf("unknown query parameter %s (known: %s)", echo(name), strings.Join(rt.paramNames("query"), ", "))
+		}
+		if len(vs) > 1 {
+			return fmt.Sprintf("query parameter %s given %d times; give it once", name, len(vs))
+		}
+		if msg := p.check(vs[0]); msg != "" {
+			return msg
+		}
+	}
+	for _, p := range rt.Params {
+		if p.in() == "query" && p.Required && q.Get(p.Name) == "" {
+			return "query parameter " + p.Name + " is required"
+		}
+	}
+	for name, v := range mux.Vars(r) {
+		p := rt.param(name, "path")
+		if p == nil {
+			p = &Param{Name: name, In: "path"}
+		}
+		if msg := p.check(v); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+func (rt *Route) param(name, in string) *Param {
+	for i := range rt.Params {
+		if rt.Params[i].Name == name && rt.Params[i].in() == in {
+			return &rt.Params[i]
+		}
+	}
+	return nil
+}
+
+func (rt *Route) paramNames(in string) []string {
+	var out []string
+	for _, p := range rt.Params {
+		if p.in() == in {
+			out = append(out, p.Name)
+		}
+	}
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
+}
+
+// check checks one value of the parameter; "" means it passes.
+func (p *Param) check(v string) string {
+	limit := p.MaxLen
+	if limit == 0 {
+		limit = maxParamBytes
+		if p.in() == "path" {
+			limit = maxPathBytes
+		}
+	}
+	what := p.in() + " parameter " + p.Name
+	if p.Type == "list" {
+		items := strings.Split(v, ",")
+		maxItems := p.MaxItems
+		if maxItems == 0 {
+			maxItems = maxListItems
+		}
+		if len(items) > maxItems {
+			return fmt.Sprintf("%s: %d items, at most %d", what, len(items), maxItems)
+		}
+		for _, it := range items {
+			if msg := p.checkOne(what, strings.TrimSpace(it), limit); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	}
+	return p.checkOne(what, v, limit)
+}
+
+func (p *Param) checkOne(what, v string, limit int) string {
+	if len(v) > limit && !(p.Free && p.MaxLen == 0) {
+		return fmt.Sprintf("%s: %d bytes, at most %d", what, len(v), limit)
+	}
+	if !utf8.ValidString(v) {
+		return what + ": not valid UTF-8"
+	}
+	if _, err := checkText(p.Name, v, limit, false); err != nil {
+		return what + ": " + err.Error()
+	}
+	if p.Free || v == "" {
+		return ""
+	}
+	if len(p.Enum) > 0 && !slices.Contains(p.Enum, v) {
+		return fmt.Sprintf("%s: %s is not one of %s", what, echo(v), strings.Join(p.Enum, ", "))
+	}
+	bounded := p.Min < p.Max
+	switch p.Type {
+	case "integer":
+		n, err := parseInteger(v)
+		if err != nil {
+			return fmt.Sprintf("%s: %s is not a plain decimal integer", what, echo(v))
+		}
+		if bounded && (float64(n) < p.Min || float64(n) > p.Max) {
+			return fmt.Sprintf("%s: %d out of range %v..%v", what, n, p.Min, p.Max)
+		}
+	case "number":
+		f, err := parseDecimal(v)
+		if err != nil {
+			return fmt.Sprintf("%s: %s is not a plain decimal number", what, echo(v))
+		}
+		if bounded && (f < p.Min || f > p.Max) {
+			return fmt.Sprintf("%s: %v out of range %v..%v", what, f, p.Min, p.Max)
+		}
+	case "boolean":
+		if v != "true" && v != "false" {
+			return what + ": want true or false"
+		}
+	case "datetime":
+		if _, err := time.Parse(time.RFC3339, v); err != nil {
+			return what + ": want an RFC 3339 time such as 2026-11-26T08:00:00+08:00"
+		}
+	}
+	return ""
+}
+
+// Common parameters.
+var (
+	pFormat = Param{Name: "format", In: "path", Enum: []string{"json", "xml"}, Desc: "json or xml"}
+	pBBox   = Param{Name: "bbox", Type: "list", MaxItems: 4, MaxLen: 32, Desc: "minLon,minLat,maxLon,maxLat (WGS84)"}
+	pLimit  = func(def, max int) Param {
+		return Param{Name: "limit", Type: "integer", Min: 1, Max: float64(max), Default: def, Desc: "page size"}
+	}
+	pOffset = Param{Name: "offset", Type: "integer", Min: 0, Max: 1 << 31, Default: 0, Desc: "items to skip"}
+	pLon    = Param{Name: "lon", Type: "number", Min: -180, Max: 180, Required: true, Desc: "longitude"}
+	pLat    = Param{Name: "lat", Type: "number", Min: -90, Max: 90, Required: true, Desc: "latitude"}
+	pCRS    = Param{Name: "crs", Enum: []string{"wgs84", "WGS84", "epsg:4326", "EPSG:4326", "gcj02", "GCJ02", "gcj-02", "GCJ-02"}, Desc: "the coordinates' CRS (default wgs84)"}
+)
