@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/gridmap/gridmap/data/privacy"
 	"github.com/gridmap/gridmap/data/store"
 )
 
@@ -157,13 +158,17 @@ func (s *Server) lookupToken(ctx context.Context, secret string) (*Principal, er
 func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 	secret := ""
 	if h := r.Header.Get("Authorization"); h != "" {
-		tok, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || strings.TrimSpace(tok) == "" {
+		// RFC 7235: the scheme is case-insensitive; one or more spaces follow it
+		scheme, tok, _ := strings.Cut(strings.TrimSpace(h), " ")
+		tok = strings.TrimSpace(tok)
+		if !strings.EqualFold(scheme, "Bearer") || tok == "" || strings.ContainsAny(tok, " \t") {
 			return nil, errors.New("Authorization header: want Bearer <token>")
 		}
-		secret = strings.TrimSpace(tok)
+		secret = tok
 	} else if r.URL.Path == "/api/v1/events" {
 		secret = r.URL.Query().Get("access_token")
+	} else if strings.HasPrefix(r.URL.Path, open311Prefix+"/") && r.Method == http.MethodGet {
+		secret = r.URL.Query().Get("api_key") // Open311 readers send their key as api_key
 	}
 	if secret == "" {
 		return nil, nil
@@ -190,8 +195,7 @@ func require(w http.ResponseWriter, r *http.Request, roles []string) (*Principal
 // personal reports whether the caller may see names and phones unmasked:
 // dispatchers, planners and admins may; viewers and anonymous callers not.
 func (s *Server) personal(r *http.Request) bool {
-	p := PrincipalFrom(r.Context())
-	return p != nil && slices.Contains(personalRoles, p.Role)
+	return audience(r) == privacy.Personal
 }
 
 // rateLimiter is a token bucket per caller (token id, or the address of an

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -31,53 +32,62 @@ type coverageState struct {
 	catchMu sync.Mutex
 	catch   map[string][]coverage.Catchment // by station selection, default radii
 
-	// Sitings run one at a time per snapshot (each takes a core for up to
-	// seconds, and the endpoint is open to the wall map without a token);
+	// Sitings wait in the server's siting queue (heavy.go: each takes a
+	// core for up to seconds, and the endpoint is open to the wall map
+	// without a token); identical requests share one computation, and
 	// answers are kept by request, so a repeated one costs nothing and
 	// answers the same.
-	sitingMu   sync.Mutex
-	sitingSlot chan struct{}
-	sitings    map[string][]byte
+	sitingMu sync.Mutex
+	inflight map[string]*sitingFlight
+	sitings  map[string][]byte
+}
+
+// sitingFlight is one siting being computed, which identical requests wait for.
+type sitingFlight struct {
+	done chan struct{}
+	b    []byte
+	err  error
 }
 
 // maxSitings bounds the answers kept per snapshot.
 const maxSitings = 32
 
 // siting returns the answer for key, computing it with run when it is not
-// kept yet, one computation at a time; hit reports a kept answer.
+// kept yet; identical requests at the same time share one run. hit reports
+// an answer that this request did not compute.
 func (c *coverageState) siting(ctx context.Context, key string, run func(context.Context) ([]byte, error)) (b []byte, hit bool, err error) {
 	c.sitingMu.Lock()
-	if c.sitingSlot == nil {
-		c.sitingSlot, c.sitings = make(chan struct{}, 1), map[string][]byte{}
+	if c.sitings == nil {
+		c.sitings, c.inflight = map[string][]byte{}, map[string]*sitingFlight{}
 	}
 	if b, ok := c.sitings[key]; ok {
 		c.sitingMu.Unlock()
 		return b, true, nil
 	}
-	slot := c.sitingSlot
+	if f := c.inflight[key]; f != nil {
+		c.sitingMu.Unlock()
+		select {
+		case <-f.done:
+			return f.b, true, f.err
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		}
+	}
+	f := &sitingFlight{done: make(chan struct{})}
+	c.inflight[key] = f
 	c.sitingMu.Unlock()
-	select {
-	case slot <- struct{}{}:
-	case <-ctx.Done():
-		return nil, false, ctx.Err()
-	}
-	defer func() { <-slot }()
-	c.sitingMu.Lock() // computed while this one waited?
-	b, ok := c.sitings[key]
-	c.sitingMu.Unlock()
-	if ok {
-		return b, true, nil
-	}
-	if b, err = run(ctx); err != nil {
-		return nil, false, err
-	}
+	f.b, f.err = run(ctx)
 	c.sitingMu.Lock()
-	if len(c.sitings) >= maxSitings {
-		clear(c.sitings)
+	delete(c.inflight, key)
+	if f.err == nil {
+		if len(c.sitings) >= maxSitings {
+			clear(c.sitings)
+		}
+		c.sitings[key] = f.b
 	}
-	c.sitings[key] = b
 	c.sitingMu.Unlock()
-	return b, false, nil
+	close(f.done)
+	return f.b, false, f.err
 }
 
 // coverageFigures are the detailed reports at the default options: the
@@ -161,7 +171,7 @@ func init() {
 					Media: mediaGeoJSON, Errors: []int{404}, Params: []Param{{Name: "grid", MaxLen: 32, Desc: "grid code"}, pBBox}, Handler: s.handleUncovered},
 				{Method: http.MethodPost, Path: "/api/v1/coverage/siting", Tag: "Coverage", Summary: "Choose new station sites",
 					Description: "Runs in the siting queue: callers with a token and anonymous callers have separate lanes, anonymous callers are rate limited (429 with Retry-After). Answers are kept per snapshot, so a repeated request costs nothing.",
-					Media:       mediaGeoJSON, Heavy: "siting", Body: &Body{Media: []string{mediaJSON}, Desc: "k, radius, candidates, mode (site or cover)"},
+					Media:       mediaGeoJSON, Heavy: "siting", HeavyInHandler: true, Body: &Body{Media: []string{mediaJSON}, Desc: "k, radius, candidates, mode (site or cover)"},
 					Handler: s.handleSiting},
 			}
 		},
@@ -373,7 +383,13 @@ func (s *Server) handleSiting(w http.ResponseWriter, r *http.Request) {
 	}
 	st := s.Current().Ext("coverage").(*coverageState)
 	key := fmt.Sprintf("%s|%d|%g|%s", req.Mode, req.K, req.Radius, req.Candidates)
+	rt := currentRoute(r)
 	b, hit, err := st.siting(r.Context(), key, func(ctx context.Context) ([]byte, error) {
+		release, wait, ok := s.heavy.acquire(ctx, rt.Heavy, PrincipalFrom(ctx), remoteHost(r))
+		if !ok {
+			return nil, &errBusy{wait}
+		}
+		defer release()
 		m := st.get(coverage.Options{GridRadius: req.Radius})
 		opt := coverage.SitingOptions{K: req.K, Radius: req.Radius, Candidates: req.Candidates, SwapBudget: 2 * time.Second}
 		var res *coverage.Siting
@@ -388,10 +404,14 @@ func (s *Server) handleSiting(w http.ResponseWriter, r *http.Request) {
 		}
 		return json.Marshal(res.GeoJSON())
 	})
-	if err != nil {
-		if r.Context().Err() != nil {
-			return // the caller went away
-		}
+	var busy *errBusy
+	switch {
+	case errors.As(err, &busy):
+		s.writeBusy(w, r, rt, busy.wait)
+		return
+	case err != nil && r.Context().Err() != nil:
+		return // the caller went away
+	case err != nil:
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}

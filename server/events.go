@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/privacy"
 )
 
 // Live events. Every incident creation, transition and escalation is a row
@@ -49,7 +50,8 @@ type wireEvent struct {
 }
 
 func encodeEvent(ev data.IncidentEvent) (wireEvent, error) {
-	b, err := json.Marshal(newEventJSON(ev))
+	// one frame for every client: masked as viewers may see it
+	b, err := json.Marshal(privacy.Apply(newEventJSON(ev), privacy.Viewer))
 	if err != nil {
 		return wireEvent{}, err
 	}

@@ -12,7 +12,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -485,7 +484,7 @@ func (s *Server) handleCreateIncident(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	w.Header().Set("Location", "/api/v1/incidents/"+url.PathEscape(res.Record.ID))
-	writeJSON(w, http.StatusCreated, s.incidentView(&res.Record, true))
+	writeJSON(w, http.StatusCreated, s.incidentView(&res.Record))
 }
 
 // publicView is an incident without personal data: what viewers, the
@@ -494,10 +493,10 @@ type publicView struct {
 	ID            string     `json:"id"`
 	Module        string     `json:"module"`
 	Category      string     `json:"category"`
-	Description   string     `json:"description,omitempty"` // not in events
+	Description   string     `json:"description,omitempty" privacy:"text"` // not in events
 	Status        string     `json:"status"`
 	Point         [2]float64 `json:"point"`
-	Address       string     `json:"address,omitempty"`
+	Address       string     `json:"address,omitempty" privacy:"text"`
 	GridCode      string     `json:"grid_code"`
 	CommunityCode string     `json:"community_code"`
 	StreetCode    string     `json:"street_code"`
@@ -505,47 +504,22 @@ type publicView struct {
 	Departments   []string   `json:"departments"`
 	ReportedAt    time.Time  `json:"reported_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+	// Known are the caller's name and phone, masked wherever the free text
+	// repeats them; never sent.
+	Known []string `json:"-" privacy:"known"`
 }
 
-// newPublicView is in as everyone may read it: the free text (description,
-// address) with phone numbers masked, and the caller's name and phone too
-// when the caller is known.
+// newPublicView is an incident's public view; the masking policy masks
+// its free text for those who may not read it as written, the caller's
+// name and phone wherever the text repeats them.
 func newPublicView(in data.Incident, caller data.Person) publicView {
 	deps := in.Departments
 	if deps == nil {
 		deps = []string{}
 	}
-	return publicView{in.ID, in.Module, in.Category, redact(in.Description, caller), in.Status, [2]float64(in.Point), redact(in.Address, caller),
-		in.GridCode, in.CommunityCode, in.StreetCode, in.DistrictCode, deps, in.ReportedAt, in.UpdatedAt}
-}
-
-// digitRun is a run of digits, with the dashes and spaces of a written
-// phone number inside it.
-var digitRun = regexp.MustCompile(`[0-9][0-9 -]{5,}[0-9]`)
-
-// redact masks what looks like a phone number in free text — a mobile
-// number (11 digits from 13…19) or a landline with its area code (0 and 9
-// to 11 more digits) — and the caller's name and phone when given: a
-// caller who says "王小明 13812345678" in the description stays private.
-func redact(text string, caller data.Person) string {
-	if text == "" {
-		return text
-	}
-	if caller.Phone != "" {
-		text = strings.ReplaceAll(text, caller.Phone, data.MaskPhone(caller.Phone))
-	}
-	if n := []rune(caller.Name); len(n) >= 2 {
-		text = strings.ReplaceAll(text, caller.Name, data.MaskName(caller.Name))
-	}
-	return digitRun.ReplaceAllStringFunc(text, func(run string) string {
-		digits := strings.NewReplacer(" ", "", "-", "").Replace(run)
-		mobile := len(digits) == 11 && digits[0] == '1' && digits[1] >= '3'
-		landline := digits[0] == '0' && len(digits) >= 10 && len(digits) <= 12
-		if !mobile && !landline {
-			return run
-		}
-		return data.MaskPhone(digits)
-	})
+	return publicView{in.ID, in.Module, in.Category, in.Description, in.Status, [2]float64(in.Point), in.Address,
+		in.GridCode, in.CommunityCode, in.StreetCode, in.DistrictCode, deps, in.ReportedAt, in.UpdatedAt,
+		[]string{caller.Name, caller.Phone}}
 }
 
 // slaView gives the deadlines and where the incident stands against them.
@@ -570,7 +544,7 @@ type incidentJSON struct {
 	SLA          slaView         `json:"sla"`
 	NextStates   []string        `json:"next_states"`
 	Version      int64           `json:"version"`
-	Caller       *PersonCard     `json:"caller,omitempty"` // personal roles only
+	Caller       *PersonCard     `json:"caller,omitempty" privacy:"personal"`
 	Responders   []ResponderJSON `json:"responders"`
 }
 
@@ -579,8 +553,8 @@ type incidentJSON struct {
 type ResponderJSON struct {
 	Role  string `json:"role"`
 	ID    string `json:"id,omitempty"`
-	Name  string `json:"name"`
-	Phone string `json:"phone"`
+	Name  string `json:"name" privacy:"name"`
+	Phone string `json:"phone" privacy:"phone"`
 	Unit  string `json:"unit,omitempty"`
 }
 
@@ -591,7 +565,9 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func (s *Server) incidentView(rec *data.IncidentRecord, personal bool) incidentJSON {
+// incidentView is an incident as stored; writeJSON masks it for the
+// caller's audience.
+func (s *Server) incidentView(rec *data.IncidentRecord) incidentJSON {
 	c := s.Current().City
 	v := incidentJSON{publicView: newPublicView(rec.Incident, rec.Caller), Responded: rec.Responded, DuplicateOf: rec.DuplicateOf,
 		Source: rec.Source, Version: rec.Version, NextStates: data.NextStates(rec.Status), Responders: []ResponderJSON{}}
@@ -623,15 +599,11 @@ func (s *Server) incidentView(rec *data.IncidentRecord, personal bool) incidentJ
 		}
 		v.SLA.EscalatedTo = a
 	}
-	if personal {
-		v.Description, v.Address = rec.Description, rec.Address
-	}
-	if personal && (rec.Caller.Name != "" || rec.Caller.Phone != "") {
+	if rec.Caller.Name != "" || rec.Caller.Phone != "" {
 		v.Caller = &PersonCard{Name: rec.Caller.Name, Phone: rec.Caller.Phone}
 	}
 	for _, r := range rec.Responders {
-		pc := person(data.Person{Name: r.Name, Phone: r.Phone}, personal)
-		v.Responders = append(v.Responders, ResponderJSON{Role: r.Role, ID: r.ID, Name: pc.Name, Phone: pc.Phone, Unit: r.Unit})
+		v.Responders = append(v.Responders, ResponderJSON{Role: r.Role, ID: r.ID, Name: r.Name, Phone: r.Phone, Unit: r.Unit})
 	}
 	return v
 }
@@ -644,23 +616,17 @@ type historyJSON struct {
 	Action      string    `json:"action,omitempty"`
 	From        string    `json:"from,omitempty"`
 	To          string    `json:"to"`
-	Note        string    `json:"note,omitempty"`
+	Note        string    `json:"note,omitempty" privacy:"text"`
 	Departments []string  `json:"departments,omitempty"`
-	Actor       string    `json:"actor,omitempty"` // personal roles only
+	Actor       string    `json:"actor,omitempty" privacy:"personal"`
 	ActorRole   string    `json:"actor_role,omitempty"`
 }
 
-func historyView(evs []data.IncidentEvent, personal bool, caller data.Person) []historyJSON {
+func historyView(evs []data.IncidentEvent) []historyJSON {
 	out := make([]historyJSON, 0, len(evs))
 	for _, ev := range evs {
-		h := historyJSON{Seq: ev.Seq, At: ev.At, Type: ev.Type, Action: ev.Action, From: ev.From, To: ev.To,
-			Note: ev.Note, Departments: ev.Departments, ActorRole: ev.ActorRole}
-		if personal {
-			h.Actor = ev.Actor
-		} else {
-			h.Note = redact(h.Note, caller) // notes are free text too
-		}
-		out = append(out, h)
+		out = append(out, historyJSON{Seq: ev.Seq, At: ev.At, Type: ev.Type, Action: ev.Action, From: ev.From, To: ev.To,
+			Note: ev.Note, Departments: ev.Departments, ActorRole: ev.ActorRole, Actor: ev.Actor})
 	}
 	return out
 }
@@ -679,8 +645,7 @@ func (s *Server) handleGetIncident(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	personal := s.personal(r)
-	writeJSON(w, http.StatusOK, map[string]any{"incident": s.incidentView(&rec, personal), "history": historyView(evs, personal, rec.Caller)})
+	writeJSON(w, http.StatusOK, map[string]any{"incident": s.incidentView(&rec), "history": historyView(evs)})
 }
 
 // handleListIncidents is GET /api/v1/incidents: filters status and
@@ -755,10 +720,9 @@ func (s *Server) handleListIncidents(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	personal := s.personal(r)
 	out := make([]incidentJSON, 0, len(recs))
 	for i := range recs {
-		out = append(out, s.incidentView(&recs[i], personal))
+		out = append(out, s.incidentView(&recs[i]))
 	}
 	resp := map[string]any{"incidents": out, "total": total, "limit": f.Limit, "offset": f.Offset}
 	if f.Offset+len(out) < total {
@@ -835,7 +799,7 @@ func (s *Server) handleTransition(w http.ResponseWriter, r *http.Request) {
 	}
 	s.ops.metrics.transitions.Add(1)
 	s.ops.hub.notify()
-	writeJSON(w, http.StatusOK, map[string]any{"incident": s.incidentView(&rec, true), "event": historyView([]data.IncidentEvent{ev}, true, rec.Caller)[0]})
+	writeJSON(w, http.StatusOK, map[string]any{"incident": s.incidentView(&rec), "event": historyView([]data.IncidentEvent{ev})[0]})
 }
 
 // EscalateOverdue escalates every open incident past an SLA deadline to

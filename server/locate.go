@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/privacy"
 	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
 )
@@ -45,18 +46,18 @@ type Area struct {
 
 // PersonCard is a person as the caller may see them.
 type PersonCard struct {
-	Name  string `json:"name"`
-	Phone string `json:"phone"`
+	Name  string `json:"name" privacy:"name"`
+	Phone string `json:"phone" privacy:"phone"`
 	Title string `json:"title,omitempty"`
 }
 
 // CadreCard is a cadre sunk to the grid.
 type CadreCard struct {
 	ID    string `json:"id"`
-	Name  string `json:"name"`
+	Name  string `json:"name" privacy:"name"`
 	Unit  string `json:"unit"`
 	Rank  string `json:"rank"`
-	Phone string `json:"phone"`
+	Phone string `json:"phone" privacy:"phone"`
 }
 
 // GridCard is a grid with the people who serve it.
@@ -127,7 +128,7 @@ func (s *Server) handleLocate(w http.ResponseWriter, r *http.Request) {
 	sn := s.Current()
 	lon, _ := strconv.ParseFloat(q.Get("lon"), 64)
 	lat, _ := strconv.ParseFloat(q.Get("lat"), 64)
-	s.writeLocate(w, sn, p, LocateQuery{Lon: lon, Lat: lat, CRS: crs}, s.personal(r))
+	s.writeLocate(w, sn, p, LocateQuery{Lon: lon, Lat: lat, CRS: crs}, audience(r) == privacy.Personal)
 }
 
 // Locate answers one WGS84 point from an index: the grid, its hierarchy
@@ -169,16 +170,11 @@ func Locate(ix *geo.Index, p orb.Point, personal bool) *LocateAnswer {
 	return ans
 }
 
-func person(p data.Person, personal bool) PersonCard {
-	if !personal {
-		return PersonCard{Name: data.MaskName(p.Name), Phone: data.MaskPhone(p.Phone), Title: p.Title}
-	}
-	return PersonCard{Name: p.Name, Phone: p.Phone, Title: p.Title}
-}
-
+// gridCard is a grid's card: as stored for the personal-data roles,
+// through the masking policy for everyone else.
 func gridCard(c *data.City, g *data.Grid, personal bool) *GridCard {
 	card := &GridCard{
-		Code: g.Code, Name: g.Name, Head: person(g.Head, personal), VolunteerTeam: g.VolunteerTeam,
+		Code: g.Code, Name: g.Name, Head: PersonCard(g.Head), VolunteerTeam: g.VolunteerTeam,
 		Buildings: g.Buildings, Households: g.Households, Population: g.Population,
 		Team: []PersonCard{}, Cadres: []CadreCard{},
 	}
@@ -192,11 +188,13 @@ func gridCard(c *data.City, g *data.Grid, personal bool) *GridCard {
 		card.District = Area{d.Code, d.Name}
 	}
 	for _, p := range g.Team {
-		card.Team = append(card.Team, person(p, personal))
+		card.Team = append(card.Team, PersonCard(p))
 	}
 	for _, cd := range c.CadresOf(g.Code) {
-		pc := person(data.Person{Name: cd.Name, Phone: cd.Phone}, personal)
-		card.Cadres = append(card.Cadres, CadreCard{ID: cd.ID, Name: pc.Name, Unit: cd.Unit, Rank: cd.Rank, Phone: pc.Phone})
+		card.Cadres = append(card.Cadres, CadreCard{ID: cd.ID, Name: cd.Name, Unit: cd.Unit, Rank: cd.Rank, Phone: cd.Phone})
+	}
+	if !personal {
+		card = privacy.Apply(card, privacy.Viewer)
 	}
 	return card
 }

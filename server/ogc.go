@@ -34,6 +34,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
+	"github.com/gridmap/gridmap/data/privacy"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"github.com/tidwall/rtree"
@@ -95,20 +96,22 @@ type ogcCollection struct {
 	hasExtent              bool
 	times                  []time.Time // per feature, for temporal layers
 	interval               [2]time.Time
-	// enc caches each feature's GeoJSON as anonymous callers see it,
-	// filled on first use: the snapshot never changes, so neither does it.
-	enc []atomic.Pointer[[]byte]
+	// enc caches each feature's GeoJSON as anonymous callers and as
+	// viewers see it (masked by the policy), filled on first use: the
+	// snapshot never changes, so neither does it.
+	enc [privacy.Personal][]atomic.Pointer[[]byte]
 }
 
-// encoded returns feature i as GeoJSON, from the cache unless the caller
-// may see personal data.
-func (col *ogcCollection) encoded(c *data.City, i int, personal bool) ([]byte, error) {
-	if !personal {
-		if b := col.enc[i].Load(); b != nil {
+// encoded returns feature i as GeoJSON for audience a, from the cache
+// unless a may see personal data.
+func (col *ogcCollection) encoded(c *data.City, i int, a privacy.Audience) ([]byte, error) {
+	cached := a < privacy.Personal
+	if cached {
+		if b := col.enc[a][i].Load(); b != nil {
 			return *b, nil
 		}
 	}
-	f, err := features.Feature(c, col.id, i, features.Options{ShowPersonal: personal})
+	f, err := features.Feature(c, col.id, i, features.Options{Audience: a})
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +119,8 @@ func (col *ogcCollection) encoded(c *data.City, i int, personal bool) ([]byte, e
 	if err != nil {
 		return nil, fmt.Errorf("encode %s feature %d: %w", col.id, i, err)
 	}
-	if !personal {
-		col.enc[i].Store(&b)
+	if cached {
+		col.enc[a][i].Store(&b)
 	}
 	return b, nil
 }
@@ -159,7 +162,10 @@ func buildOGC(sn *Snapshot) (any, error) {
 			return nil, err
 		}
 		t := ogcTitles[layer]
-		col := &ogcCollection{id: layer, title: t[0], description: t[1], n: n, byID: make(map[string]int32, n), enc: make([]atomic.Pointer[[]byte], n)}
+		col := &ogcCollection{id: layer, title: t[0], description: t[1], n: n, byID: make(map[string]int32, n)}
+		for a := range col.enc {
+			col.enc[a] = make([]atomic.Pointer[[]byte], n)
+		}
 		if layer == data.LayerIncidents {
 			col.times = make([]time.Time, n)
 		}
@@ -225,7 +231,7 @@ func ogcRoutes(s *Server) []Route {
 		get("/collections/{collectionId}/items", "getFeatures", "Fetch features",
 			"Features of a collection as GeoJSON, optionally those meeting a bounding box (exact geometry test) and, for incidents, a time (reported_at); paged with limit and offset, with next and prev links. People's names and phones are masked, and incidents' free text scanned (viewers) or withheld (anonymous callers), unless the token has a personal-data role.",
 			"Data", "featureCollectionGeoJSON", mediaGeoJSON, s.ogcItems, []int{404}, pCol,
-			Param{Name: "limit", Type: "integer", Min: 1, Max: math.MaxInt32, Default: ogcDefaultLimit, Desc: "The most features a page holds. A value over the maximum (10000) is not an error: the maximum applies."},
+			Param{Name: "limit", Type: "integer", Min: 1, Max: ogcMaxLimit, Clamp: true, Default: ogcDefaultLimit, Desc: "The most features a page holds. A value over the maximum is not an error: the maximum applies."},
 			Param{Name: "offset", Type: "integer", Min: 0, Max: math.MaxInt32, Default: 0, Desc: "How many of the selected features to skip (the next and prev links carry it)."},
 			Param{Name: "bbox", Free: true, MaxLen: 200, Desc: "Only features whose geometry meets this box: minLon,minLat,maxLon,maxLat in CRS84 (a 3D box's heights are ignored)."},
 			Param{Name: "bbox-crs", Free: true, Desc: "The CRS of bbox; only CRS84 is supported."},
@@ -345,8 +351,10 @@ func marshalJSON(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
+// writeTyped writes v as JSON of media type ctype, as the masking policy
+// lets the request's audience see it.
 func writeTyped(w http.ResponseWriter, ctype string, v any) {
-	b, err := marshalJSON(v)
+	b, err := marshalJSON(privacy.Apply(v, responseAudience(w)))
 	if err != nil {
 		ogcError(w, http.StatusInternalServerError, "encode: "+err.Error())
 		return
@@ -624,12 +632,12 @@ func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) {
 		}
 		return int(idx[k])
 	}
-	personal := s.personal(r)
+	aud := audience(r)
 	var buf bytes.Buffer
 	buf.Grow((hi - lo) * 1024)
 	buf.WriteString(`{"type":"FeatureCollection","features":[`)
 	for k := lo; k < hi; k++ {
-		b, err := col.encoded(sn.City, at(k), personal)
+		b, err := col.encoded(sn.City, at(k), aud)
 		if err != nil {
 			ogcError(w, http.StatusInternalServerError, err.Error())
 			return
@@ -695,7 +703,7 @@ func (s *Server) ogcFeature(w http.ResponseWriter, r *http.Request) {
 		ogcError(w, http.StatusNotFound, fmt.Sprintf("no feature %q in collection %q", id, col.id))
 		return
 	}
-	f, err := features.Feature(sn.City, col.id, int(i), features.Options{ShowPersonal: s.personal(r)})
+	f, err := features.Feature(sn.City, col.id, int(i), features.Options{Audience: audience(r)})
 	if err != nil {
 		ogcError(w, http.StatusInternalServerError, err.Error())
 		return

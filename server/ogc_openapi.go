@@ -2,6 +2,10 @@ package server
 
 import (
 	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
 )
 
 // obj is a JSON object literal, to keep the OpenAPI document readable.
@@ -9,109 +13,233 @@ type obj = map[string]any
 
 func ref(name string) obj { return obj{"$ref": name} }
 
-// ogcAPIDoc serves the OpenAPI 3.0 definition of the OGC API (the
-// service-desc of the landing page), built for the collections in force
-// and the host the client used.
+// ogcAPIDoc serves the OpenAPI 3.0 definition of the whole server (the
+// service-desc of the OGC landing page), built from the route registry
+// for the collections in force and the host the client used.
 func (s *Server) ogcAPIDoc(w http.ResponseWriter, r *http.Request) {
 	ct, ok := ogcNegotiate(w, r, mediaOpenAPI, "application/openapi+json;version=3.0", mediaJSON)
 	if !ok {
 		return
 	}
-	writeTyped(w, ct, openAPIDoc(baseURL(r), ogcLayers))
+	writeTyped(w, ct, openAPIDoc(baseURL(r), s.table))
 }
 
-// openAPIDoc is the API definition: the paths of OGC API – Features Part 1
-// with their parameters, responses and schemas.
-func openAPIDoc(server string, collections []string) obj {
-	jsonBody := func(desc, schema string, types ...string) obj {
-		content := obj{}
-		for _, t := range types {
-			content[t] = obj{"schema": ref("#/components/schemas/" + schema)}
-		}
-		return obj{"description": desc, "content": content}
-	}
-	errs := func(codes ...string) obj {
-		m := obj{}
-		for _, c := range codes {
-			m[c] = ref("#/components/responses/" + map[string]string{
-				"400": "InvalidParameter", "404": "NotFound", "406": "NotAcceptable", "500": "ServerError",
-			}[c])
-		}
-		return m
-	}
-	op := func(id, summary, desc string, tag string, params []obj, ok obj, codes ...string) obj {
-		resp := errs(codes...)
-		resp["200"] = ok
-		o := obj{"operationId": id, "summary": summary, "description": desc, "tags": []string{tag}, "responses": resp}
-		if len(params) > 0 {
-			o["parameters"] = params
-		}
-		return obj{"get": o}
-	}
-	p := func(name string) obj { return ref("#/components/parameters/" + name) }
-	linkArray := obj{"type": "array", "items": ref("#/components/schemas/link")}
+// statusResponses names the shared response of each error status.
+var statusResponses = map[int]string{
+	400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 406: "NotAcceptable", 409: "Conflict",
+	413: "TooLarge", 415: "UnsupportedMediaType", 422: "Unprocessable", 429: "TooManyRequests", 500: "ServerError", 503: "Unavailable",
+}
 
+// openAPIPath turns a mux template into an OpenAPI path: {name:regexp}
+// becomes {name}.
+func openAPIPath(t string) string { return templateVar.ReplaceAllString(t, "{$1}") }
+
+// operationID derives an operationId from a route's method and path.
+func (rt *Route) opID() string {
+	if rt.operationID != "" {
+		return rt.operationID
+	}
+	var b strings.Builder
+	b.WriteString(strings.ToLower(rt.Method))
+	for _, part := range strings.FieldsFunc(openAPIPath(rt.Path), func(r rune) bool { return r == '/' || r == '.' || r == '-' }) {
+		part = strings.Trim(part, "{}")
+		if part == "" || part == "api" || part == "v1" || part == "v2" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+// paramDoc is a Param as an OpenAPI parameter object.
+func paramDoc(p Param) obj {
+	sch := obj{"type": "string"}
+	switch p.Type {
+	case "integer", "number", "boolean":
+		sch = obj{"type": p.Type}
+	case "datetime":
+		sch = obj{"type": "string", "format": "date-time"}
+	case "list":
+		item := obj{"type": "string"}
+		if len(p.Enum) > 0 {
+			item["enum"] = p.Enum
+		}
+		maxItems := p.MaxItems
+		if maxItems == 0 {
+			maxItems = maxListItems
+		}
+		sch = obj{"type": "array", "items": item, "maxItems": maxItems}
+	}
+	if p.Type != "list" && len(p.Enum) > 0 {
+		sch["enum"] = p.Enum
+	}
+	if (p.Type == "integer" || p.Type == "number") && p.Min < p.Max {
+		sch["minimum"], sch["maximum"] = p.Min, p.Max
+	}
+	if p.Type == "" || p.Type == "list" {
+		limit := p.MaxLen
+		if limit == 0 {
+			limit = maxParamBytes
+			if p.in() == "path" {
+				limit = maxPathBytes
+			}
+		}
+		if p.Type == "" {
+			sch["maxLength"] = limit
+		} else {
+			sch["items"].(obj)["maxLength"] = limit
+		}
+	}
+	if p.Default != nil {
+		sch["default"] = p.Default
+	}
+	o := obj{"name": p.Name, "in": p.in(), "required": p.Required || p.in() == "path", "description": p.Desc, "schema": sch}
+	if p.in() == "query" {
+		o["style"], o["explode"] = "form", false
+	}
+	return o
+}
+
+// openAPIDoc is the API definition: every route of the registry with its
+// parameters, roles, request body and responses, and the schemas of OGC
+// API – Features Part 1.
+func openAPIDoc(server string, routes []Route) obj {
+	paths := obj{}
+	tags := []string{}
+	for i := range routes {
+		rt := &routes[i]
+		path := openAPIPath(rt.Path)
+		item, _ := paths[path].(obj)
+		if item == nil {
+			item = obj{}
+			paths[path] = item
+		}
+		if !slices.Contains(tags, rt.Tag) {
+			tags = append(tags, rt.Tag)
+		}
+		okStatus := rt.OK
+		if okStatus == 0 {
+			okStatus = http.StatusOK
+		}
+		media := rt.Media
+		if media == "" {
+			media = mediaJSON
+		}
+		schema := rt.Schema
+		if schema == nil {
+			schema = obj{"type": "object"}
+			if strings.HasPrefix(media, "text/") {
+				schema = obj{"type": "string"}
+			}
+		}
+		content := obj{media: obj{"schema": schema}}
+		if media == mediaGeoJSON {
+			content[mediaJSON] = obj{"schema": schema}
+		}
+		resp := obj{strconv.Itoa(okStatus): obj{"description": "Success.", "content": content}}
+		codes := slices.Clone(rt.Errors)
+		if len(rt.Params) > 0 || rt.Body != nil {
+			codes = append(codes, 400)
+		}
+		if len(rt.Roles) > 0 {
+			codes = append(codes, 401, 403)
+		}
+		if rt.Heavy != "" {
+			codes = append(codes, 429)
+		}
+		codes = append(codes, 500)
+		slices.Sort(codes)
+		for _, c := range slices.Compact(codes) {
+			if name, ok := statusResponses[c]; ok {
+				resp[strconv.Itoa(c)] = ref("#/components/responses/" + name)
+			}
+		}
+		roles := "anyone, anonymous callers included"
+		if len(rt.Roles) > 0 {
+			roles = strings.Join(rt.Roles, ", ")
+		}
+		desc := rt.Description
+		if desc != "" {
+			desc += "\n\n"
+		}
+		desc += "Roles: " + roles + "."
+		if rt.Heavy != "" {
+			desc += " Runs in the " + rt.Heavy + " queue (429 with Retry-After when it is full)."
+		}
+		op := obj{"operationId": rt.opID(), "summary": rt.Summary, "description": desc, "tags": []string{rt.Tag},
+			"responses": resp, "x-roles": rolesOrAnonymous(rt.Roles)}
+		var params []obj
+		for _, p := range rt.Params {
+			params = append(params, paramDoc(p))
+		}
+		for _, v := range templateVar.FindAllStringSubmatch(rt.Path, -1) {
+			if rt.param(v[1], "path") == nil {
+				params = append(params, paramDoc(Param{Name: v[1], In: "path"}))
+			}
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if len(rt.Roles) > 0 {
+			if rt.Auth == "api_key" {
+				op["security"] = []obj{{"apiKey": []string{}}}
+			} else {
+				op["security"] = []obj{{"bearer": []string{}}}
+			}
+		}
+		if rt.Body != nil {
+			bc := obj{}
+			for _, m := range rt.Body.Media {
+				bs := rt.Body.Schema
+				if bs == nil {
+					bs = obj{"type": "object"}
+					if !strings.HasSuffix(m, "json") {
+						bs = obj{"type": "string"}
+					}
+				}
+				bc[m] = obj{"schema": bs}
+			}
+			op["requestBody"] = obj{"description": rt.Body.Desc, "required": rt.Body.Required, "content": bc}
+		}
+		item[strings.ToLower(rt.Method)] = op
+	}
+	sort.Strings(tags)
+	tagList := make([]obj, 0, len(tags))
+	for _, t := range tags {
+		tagList = append(tagList, obj{"name": t})
+	}
+	errBody := func(desc string) obj {
+		return obj{"description": desc, "content": obj{mediaJSON: obj{"schema": ref("#/components/schemas/exception")}}}
+	}
+	linkArray := obj{"type": "array", "items": ref("#/components/schemas/link")}
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{
-			"title":       "gridmap OGC API – Features",
+			"title":       "gridmap",
 			"version":     "1.0.0",
-			"description": "The city's nested boundaries, compounds, buildings, roads, service stations and incidents as OGC API – Features Part 1 (Core, GeoJSON, OpenAPI 3.0). Coordinates are WGS84 longitude/latitude (CRS84). Names and phone numbers of grid heads are masked unless the request carries a personal-data bearer token.",
+			"description": "Every route of gridmap: the /api/v1 JSON API, Open311 GeoReport v2, OGC API – Features Part 1 (Core, GeoJSON, OpenAPI 3.0), vector tiles and health. Coordinates are WGS84 longitude/latitude (CRS84). Each operation says which roles may call it (x-roles). Personal data — people's names, phone numbers, resident ID numbers, free text about them — is shown as stored only to the dispatcher, planner and admin roles; viewers get it masked, anonymous callers get names and phones masked and free text withheld.",
 		},
 		"servers": []obj{{"url": server, "description": "This server"}},
-		"tags": []obj{
-			{"name": "Capabilities", "description": "Essential characteristics of this API"},
-			{"name": "Data", "description": "Access to the features"},
-		},
-		"paths": obj{
-			"/": op("getLandingPage", "Landing page", "Links to the API definition, the conformance declaration and the feature collections.",
-				"Capabilities", []obj{p("f")}, jsonBody("The landing page.", "landingPage", mediaJSON), "406", "500"),
-			"/conformance": op("getConformanceDeclaration", "Conformance declaration", "The conformance classes this server implements.",
-				"Capabilities", []obj{p("f")}, jsonBody("The conformance classes.", "confClasses", mediaJSON), "406", "500"),
-			"/api": op("getAPIDefinition", "API definition", "This document.",
-				"Capabilities", []obj{p("f")}, obj{"description": "The OpenAPI 3.0 definition.", "content": obj{mediaOpenAPI: obj{"schema": obj{"type": "object"}}}}, "406", "500"),
-			"/collections": op("getCollections", "Feature collections", "The collections of features: one per spatial layer.",
-				"Capabilities", []obj{p("f")}, jsonBody("The feature collections.", "collections", mediaJSON), "406", "500"),
-			"/collections/{collectionId}": op("describeCollection", "Describe a feature collection", "Metadata of one collection: extent, CRS, links.",
-				"Capabilities", []obj{p("collectionId"), p("f")}, jsonBody("The collection.", "collection", mediaJSON), "404", "406", "500"),
-			"/collections/{collectionId}/items": op("getFeatures", "Fetch features",
-				"Features of a collection as GeoJSON, optionally those meeting a bounding box (exact geometry test) and, for incidents, a time (reported_at); paged with limit and offset, with next and prev links.",
-				"Data", []obj{p("collectionId"), p("limit"), p("offset"), p("bbox"), p("bbox-crs"), p("datetime"), p("f")},
-				jsonBody("A page of features.", "featureCollectionGeoJSON", mediaGeoJSON, mediaJSON), "400", "404", "406", "500"),
-			"/collections/{collectionId}/items/{featureId}": op("getFeature", "Fetch a single feature", "One feature, by its id (the feature's code).",
-				"Data", []obj{p("collectionId"), p("featureId"), p("f")},
-				jsonBody("The feature.", "featureGeoJSON", mediaGeoJSON, mediaJSON), "400", "404", "406", "500"),
-		},
+		"tags":    tagList,
+		"paths":   paths,
 		"components": obj{
-			"parameters": obj{
-				"f": obj{"name": "f", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "The format of the response. Only JSON is offered; HTML gets 406.",
-					"schema":      obj{"type": "string", "enum": []string{"json", "geojson"}}},
-				"collectionId": obj{"name": "collectionId", "in": "path", "required": true, "description": "The id of a collection.",
-					"schema": obj{"type": "string", "enum": collections}},
-				"featureId": obj{"name": "featureId", "in": "path", "required": true, "description": "The id of a feature: its code (road segments: their number).",
-					"schema": obj{"type": "string"}},
-				"limit": obj{"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "The most features a page holds. A value over the maximum is not an error: the maximum applies.",
-					"schema":      obj{"type": "integer", "minimum": 1, "maximum": ogcMaxLimit, "default": ogcDefaultLimit}},
-				"offset": obj{"name": "offset", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "How many of the selected features to skip (the next and prev links carry it).",
-					"schema":      obj{"type": "integer", "minimum": 0, "default": 0}},
-				"bbox": obj{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "Only features whose geometry meets this box: minLon,minLat,maxLon,maxLat in CRS84 (a 3D box's heights are ignored).",
-					"schema":      obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},
-				"bbox-crs": obj{"name": "bbox-crs", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "The CRS of bbox; only CRS84 is supported.",
-					"schema":      obj{"type": "string", "format": "uri", "enum": []string{crs84}, "default": crs84}},
-				"datetime": obj{"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "An RFC 3339 instant or interval (a/b, ../b, a/..). Incidents are filtered on reported_at; collections without time ignore it.",
-					"schema":      obj{"type": "string"}},
+			"securitySchemes": obj{
+				"bearer": obj{"type": "http", "scheme": "bearer", "description": "A gridmap token (gridmap token create)."},
+				"apiKey": obj{"type": "apiKey", "in": "query", "name": "api_key", "description": "Open311: a gridmap token as api_key."},
 			},
 			"responses": obj{
-				"InvalidParameter": jsonBody("A query parameter has an invalid value or is unknown.", "exception", mediaJSON),
-				"NotFound":         jsonBody("The collection or feature does not exist.", "exception", mediaJSON),
-				"NotAcceptable":    jsonBody("No JSON media type is acceptable to the client.", "exception", mediaJSON),
-				"ServerError":      jsonBody("A server error occurred.", "exception", mediaJSON),
+				"BadRequest":           errBody("A parameter or the body is malformed, unknown, too long or out of range; the error names it."),
+				"Unauthorized":         errBody("No token, or a wrong or revoked one."),
+				"Forbidden":            errBody("The token's role may not do this."),
+				"NotFound":             errBody("The resource does not exist."),
+				"NotAcceptable":        errBody("No JSON media type is acceptable to the client."),
+				"Conflict":             errBody("The change conflicts with the resource's state."),
+				"TooLarge":             errBody("The body is too large."),
+				"UnsupportedMediaType": errBody("The body's media type is not accepted."),
+				"Unprocessable":        errBody("The request is well formed but cannot be carried out."),
+				"TooManyRequests":      errBody("Rate limited or the queue is full; Retry-After says when to come back."),
+				"ServerError":          errBody("A server error occurred."),
+				"Unavailable":          errBody("Not ready, or a store is not configured or unreachable."),
 			},
 			"schemas": obj{
 				"exception": obj{"type": "object", "required": []string{"code"}, "properties": obj{
@@ -157,4 +285,13 @@ func openAPIDoc(server string, collections []string) obj {
 			},
 		},
 	}
+}
+
+// rolesOrAnonymous lists the roles of a route, "anonymous" first when
+// anyone may call it.
+func rolesOrAnonymous(roles []string) []string {
+	if len(roles) == 0 {
+		return append([]string{"anonymous"}, Roles...)
+	}
+	return roles
 }

@@ -153,7 +153,12 @@ func TestOGCEndpoints(t *testing.T) {
 				}
 			}
 			walk(b)
-			limit := b["components"].(map[string]any)["parameters"].(map[string]any)["limit"].(map[string]any)["schema"].(map[string]any)
+			var limit map[string]any
+			for _, p := range b["paths"].(map[string]any)["/collections/{collectionId}/items"].(map[string]any)["get"].(map[string]any)["parameters"].([]any) {
+				if p := p.(map[string]any); p["name"] == "limit" {
+					limit = p["schema"].(map[string]any)
+				}
+			}
 			if limit["maximum"].(float64) != ogcMaxLimit || limit["default"].(float64) != ogcDefaultLimit {
 				t.Errorf("limit schema %v", limit)
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/privacy"
 )
 
 func TestRedact(t *testing.T) {
@@ -27,8 +28,8 @@ func TestRedact(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := redact(tt.in, tt.caller); got != tt.want {
-				t.Errorf("redact(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := privacy.MaskText(tt.in, tt.caller.Name, tt.caller.Phone); got != tt.want {
+				t.Errorf("MaskText(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}

@@ -72,6 +72,9 @@ type Route struct {
 	// Heavy names the bounded fair queue the route's work waits in
 	// (siting, batch, propose); "" runs at once.
 	Heavy string
+	// HeavyInHandler: the handler calls heavyWork itself, only for work
+	// that must be done (not for a kept answer or a bad request).
+	HeavyInHandler bool
 	// Stream marks a long-lived answer (event stream, batch locate): no
 	// request timeout.
 	Stream bool
@@ -110,6 +113,7 @@ type Param struct {
 	Min, Max float64  // bounds of a number or integer, when Min < Max
 	MaxLen   int      // bytes of a value, or of each list item (default 256, path 128)
 	MaxItems int      // items of a list (default 100)
+	Clamp    bool     // a value over Max is not an error: Max applies (OGC's limit)
 	Default  any
 	// Free skips the guard's checks of the value (the handler parses it
 	// and answers a 400 itself, as for OGC's bbox with its own rules).
@@ -273,6 +277,7 @@ func (s *Server) guard(rt *Route) http.Handler {
 		}
 		aud := audienceOf(p)
 		ctx = context.WithValue(ctx, audienceKey{}, aud)
+		ctx = context.WithValue(ctx, routeKey{}, rt)
 		if sw := findStatusWriter(w); sw != nil {
 			sw.audience = aud
 		}
@@ -288,6 +293,10 @@ func (s *Server) guard(rt *Route) http.Handler {
 			}
 		}
 		if msg := rt.checkParams(r); msg != "" {
+			if m, ok := strings.CutPrefix(msg, notFoundPrefix); ok {
+				rt.fail(w, r, http.StatusNotFound, m)
+				return
+			}
 			rt.fail(w, r, http.StatusBadRequest, msg)
 			return
 		}
@@ -297,12 +306,9 @@ func (s *Server) guard(rt *Route) http.Handler {
 			defer cancel()
 		}
 		r = r.WithContext(ctx)
-		if rt.Heavy != "" {
-			release, wait, ok := s.heavy.acquire(ctx, rt.Heavy, p, remoteHost(r))
+		if rt.Heavy != "" && !rt.HeavyInHandler {
+			release, ok := s.heavyWork(w, r, rt)
 			if !ok {
-				o.metrics.rateLimited.Add(1)
-				w.Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Round(time.Second)/time.Second))))
-				rt.fail(w, r, http.StatusTooManyRequests, "busy: too many "+rt.Heavy+" requests waiting; retry later")
 				return
 			}
 			defer release()
@@ -310,6 +316,46 @@ func (s *Server) guard(rt *Route) http.Handler {
 		rt.Handler(w, r)
 	})
 }
+
+// heavyWork waits for a slot of the route's heavy queue; when none is to
+// be had it answers 429 with Retry-After itself and returns false.
+// Handlers of HeavyInHandler routes call it once they know the work is
+// needed (a siting that is not kept yet).
+func (s *Server) heavyWork(w http.ResponseWriter, r *http.Request, rt *Route) (release func(), ok bool) {
+	release, wait, ok := s.heavy.acquire(r.Context(), rt.Heavy, PrincipalFrom(r.Context()), remoteHost(r))
+	if !ok {
+		s.writeBusy(w, r, rt, wait)
+		return nil, false
+	}
+	return release, true
+}
+
+// errBusy is heavy work refused by its queue: retry after wait.
+type errBusy struct{ wait time.Duration }
+
+func (e *errBusy) Error() string { return "busy" }
+
+// writeBusy answers 429 with Retry-After for a refused heavy request.
+func (s *Server) writeBusy(w http.ResponseWriter, r *http.Request, rt *Route, wait time.Duration) {
+	s.ops.metrics.rateLimited.Add(1)
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second))))
+	rt.fail(w, r, http.StatusTooManyRequests, "busy: too many "+rt.Heavy+" requests from you or waiting; retry later")
+}
+
+type routeKey struct{}
+
+// currentRoute is the registry entry serving the request.
+func currentRoute(r *http.Request) *Route {
+	rt, _ := r.Context().Value(routeKey{}).(*Route)
+	if rt == nil {
+		return &Route{}
+	}
+	return rt
+}
+
+// notFoundPrefix marks a parameter check that is a 404 (a path naming
+// nothing that exists), not a 400.
+const notFoundPrefix = "404:"
 
 // templateVar matches {name} and {name:regexp} in a mux template.
 var templateVar = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}]*)?\}`)
@@ -415,6 +461,9 @@ func (p *Param) checkOne(what, v string, limit int) string {
 		return ""
 	}
 	if len(p.Enum) > 0 && !slices.Contains(p.Enum, v) {
+		if p.in() == "path" {
+			return notFoundPrefix + fmt.Sprintf("no %s %s (known: %s)", p.Name, echo(v), strings.Join(p.Enum, ", "))
+		}
 		return fmt.Sprintf("%s: %s is not one of %s", what, echo(v), strings.Join(p.Enum, ", "))
 	}
 	bounded := p.Min < p.Max
@@ -424,7 +473,7 @@ func (p *Param) checkOne(what, v string, limit int) string {
 		if err != nil {
 			return fmt.Sprintf("%s: %s is not a plain decimal integer", what, echo(v))
 		}
-		if bounded && (float64(n) < p.Min || float64(n) > p.Max) {
+		if bounded && (float64(n) < p.Min || float64(n) > p.Max && !p.Clamp) {
 			return fmt.Sprintf("%s: %d out of range %v..%v", what, n, p.Min, p.Max)
 		}
 	case "number":
@@ -452,7 +501,13 @@ var (
 	pFormat = Param{Name: "format", In: "path", Enum: []string{"json", "xml"}, Desc: "json or xml"}
 	pBBox   = Param{Name: "bbox", Type: "list", MaxItems: 4, MaxLen: 32, Desc: "minLon,minLat,maxLon,maxLat (WGS84)"}
 	pLimit  = func(def, max int) Param {
-		return Param{Name: "limit", Type: "integer", Min: 1, Max: float64(max), Default: def, Desc: "page size"}
+		p := Param{Name: "limit", Type: "integer", Min: 1, Max: float64(max), Desc: "page size"}
+		if def > 0 {
+			p.Default = def
+		} else {
+			p.Desc = "page size (default: all)"
+		}
+		return p
 	}
 	pOffset = Param{Name: "offset", Type: "integer", Min: 0, Max: 1 << 31, Default: 0, Desc: "items to skip"}
 	pLon    = Param{Name: "lon", Type: "number", Min: -180, Max: 180, Required: true, Desc: "longitude"}

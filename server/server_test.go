@@ -37,6 +37,9 @@ func testServer(t testing.TB, cfg Config) *Server {
 		demo = c
 	})
 	cfg.Store = memStore{demo}
+	if cfg.HeavyAnonRate == 0 {
+		cfg.HeavyAnonRate = -1 // the tests of the limit set their own
+	}
 	s, err := New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -54,6 +54,22 @@ func TestMaskText(t *testing.T) {
 	}
 }
 
+func TestMaskPlain(t *testing.T) {
+	for in, want := range map[string]string{
+		"I0000000002":        "I0000000002",
+		"tk_13912345678":     "tk_13912345678",
+		"06323312345":        "06323312345",
+		"0632-3312345":       "063****2345",
+		"13912345678":        "139****5678",
+		"370402199001011234": "370***********1234",
+		"联系13912345678":      "联系139****5678",
+	} {
+		if got := String(in, Plain, Viewer, nil); got != want {
+			t.Errorf("plain %q = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestLooksLikePhone(t *testing.T) {
 	for s, want := range map[string]bool{
 		"13812345678": true, "138-1234-5678": true, "+86 139 1234 5678": true, "0632-3312345": true,

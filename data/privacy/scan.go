@@ -207,6 +207,9 @@ func maskNumbers(s string, text bool) string {
 				best, kind = j, k
 			}
 		}
+		if best >= 0 && !text && !strictMatch(s, gs, i, best) {
+			best = -1
+		}
 		if best < 0 && text {
 			best, kind = looseMatch(s, gs, i)
 		}
@@ -238,6 +241,26 @@ func maskNumbers(s string, text bool) string {
 	}
 	out.WriteString(s[last:])
 	return out.String()
+}
+
+// strictMatch applies the rules for strings that are not free text (codes,
+// ids, names of things): a number glued to letters (I0000000002, tk_…) is
+// part of an identifier, and a landline counts only when written with a
+// separator after its area code.
+func strictMatch(s string, gs []group, i, j int) bool {
+	start, end := spanStart(s, gs, i, j), gs[j].end
+	if r, _ := utf8.DecodeLastRuneInString(s[:start]); start > 0 && identRune(r) {
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(s[end:]); end < len(s) && identRune(r) {
+		return false
+	}
+	d := gs[i].digits
+	return !(i == j && !gs[i].plus && len(d) > 0 && d[0] == '0' && len(d) < 18)
+}
+
+func identRune(r rune) bool {
+	return r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
 }
 
 // spanStart is where the written number of groups i..j begins: its +
