@@ -48,8 +48,8 @@ func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 func init() {
 	register(extension{
-		name:  "incidents",
-		build: func(sn *Snapshot) (any, error) { return &addressBook{sn: sn}, nil },
+		name:   "incidents",
+		build:  func(sn *Snapshot) (any, error) { return &addressBook{sn: sn}, nil },
 		routes: incidentRoutes,
 	})
 }
@@ -61,8 +61,8 @@ func incidentRoutes(s *Server) []Route {
 		{Method: http.MethodPost, Path: "/api/v1/incidents", Tag: "Incidents", Summary: "Report an incident",
 			Description: "Routes the report to its grid, community and street, names its first responders and SLA, and answers 201 once it is committed. An Idempotency-Key header makes retries safe.",
 			Roles:       incidentWriter, OK: http.StatusCreated, Errors: []int{413, 422, 503},
-			Params: []Param{{Name: "Idempotency-Key", In: "header", MaxLen: 200, Desc: "makes a retry give the first answer"}},
-			Body:   &Body{Media: []string{mediaJSON}, Required: true, Desc: "category, description, lon and lat (or address), optional crs, source and caller {name, phone}"},
+			Params:  []Param{{Name: "Idempotency-Key", In: "header", MaxLen: 200, Desc: "makes a retry give the first answer"}},
+			Body:    &Body{Media: []string{mediaJSON}, Required: true, Desc: "category, description, lon and lat (or address), optional crs, source and caller {name, phone}"},
 			Handler: s.handleCreateIncident},
 		{Method: http.MethodGet, Path: "/api/v1/incidents", Tag: "Incidents", Summary: "List incidents",
 			Description: "Newest first (order=asc for oldest first). Viewers get free text with names, phone and ID numbers masked; the personal-data roles see it as written.",

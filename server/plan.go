@@ -94,8 +94,8 @@ func (s *Server) planStore() PlanStore {
 
 func init() {
 	register(extension{
-		name:  "plan",
-		build: func(sn *Snapshot) (any, error) { return &planModel{}, nil },
+		name:   "plan",
+		build:  func(sn *Snapshot) (any, error) { return &planModel{}, nil },
 		routes: planRoutes,
 	})
 }

@@ -226,7 +226,7 @@ func (s *Server) coreRoutes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/layers/{layer}", Tag: "Layers", Summary: "One layer as GeoJSON",
 			Description: "A FeatureCollection of the layer, optionally cut to a bbox and paged. Names and phones of people are masked, and incidents' free text scanned (viewers) or withheld (anonymous callers), unless the token has a personal-data role.",
 			Media:       mediaGeoJSON, Errors: []int{404},
-			Params: []Param{{Name: "layer", In: "path", Enum: layers, Desc: "the layer"}, pBBox, pLimit(0, math.MaxInt32), pOffset},
+			Params:  []Param{{Name: "layer", In: "path", Enum: layers, Desc: "the layer"}, pBBox, pLimit(0, math.MaxInt32), pOffset},
 			Handler: s.handleLayer},
 		{Method: http.MethodGet, Path: "/api/v1/locate", Tag: "Locate", Summary: "Which grid a point is in, and who serves it",
 			Params:  []Param{pLon, pLat, pCRS},
