@@ -29,7 +29,7 @@ before(async () => {
   sh('./gridmap', ['generate', '--out', 'c.gpkg']);
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn('./gridmap', ['serve', '--data', 'c.gpkg', '--addr', `127.0.0.1:${port}`], { cwd: clone, stdio: ['ignore', 'ignore', 'inherit'] });
+  server = spawn('./gridmap', ['serve', '--data', 'c.gpkg', '--addr', `127.0.0.1:${port}`], { cwd: clone, stdio: ['ignore', 'ignore', 'ignore'] });
   await waitReady(`${base}/readyz`, 60_000);
   const b = await launchBrowser();
   skip = b.skip ?? '';
