@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/paulmach/orb"
@@ -368,9 +369,32 @@ func locateCSVChunk(in []byte, line int, ix *Index, codes *gridCodes, gcj bool, 
 	*out = o
 }
 
+// MaxBatchIDBytes caps the id of a batch row: a longer one makes the row
+// an error, and only its first bytes are echoed back.
+const MaxBatchIDBytes = 256
+
+// clipEcho cuts a caller's bytes that an answer echoes to a short prefix.
+func clipEcho(b []byte, n int) []byte {
+	if len(b) <= n {
+		return b
+	}
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return append(b[:n:n], "…"...)
+}
+
 // parseCSVRow splits "id,lon,lat" (the id may be quoted) and checks the
-// coordinates; msg is empty when the row is good.
+// coordinates and the id's length; msg is empty when the row is good.
 func parseCSVRow(row []byte) (id []byte, p orb.Point, msg string) {
+	id, p, msg = splitCSVRow(row)
+	if len(id) > MaxBatchIDBytes {
+		return clipEcho(id, 32), p, fmt.Sprintf("id longer than %d bytes (%d)", MaxBatchIDBytes, len(id))
+	}
+	return id, p, msg
+}
+
+func splitCSVRow(row []byte) (id []byte, p orb.Point, msg string) {
 	var rest []byte
 	if len(row) > 0 && row[0] == '"' {
 		var b []byte
@@ -416,13 +440,13 @@ func parseCSVRow(row []byte) (id []byte, p orb.Point, msg string) {
 	lat, ok2 := parseCoord(latB)
 	switch {
 	case !ok1:
-		return id, p, fmt.Sprintf("lon %q is not a number", lonB)
+		return id, p, fmt.Sprintf("lon %q is not a number", clipEcho(lonB, 32))
 	case !ok2:
-		return id, p, fmt.Sprintf("lat %q is not a number", latB)
+		return id, p, fmt.Sprintf("lat %q is not a number", clipEcho(latB, 32))
 	case !(lon >= -180 && lon <= 180):
-		return id, p, fmt.Sprintf("lon %s out of range [-180, 180]", lonB)
+		return id, p, fmt.Sprintf("lon %s out of range [-180, 180]", clipEcho(lonB, 32))
 	case !(lat >= -90 && lat <= 90):
-		return id, p, fmt.Sprintf("lat %s out of range [-90, 90]", latB)
+		return id, p, fmt.Sprintf("lat %s out of range [-90, 90]", clipEcho(latB, 32))
 	}
 	return id, orb.Point{lon, lat}, ""
 }
@@ -738,7 +762,7 @@ func appendLocatedFeature(b []byte, raw []byte, ix *Index, gcj bool, maxM float6
 		case !f.IsObject():
 			msg = "not a GeoJSON feature"
 		case typ.Str != "Feature" || typ.Type != gjson.String:
-			msg = fmt.Sprintf("type %s, want \"Feature\"", orNothing(typ.Raw))
+			msg = fmt.Sprintf("type %s, want \"Feature\"", clipEcho([]byte(orNothing(typ.Raw)), 32))
 		case props.Exists() && props.Type != gjson.Null && !props.IsObject():
 			msg = "properties is not an object"
 		case !geom.Exists() || geom.Type == gjson.Null:
@@ -746,17 +770,23 @@ func appendLocatedFeature(b []byte, raw []byte, ix *Index, gcj bool, maxM float6
 		case !geom.IsObject() || gtyp.Type != gjson.String:
 			msg = "geometry is not a GeoJSON geometry"
 		case gtyp.Str != "Point":
-			msg = fmt.Sprintf("geometry type %q, want Point", gtyp.Str)
+			msg = fmt.Sprintf("geometry type %q, want Point", clipEcho([]byte(gtyp.Str), 32))
 		case !gcoords.IsArray() || ncoord < 2 || ncoord > 3:
 			msg = "coordinates are not [lon, lat]"
 		case coords[0].Type != gjson.Number || coords[1].Type != gjson.Number:
 			msg = "coordinates are not numbers"
 		case !(coords[0].Num >= -180 && coords[0].Num <= 180):
-			msg = fmt.Sprintf("lon %s out of range [-180, 180]", coords[0].Raw)
+			msg = fmt.Sprintf("lon %s out of range [-180, 180]", clipEcho([]byte(coords[0].Raw), 32))
 		case !(coords[1].Num >= -90 && coords[1].Num <= 90):
-			msg = fmt.Sprintf("lat %s out of range [-90, 90]", coords[1].Raw)
+			msg = fmt.Sprintf("lat %s out of range [-90, 90]", clipEcho([]byte(coords[1].Raw), 32))
 		}
 		p = orb.Point{coords[0].Num, coords[1].Num}
+	}
+	if len(id.Raw) > MaxBatchIDBytes+2 {
+		if msg == "" {
+			msg = fmt.Sprintf("id longer than %d bytes (%d)", MaxBatchIDBytes, len(id.Raw))
+		}
+		id = gjson.Result{}
 	}
 	b = append(b, `{"type":"Feature",`...)
 	if id.Type == gjson.String || id.Type == gjson.Number {

@@ -74,8 +74,8 @@ func NewToken(role, name string) (string, store.Token, error) {
 	if !slices.Contains(Roles, role) {
 		return "", store.Token{}, fmt.Errorf("role %q unknown (want one of %s)", role, strings.Join(Roles, ", "))
 	}
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
+	name, err := checkText("name", name, 100, false)
+	if err != nil || name == "" || len(name) > 100 {
 		return "", store.Token{}, errors.New("a token needs a name of 1 to 100 bytes")
 	}
 	var b [32]byte

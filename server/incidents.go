@@ -17,13 +17,13 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
+	"github.com/gridmap/gridmap/data/privacy"
 	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/geo"
 	"github.com/gridmap/gridmap/geo/geocode"
@@ -208,18 +208,24 @@ func (s *Server) routeIncident(in incidentInput, at time.Time) (data.IncidentRec
 	if rules.Category(in.Category) == nil {
 		return rec, unprocessable("category %q unknown (GET /api/v1/rules lists them)", in.Category)
 	}
-	in.Description = strings.TrimSpace(in.Description)
-	if in.Description == "" || utf8.RuneCountInString(in.Description) > 2000 || !utf8.ValidString(in.Description) {
+	var err error
+	if in.Description, err = checkText("description", in.Description, 2000, true); err != nil {
+		return rec, badRequest("%v", err)
+	}
+	if in.Description == "" {
 		return rec, badRequest("description is required (at most 2,000 characters)")
 	}
-	if len(in.Address) > 500 || !utf8.ValidString(in.Address) {
-		return rec, badRequest("address too long or not UTF-8")
+	if len(in.Address) > 500 {
+		return rec, badRequest("address too long (at most 500 bytes)")
+	}
+	if in.Address, err = checkText("address", in.Address, 500, false); err != nil {
+		return rec, badRequest("%v", err)
 	}
 	if in.Source == "" {
 		in.Source = "api"
 	}
-	if len(in.Source) > 40 {
-		return rec, badRequest("source too long")
+	if in.Source, err = checkText("source", in.Source, 40, false); err != nil || len(in.Source) > 40 {
+		return rec, badRequest("source: at most 40 bytes of plain text")
 	}
 	sn := s.Current()
 	var p orb.Point
@@ -229,7 +235,7 @@ func (s *Server) routeIncident(in incidentInput, at time.Time) (data.IncidentRec
 			return rec, badRequest("lon and lat go together")
 		}
 		var err error
-		p, _, err = ParsePoint(strconv.FormatFloat(*in.Lon, 'g', -1, 64), strconv.FormatFloat(*in.Lat, 'g', -1, 64), in.CRS)
+		p, _, err = ParsePoint(strconv.FormatFloat(*in.Lon, 'f', -1, 64), strconv.FormatFloat(*in.Lat, 'f', -1, 64), in.CRS)
 		if err != nil {
 			return rec, badRequest("%v", err)
 		}
@@ -267,7 +273,15 @@ func (s *Server) routeIncident(in incidentInput, at time.Time) (data.IncidentRec
 		if len(in.Caller.Name) > 100 || len(in.Caller.Phone) > 40 {
 			return rec, badRequest("caller name or phone too long")
 		}
-		rec.Caller = data.Person{Name: strings.TrimSpace(in.Caller.Name), Phone: strings.TrimSpace(in.Caller.Phone)}
+		name, err := checkText("caller.name", in.Caller.Name, 50, false)
+		if err != nil {
+			return rec, badRequest("%v", err)
+		}
+		phone := strings.TrimSpace(in.Caller.Phone)
+		if phone != "" && !privacy.LooksLikePhone(phone) {
+			return rec, badRequest("caller.phone %s does not look like a phone number (digits, with spaces, dashes, brackets or a leading +)", echo(phone))
+		}
+		rec.Caller = data.Person{Name: name, Phone: phone}
 	}
 	rec.Responders = append(rec.Responders, data.Responder{Role: "grid_head", Name: g.Head.Name, Phone: g.Head.Phone, Unit: g.Head.Title})
 	for _, cd := range c.CadresOf(g.Code) {
@@ -762,8 +776,14 @@ func (s *Server) handleTransition(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("to: %q is not a state (want one of %s)", in.To, strings.Join(data.Statuses, ", ")))
 		return
 	}
-	if utf8.RuneCountInString(in.Note) > 2000 {
-		writeError(w, http.StatusBadRequest, "note longer than 2,000 characters")
+	note, err := checkText("note", in.Note, 2000, true)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	in.Note = note
+	if len(in.Departments) > 50 || len(in.DuplicateOf) > 64 {
+		writeError(w, http.StatusBadRequest, "at most 50 departments; duplicate_of at most 64 bytes")
 		return
 	}
 	id := mux.Vars(r)["id"]

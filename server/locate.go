@@ -94,13 +94,13 @@ func ParsePoint(lonS, latS, crs string) (orb.Point, string, error) {
 	if lonS == "" || latS == "" {
 		return orb.Point{}, "", errors.New("lon and lat are required")
 	}
-	lon, err := strconv.ParseFloat(lonS, 64)
-	if err != nil || math.IsNaN(lon) || math.IsInf(lon, 0) {
-		return orb.Point{}, "", fmt.Errorf("lon %q is not a finite number", lonS)
+	lon, err := parseDecimal(lonS)
+	if err != nil {
+		return orb.Point{}, "", fmt.Errorf("lon %s is not a plain decimal number", echo(lonS))
 	}
-	lat, err := strconv.ParseFloat(latS, 64)
-	if err != nil || math.IsNaN(lat) || math.IsInf(lat, 0) {
-		return orb.Point{}, "", fmt.Errorf("lat %q is not a finite number", latS)
+	lat, err := parseDecimal(latS)
+	if err != nil {
+		return orb.Point{}, "", fmt.Errorf("lat %s is not a plain decimal number", echo(latS))
 	}
 	if lon < -180 || lon > 180 {
 		return orb.Point{}, "", fmt.Errorf("lon %v out of range -180..180", lon)
@@ -159,7 +159,7 @@ func Locate(ix *geo.Index, p orb.Point, personal bool) *LocateAnswer {
 			ans.District = &Area{c.Districts[res.District].Code, c.Districts[res.District].Name}
 		}
 	}
-	if hits := ix.NearestStations(p, 1); len(hits) > 0 {
+	if hits := ix.NearestStations(p, 1); len(hits) > 0 && hits[0].DistanceM <= MaxStationDistance {
 		st := c.Stations[hits[0].Index]
 		ans.NearestStation = &StationAnswer{
 			Code: st.Code, Name: st.Name, Kind: st.Kind, Status: st.Status, Stars: st.Stars,

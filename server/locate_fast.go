@@ -108,7 +108,7 @@ func (s *Server) writeLocate(w http.ResponseWriter, sn *Snapshot, p orb.Point, q
 	b = append(b, `],"match":"inside","distance_m":0,`...)
 	b = append(b, lc.card(res.Grid, personal)...)
 	b = append(b, `,"nearest_station":`...)
-	if hits := sn.Index.NearestStations(p, 1); len(hits) > 0 {
+	if hits := sn.Index.NearestStations(p, 1); len(hits) > 0 && hits[0].DistanceM <= MaxStationDistance {
 		b = append(b, lc.station(hits[0].Index)...)
 		b = appendFloat(b, float64(int64(hits[0].DistanceM*10+0.5))/10)
 		b = append(b, '}')

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -376,8 +375,8 @@ func (s *Server) o311PostRequest(w http.ResponseWriter, r *http.Request) {
 	lat, long := f.Get("lat"), f.Get("long")
 	switch {
 	case lat != "" || long != "":
-		lo, err1 := strconv.ParseFloat(long, 64)
-		la, err2 := strconv.ParseFloat(lat, 64)
+		lo, err1 := parseDecimal(long)
+		la, err2 := parseDecimal(lat)
 		if err1 != nil || err2 != nil {
 			o311Error(w, r, http.StatusBadRequest, "lat and long must both be numbers")
 			return

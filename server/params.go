@@ -75,6 +75,11 @@ func echo(s string) string {
 	return strconv.Quote(s[:cut]) + fmt.Sprintf("… (%d bytes)", len(s))
 }
 
+// MaxStationDistance is the farthest a locate answer's nearest station may
+// be: past it the answer says none (null), as for a grid past the index's
+// MaxDistance, rather than offer a station thousands of kilometres away.
+var MaxStationDistance = 20_000.0 // metres
+
 var errNotDecimal = errors.New("not a plain decimal number")
 
 // parseDecimal reads a plain decimal number: an optional sign, digits and

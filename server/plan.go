@@ -460,10 +460,12 @@ func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if body.Name == "" || len(body.Name) > 200 {
-		writeError(w, http.StatusBadRequest, "name: 1 to 200 bytes required")
+	name, err := checkText("name", body.Name, 200, false)
+	if err != nil || name == "" || len(name) > 200 {
+		writeError(w, http.StatusBadRequest, "name: 1 to 200 bytes of plain text required")
 		return
 	}
+	body.Name = name
 	ctx := r.Context()
 	sn := s.Current()
 	m, err := snapModel(sn)

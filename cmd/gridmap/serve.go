@@ -26,6 +26,7 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	rulesFile := fs.String("rules", "", "incident routing rules file (JSON; default: the last version stored by PUT /api/v1/rules, else built in)")
 	rate := fs.Float64("rate-limit", 100, "requests per second per token; 0: no limit")
 	anonRate := fs.Float64("anon-rate-limit", 0, "requests per second per address of anonymous callers; 0: no limit")
+	heavyAnon := fs.Float64("heavy-anon-rate", 0, "heavy runs (siting, batch locate) per minute per address of anonymous callers; 0: the default (6), negative: no limit")
 	burst := fs.Int("rate-burst", 0, "burst above the rate (default twice the rate)")
 	timeout := fs.Duration("request-timeout", 30*time.Second, "timeout of each request (event streams and batch locate exempt)")
 	escalate := fs.Duration("escalation-interval", 30*time.Second, "how often overdue incidents are escalated to their street")
@@ -57,7 +58,8 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		tokens = append(tokens, t)
 	}
 	srv, err := server.New(ctx, server.Config{Store: st, Logger: log, Assets: frontend.Assets(), PersonalTokens: tokens,
-		Rules: rules, RateLimit: *rate, AnonRateLimit: *anonRate, RateBurst: *burst, RequestTimeout: *timeout, EscalationInterval: *escalate})
+		Rules: rules, RateLimit: *rate, AnonRateLimit: *anonRate, RateBurst: *burst, RequestTimeout: *timeout, EscalationInterval: *escalate,
+		HeavyAnonRate: *heavyAnon / 60})
 	if err != nil {
 		return err
 	}

@@ -346,7 +346,58 @@ func maskText(s string, names []string, text bool) string {
 			s = strings.ReplaceAll(s, n, MaskName(n))
 		}
 	}
-	return maskCueNames(s)
+	return maskVerbNames(maskCueNames(s))
+}
+
+// nameVerbs are words that follow a person's name in a report (张丽华称,
+// 王小明反映, 刘芳芳家).
+var nameVerbs = []string{"反映", "报称", "报警", "来电", "投诉", "举报", "表示", "称", "说", "讲", "家", "报", "诉", "告知", "要求"}
+
+// maskVerbNames masks a family name and one or two more Han characters
+// written right before a reporting verb.
+func maskVerbNames(s string) string {
+	var out strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !surnames[r] {
+			i += n
+			continue
+		}
+		end := -1
+		j := i + n
+		for k := 0; k < 2 && j < len(s); k++ {
+			g, gn := utf8.DecodeRuneInString(s[j:])
+			if !unicode.Is(unicode.Han, g) || stopAfterName[g] {
+				break
+			}
+			j += gn
+			if followsVerb(s[j:]) {
+				end = j
+			}
+		}
+		if end < 0 {
+			i += n
+			continue
+		}
+		out.WriteString(s[last:i])
+		out.WriteString(MaskName(s[i:end]))
+		last, i = end, end
+	}
+	if last == 0 {
+		return s
+	}
+	out.WriteString(s[last:])
+	return out.String()
+}
+
+func followsVerb(rest string) bool {
+	for _, v := range nameVerbs {
+		if strings.HasPrefix(rest, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // maskCueNames masks a name written after a cue word (联系人张三): a common
