@@ -518,7 +518,7 @@ func facts() []people.IncidentFact {
 	g := "370402001001001"
 	r := func(m, d int) time.Time { return time.Date(2025, time.Month(m), d, 9, 0, 0, 0, time.UTC) }
 	return []people.IncidentFact{
-		{GridCode: g, StreetCode: "370402001", Reported: r(3, 1), Due: r(3, 4), Resolved: r(3, 2)},              // on time
+		{GridCode: g, StreetCode: "370402001", Reported: r(3, 1), Due: r(3, 4), Resolved: r(3, 2)},               // on time
 		{GridCode: g, StreetCode: "370402001", Reported: r(3, 5), Due: r(3, 8), Resolved: r(3, 10), Reopened: 1}, // late, reopened
 		{GridCode: g, StreetCode: "370402001", Reported: r(4, 1), Due: r(4, 4), Open: true},                      // open, overdue
 		{GridCode: "370402001002001", StreetCode: "370402001", Reported: r(5, 1), Due: r(5, 4), Resolved: r(5, 2)},

@@ -386,7 +386,7 @@ func (s *Schema[T]) parse(grid []line, csv bool, check func([]T) []Problem) ([]T
 		return nil, Errors{{Row: 1, Reason: "the file is empty: want a header row of " + strings.Join(s.Headers(), ", ")}}
 	}
 	// Map the header row to the schema's columns.
-	hr := grid[0].n // the header row
+	hr := grid[0].n                          // the header row
 	colOf := make([]int, len(grid[0].cells)) // file column → schema column, or -1
 	seen := map[int]int{}                    // schema column → file column (1-based)
 	for j, h := range grid[0].cells {
