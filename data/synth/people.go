@@ -36,7 +36,9 @@ const PeopleViolations = 5
 // of the city is the same with or without it. Every grid ends with a head
 // and a responsible worker, every cadre within three grids and every
 // community with 1–2 units of each level, except the deliberate
-// violations.
+// violations. The generated Head, Team, Cadres and CommunityCodes stay as
+// they were drawn; a store that loads the records derives them
+// (data.City.DeriveStaffing).
 func (g *cityGen) staffing() {
 	rng := rand.New(rand.NewPCG(g.opt.Seed^0x5EED0F5EED, uint64(g.k)*0x9E3779B97F4A7C15+7))
 	g.city.Index()
@@ -48,7 +50,6 @@ func (g *cityGen) staffing() {
 	s.units()
 	s.commitments()
 	s.violations()
-	g.city.DeriveStaffing(ReferenceDay)
 }
 
 type staffGen struct {

@@ -54,6 +54,7 @@ func TestPeopleRecords(t *testing.T) {
 			t.Errorf("only %d ended assignments", ended)
 		}
 		// What the grids show is derived from the records.
+		c.DeriveStaffing(ReferenceDay)
 		for _, g := range c.Grids[:50] {
 			served := people.ServedOn(c, g.Code, ReferenceDay)
 			if len(served) > 0 && served[0].Duty == data.DutyHead && c.StaffByID(served[0].StaffID).Name != g.Head.Name {
