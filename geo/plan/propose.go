@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -105,6 +106,9 @@ type Proposal struct {
 	StepBudget int64  `json:"step_budget"`
 	TimedOut   bool   `json:"timed_out,omitempty"`
 	Seed       uint64 `json:"seed"`
+	// Fingerprint identifies the layout proposed (FNV-1a of the moves in
+	// order): two runs proposed the same plan when it is the same.
+	Fingerprint string `json:"fingerprint"`
 }
 
 // scope resolves the communities of a proposal.
@@ -178,7 +182,8 @@ func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error)
 	var ss []*commSearch
 	blocks := int64(0)
 	for _, ci := range comms {
-		if s := p.newCommSearch(ci, o); s != nil {
+		// Communities whose grids are all within the target are left alone.
+		if s := p.newCommSearch(ci, o); s != nil && s.over() {
 			ss = append(ss, s)
 			blocks += int64(len(s.a))
 		}
@@ -188,9 +193,16 @@ func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error)
 		budget = int64(o.Effort) * blocks
 	}
 	out.StepBudget = budget
+	// Steps in proportion to blocks; what the rounding leaves goes to the
+	// first communities, one each.
 	share := make([]int64, len(ss))
+	left := budget
 	for k, s := range ss {
 		share[k] = budget * int64(len(s.a)) / max(blocks, 1)
+		left -= share[k]
+	}
+	for k := 0; left > 0 && len(ss) > 0; k, left = (k+1)%len(ss), left-1 {
+		share[k]++
 	}
 	searchStart := time.Now()
 	window := deadline.Sub(searchStart)
@@ -257,6 +269,11 @@ func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error)
 			out.Unsolved = append(out.Unsolved, cm.Code)
 		}
 	}
+	fp := fnv.New64a()
+	for _, mv := range out.Moves {
+		fmt.Fprintf(fp, "%s>%s\n", mv.Compound, mv.To)
+	}
+	out.Fingerprint = fmt.Sprintf("%016x", fp.Sum64())
 	d := &out.Disruption
 	d.Households, d.Compounds, d.GridsTouched = out.MovedHouseholds, len(out.Moves), len(touched)
 	if d.Bound.Households > 0 {

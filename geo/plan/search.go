@@ -137,8 +137,7 @@ type commSearch struct {
 }
 
 // newCommSearch sets up community ci with the plan's layout as the start,
-// or returns nil when there is nothing to search (a fixed community, one
-// grid, or every grid already within the target).
+// or returns nil when it cannot change (a fixed community, one grid).
 func (p *Plan) newCommSearch(ci int, o ProposeOptions) *commSearch {
 	m := p.Model
 	cm := &m.Communities[ci]
@@ -217,19 +216,22 @@ func (p *Plan) newCommSearch(ci int, o ProposeOptions) *commSearch {
 	k := len(s.grid)
 	s.gh, s.cnt, s.garea, s.gper, s.pp = make([]int, k), make([]int, k), make([]int64, k), make([]int64, k), make([]float64, k)
 	s.recount()
-	over := false
-	for g := range s.gh {
-		over = over || s.balance(s.gh[g]) > 0
-	}
-	if !over {
-		return nil
-	}
 	s.ppSum0 = s.ppSum
 	s.startCost = s.cost
 	s.best = append([]int32(nil), s.a...)
 	s.bestCost = s.cost
 	s.rng = rand.New(rand.NewPCG(o.Seed, uint64(ci)*0x9E3779B97F4A7C15+7))
 	return s
+}
+
+// over reports whether a grid of the layout is outside the target.
+func (s *commSearch) over() bool {
+	for _, h := range s.gh {
+		if s.balance(h) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // localScale is metres per degree of longitude and latitude at lat, from
