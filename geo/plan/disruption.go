@@ -30,25 +30,41 @@ type DisruptionBound struct {
 	Excess     int `json:"excess"`     // households above (1+tolerance)·target, summed over grids
 	Deficit    int `json:"deficit"`    // households short of (1−tolerance)·target, summed over grids
 	Households int `json:"households"` // the larger of the two
+	// PerCommunity is the same bound taken community by community and
+	// summed: tighter (households never move between communities), for
+	// information; Ratio is taken against Households.
+	PerCommunity int `json:"per_community"`
 }
 
 // disruptionBound computes the bound over the grids of r in scope.
 func disruptionBound(r *Report, in map[string]bool) DisruptionBound {
 	var b DisruptionBound
 	tol := r.Summary.Tolerance
+	type exDe struct{ ex, de int }
+	per := map[string]*exDe{}
 	for _, g := range r.Grids {
 		if !in[g.Community] {
 			continue
 		}
+		c := per[g.Community]
+		if c == nil {
+			c = &exDe{}
+			per[g.Community] = c
+		}
 		h := float64(g.Households)
-		// A grid is within when |h − t| ≤ tol·t; the fewest households
-		// that bring it there, whole households.
+		// A grid is within when |h − t| ≤ tol·t; the fewest whole
+		// households that bring it there.
 		if x := h - (1+tol)*g.Target; x > 1e-9 {
-			b.Excess += int(math.Ceil(x - 1e-9))
+			c.ex += int(math.Ceil(x - 1e-9))
 		}
 		if x := (1-tol)*g.Target - h; x > 1e-9 {
-			b.Deficit += int(math.Ceil(x - 1e-9))
+			c.de += int(math.Ceil(x - 1e-9))
 		}
+	}
+	for _, c := range per {
+		b.Excess += c.ex
+		b.Deficit += c.de
+		b.PerCommunity += max(c.ex, c.de)
 	}
 	b.Households = max(b.Excess, b.Deficit)
 	return b

@@ -32,10 +32,10 @@ type ProposeOptions struct {
 	// Effort is the budget in steps per block when Steps is 0; 0 means
 	// DefaultEffort.
 	Effort int `json:"effort,omitempty"`
-	// Budget is the time budget (0 means 10 s). The search keeps to the
-	// larger of the share of steps done and the share of time used, and
-	// stops at 80% of it to leave time for the final repair and checks:
-	// a busy machine gets a cooler, shorter search, never a hot one.
+	// Budget is the time budget (0 means 10 s). The search's window ends
+	// at 80% of it, leaving time for the final repair and checks; a
+	// search that cannot do its steps in the window cools by the clock
+	// and is cut cold (see Propose).
 	Budget time.Duration `json:"-"`
 	// Compact weighs compactness: the cost of a grid is Compact·(1 − its
 	// Polsby-Popper score); 0 means 2.
@@ -58,10 +58,14 @@ const (
 	DefaultCompact    = 2
 )
 
-// rounds is how many slices the annealing schedule is cut into; every
-// community runs one slice per round, so a time cut finds them all at the
-// same (low) temperature.
-const rounds = 32
+// minRounds and roundSteps set how many slices the annealing schedule is
+// cut into: at least minRounds, and no slice longer than roundSteps steps
+// per block. Every community runs one slice per round, so a time cut
+// finds them all at the same point of the schedule, none left unsearched.
+const (
+	minRounds  = 32
+	roundSteps = 16
+)
 
 func (o *ProposeOptions) defaults() {
 	if o.Budget <= 0 {
@@ -151,18 +155,25 @@ func (p *Plan) scope(o ProposeOptions) ([]int, error) {
 //
 // (weights: Compact, Disruption; the last term keeps each community's
 // compactness from falling). Communities whose grids are all within the
-// target are left alone. The search is simulated annealing over
-// single-block moves between neighbouring grids, run in rounds: every
-// community does one slice of its steps per round, all at the same point
-// of the cooling schedule, that point being the larger of the share of
-// steps done and the share of time used. Every community then ends with a
-// greedy repair (the best single move, then the best pair of moves, until
-// none improves) from the best layout its annealing saw. Each community
-// has its own random stream, so neither the number of cores nor their
-// speed changes the result — only a time budget that runs out does, and
-// then the result is still repaired and cold. The layout is applied to
-// the plan as one assign edit per community and re-validated like any
-// edit.
+// target are left alone.
+//
+// The search is simulated annealing over single-block moves between
+// neighbouring grids; a move the Metropolis rule refuses is, a quarter of
+// the time, extended into an ejection chain (the grid it pushed over
+// passes a block on, up to four moves) judged as a whole. It runs in
+// rounds: every community does one slice of its steps per round, all at
+// the same point of the cooling schedule. That point is the larger of the
+// share of steps done and the share of the time window used (counted from
+// a tenth of the window, so a search on pace to finish keeps the step
+// schedule through a passing stall): a machine too busy for the steps
+// asked gets a search that is cut cold, never one left hot. Every
+// community then ends with a greedy repair from the best layout its
+// annealing saw: the best single move, else the best chain, until none
+// improves. Each community has its own random stream and nothing depends
+// on timing unless the time budget runs out, so the same seed and steps
+// give the same plan on one core or many, idle or busy (Fingerprint tells
+// plans apart). The layout is applied to the plan as one assign edit per
+// community and re-validated like any edit.
 func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error) {
 	start := time.Now()
 	comms, err := p.scope(o)
@@ -206,28 +217,34 @@ func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error)
 	}
 	searchStart := time.Now()
 	window := deadline.Sub(searchStart)
-	for r := 0; r < rounds && len(ss) > 0; r++ {
-		p0 := float64(r) / rounds
-		if window <= 0 || ctx.Err() != nil {
-			out.TimedOut = true
-			break
-		}
+	// stop is set at the deadline or when ctx ends; the annealing looks at
+	// it every 1024 steps.
+	var stop atomic.Bool
+	timer := time.AfterFunc(window, func() { stop.Store(true) })
+	defer timer.Stop()
+	defer context.AfterFunc(ctx, func() { stop.Store(true) })()
+	rounds := max(minRounds, (budget/max(blocks, 1)+roundSteps-1)/roundSteps)
+	for r := int64(0); r < rounds && len(ss) > 0; r++ {
+		p0 := float64(r) / float64(rounds)
 		used := float64(time.Since(searchStart)) / float64(window)
-		if used >= 1 {
-			out.TimedOut = true
+		if window <= 0 || used >= 1 || stop.Load() {
 			break
 		}
-		if used > p0 {
-			p0 = used
+		// Time counts from a tenth of the window: a search on pace to
+		// finish in the window keeps the step schedule (and its result)
+		// through a passing stall; one that is not cools by the clock.
+		if pt := (used - 0.1) / 0.9; pt > p0 {
+			p0 = pt
 		}
-		p1 := min(1, p0+1.0/rounds)
+		p1 := min(1, p0+1/float64(rounds))
 		parallel(len(ss), func(k int) {
 			s := ss[k]
 			// The slice of round r: steps r·n/R up to (r+1)·n/R.
-			n := share[k]*int64(r+1)/rounds - share[k]*int64(r)/rounds
-			s.anneal(n, p0, p1)
+			n := share[k]*(r+1)/rounds - share[k]*r/rounds
+			s.anneal(n, p0, p1, &stop)
 		})
 	}
+	out.TimedOut = stop.Load() || ctx.Err() != nil
 	parallel(len(ss), func(k int) { ss[k].repair() })
 
 	staff := o.Staff

@@ -3,6 +3,7 @@ package plan
 import (
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 )
 
 // The search behind Propose works on one community at a time, on a copy
@@ -551,16 +552,21 @@ func (s *commSearch) bestFix(u *undo, g int32) (j int, jf, jt int32) {
 
 // anneal runs steps of simulated annealing, the temperature falling from
 // schedule point p0 to p1 (0 = hot, 1 = cold), and keeps the best layout
-// seen. A step proposes moving a random block across a random side; when
+// seen; it returns early once stop is set. A step proposes moving a random block across a random side; when
 // the Metropolis rule refuses the move, a quarter of the time the move is
 // extended into a chain (see chain) and the chain is judged as a whole.
-func (s *commSearch) anneal(steps int64, p0, p1 float64) {
+func (s *commSearch) anneal(steps int64, p0, p1 float64, stop *atomic.Bool) {
 	if steps <= 0 {
 		return
 	}
 	s.recount() // drop the rounding of the last round's increments
 	n := len(s.a)
-	for k := int64(0); k < steps; k++ {
+	k := int64(0)
+	defer func() { s.steps += k }()
+	for ; k < steps; k++ {
+		if k&1023 == 0 && stop.Load() {
+			return
+		}
 		p := p0 + float64(float64(p1-p0)*float64(k))/float64(steps)
 		temp := tempLevels[min(255, int(p*256))]
 		i := s.rng.IntN(n)
@@ -591,7 +597,6 @@ func (s *commSearch) anneal(steps int64, p0, p1 float64) {
 			copy(s.best, s.a)
 		}
 	}
-	s.steps += steps
 }
 
 // repair descends from the best layout to a local optimum: the best
