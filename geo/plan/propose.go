@@ -244,7 +244,6 @@ func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error)
 			s.anneal(n, p0, p1, &stop)
 		})
 	}
-	out.TimedOut = stop.Load() || ctx.Err() != nil
 	parallel(len(ss), func(k int) { ss[k].repair() })
 
 	staff := o.Staff
@@ -279,6 +278,8 @@ func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error)
 			return nil, fmt.Errorf("plan: proposal for community %s failed its own check: %w", p.Model.Communities[s.ci].Code, err)
 		}
 	}
+	// Cut by the deadline or by ctx: fewer steps done than asked.
+	out.TimedOut = len(ss) > 0 && out.Steps < budget
 	after := p.Measures(o.Targets, time.Time{})
 	out.After = scopeSummary(after, inScope)
 	for _, cm := range after.Communities {
