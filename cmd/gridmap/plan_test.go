@@ -88,4 +88,3 @@ func TestPlanProposeReport(t *testing.T) {
 		t.Fatalf("eval: exit %d\n%s%s", code, out, e)
 	}
 }
-

@@ -97,7 +97,7 @@ const (
 // no phone numbers.
 type Assignee struct {
 	Role  string `json:"role"`            // RoleGridHead, RoleGridWorker or RoleCadre
-	ID    string `json:"id,omitempty"`    // the person's record ID, where one exists (cadres today)
+	ID    string `json:"id,omitempty"`    // the person's record ID (data.Staff), where there is one
 	Name  string `json:"name"`            // masked: 张*
 	Title string `json:"title,omitempty"` // the position, or a cadre's unit and rank
 }
@@ -130,17 +130,37 @@ func (s StaffingMap) Staff(grid string) []Assignee {
 }
 
 // staffing reads who serves each live grid of the plan: its head, its
-// team in order, then the cadres who help it by ID.
-func (p *Plan) staffing() StaffingMap {
+// team in order, then the cadres who help it by ID. When the city's
+// people are managed records (data.City.Staff), heads and workers carry
+// the ID of the record assigned to that grid with that duty today.
+func (p *Plan) staffing(day time.Time) StaffingMap {
+	c := p.Model.City
+	type key struct{ grid, duty, name string }
+	ids := map[key][]string{}
+	for i := range c.Assignments {
+		a := &c.Assignments[i]
+		if st := c.StaffByID(a.StaffID); st != nil && a.ActiveOn(day) && st.Serving(day) {
+			k := key{a.GridCode, a.Duty, st.Name}
+			ids[k] = append(ids[k], st.ID)
+		}
+	}
+	id := func(grid, duty, name string) string {
+		k := key{grid, duty, name}
+		if l := ids[k]; len(l) > 0 {
+			ids[k] = l[1:]
+			return l[0]
+		}
+		return ""
+	}
 	out := StaffingMap{}
 	for _, g := range p.liveGrids() {
 		gs := &p.Grids[g]
 		a := []Assignee{}
 		if gs.Head.Name != "" {
-			a = append(a, Assignee{Role: RoleGridHead, Name: data.MaskName(gs.Head.Name), Title: gs.Head.Title})
+			a = append(a, Assignee{Role: RoleGridHead, ID: id(gs.Code, data.DutyHead, gs.Head.Name), Name: data.MaskName(gs.Head.Name), Title: gs.Head.Title})
 		}
 		for _, t := range gs.Team {
-			a = append(a, Assignee{Role: RoleGridWorker, Name: data.MaskName(t.Name), Title: t.Title})
+			a = append(a, Assignee{Role: RoleGridWorker, ID: id(gs.Code, data.DutyWorker, t.Name), Name: data.MaskName(t.Name), Title: t.Title})
 		}
 		out[gs.Code] = a
 	}
@@ -148,17 +168,17 @@ func (p *Plan) staffing() StaffingMap {
 	for i := range p.Model.City.Cadres {
 		cadre[p.Model.City.Cadres[i].ID] = &p.Model.City.Cadres[i]
 	}
-	ids := make([]string, 0, len(p.Cadres))
-	for id := range p.Cadres {
-		ids = append(ids, id)
+	cadres := make([]string, 0, len(p.Cadres))
+	for cid := range p.Cadres {
+		cadres = append(cadres, cid)
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		x := Assignee{Role: RoleCadre, ID: id}
-		if cd := cadre[id]; cd != nil {
+	sort.Strings(cadres)
+	for _, cid := range cadres {
+		x := Assignee{Role: RoleCadre, ID: cid}
+		if cd := cadre[cid]; cd != nil {
 			x.Name, x.Title = data.MaskName(cd.Name), cd.Unit+" "+cd.Rank
 		}
-		for _, code := range p.Cadres[id] {
+		for _, code := range p.Cadres[cid] {
 			if a, ok := out[code]; ok {
 				out[code] = append(a, x)
 			}

@@ -248,7 +248,7 @@ func (p *Plan) Propose(ctx context.Context, o ProposeOptions) (*Proposal, error)
 
 	staff := o.Staff
 	if staff == nil {
-		staff = p.staffing()
+		staff = p.staffing(time.Now())
 	}
 	touched := map[int32]bool{}
 	for _, s := range ss {
