@@ -6,8 +6,32 @@
 // or a postgres:// URL; nothing outside data/store names a backend.
 //
 // Every write runs in one transaction and is durable when the call returns.
-// Both backends hold the same tables with the same layer and column names
-// (see Tables), so GDAL, QGIS, pg_tileserv and pg_featureserv read either.
+// Both backends hold the same tables with the same layer and column names,
+// declared once in data/store/tables, so GDAL, QGIS, pg_tileserv and
+// pg_featureserv read either, and `gridmap copy` moves any store to any
+// other losslessly.
+//
+// # How to add a table
+//
+//  1. Declare it in data/store/tables: append a Migration (the next
+//     Version) to tables.Migrations with its Table — typed columns, key,
+//     unique indexes, Parents for references checked at commit in
+//     PostgreSQL, AppendOnly for logs. Never edit a migration that has
+//     shipped; a change to an existing table is a new migration with its
+//     SQLite and Postgres statements. Both backends create the table from
+//     that one entry: the GeoPackage when a file is opened (feature table
+//     with R-tree when it has a geometry, else attribute table), PostGIS
+//     in `gridmap migrate` (typed geometry column and GiST index).
+//  2. Write the methods: a small interface for the concern in this package
+//     (like PlanStore), added to Store, and its implementation in
+//     data/store/gpkg (database/sql, ? placeholders) and
+//     data/store/postgis (pgx, $n placeholders), each write one
+//     transaction with its audit entry. A feature layer of the city also
+//     goes into tables.LayerRows and tables.Load, which both backends use.
+//  3. Add its cases to data/store/storetest: they run on both backends.
+//     `gridmap copy` copies every declared table column by column, so
+//     the copy round-trip test covers the new table as soon as it holds
+//     rows in the fixture.
 package store
 
 import (

@@ -29,6 +29,8 @@ type Store struct {
 	r    *sql.DB // readers, query_only
 	log  *slog.Logger
 	now  func() time.Time
+
+	migrated int // schema versions applied when opened
 }
 
 // Option configures Open.
@@ -38,6 +40,7 @@ type options struct {
 	busyTimeout time.Duration
 	readers     int
 	log         *slog.Logger
+	now         func() time.Time
 }
 
 // WithBusyTimeout sets how long a connection waits for a lock held by
@@ -47,6 +50,10 @@ func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyT
 // WithReaders sets the size of the read connection pool (default 4).
 func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
 
+// WithClock sets the clock of the times the store assigns (default
+// time.Now); tests inject one.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
@@ -55,7 +62,7 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 // a write is durable once acknowledged, foreign keys on, and a busy timeout.
 // A file that is an SQLite database but not a GeoPackage is refused.
 func Open(path string, opts ...Option) (*Store, error) {
-	o := options{busyTimeout: 10 * time.Second, readers: 4, log: slog.Default()}
+	o := options{busyTimeout: 10 * time.Second, readers: 4, log: slog.Default(), now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -77,7 +84,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	g := &Store{path: path, w: w, log: o.log, now: time.Now}
+	g := &Store{path: path, w: w, log: o.log, now: o.now}
 	if err := g.initSchema(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -143,9 +150,12 @@ func (g *Store) initSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = g.migrate(ctx)
+	g.migrated, err = g.migrate(ctx)
 	return err
 }
+
+// Migrated returns how many schema versions opening the file applied.
+func (g *Store) Migrated() int { return g.migrated }
 
 // migrate applies the schema versions the file lacks, each in one
 // transaction, and returns how many it applied.
