@@ -87,4 +87,3 @@ func SmallCity() *data.City {
 		}},
 	}
 }
-
