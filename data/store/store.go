@@ -38,6 +38,7 @@ import (
 	"context"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store/tables"
 )
 
 // CityStore holds the city's layers.
@@ -65,6 +66,16 @@ type AuditLog interface {
 	Audit(ctx context.Context, limit int) ([]data.AuditEntry, error)
 }
 
+// Copier moves a whole store: every table of the schema of record, keys
+// and all (`gridmap copy`).
+type Copier interface {
+	// Dump reads every table in one consistent read and hands them to fn.
+	Dump(ctx context.Context, fn func(tables.Dump) error) error
+	// Restore writes every table of d into this empty store in one
+	// transaction, keeping keys and sequences.
+	Restore(ctx context.Context, d tables.Dump) error
+}
+
 // Store is everything a backend provides: one city and its dispatch,
 // planning, token and audit records.
 type Store interface {
@@ -74,6 +85,7 @@ type Store interface {
 	RuleStore
 	TokenStore
 	PlanStore
+	Copier
 	// Close releases the store.
 	Close() error
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gridmap/gridmap/data/store/gpkg"
 	"github.com/gridmap/gridmap/data/store/postgis"
 	"github.com/gridmap/gridmap/data/store/tables"
+	"github.com/paulmach/orb"
 )
 
 // EnvData is the environment variable that names the store when a command
@@ -216,4 +217,43 @@ func Migrate(ctx context.Context, target string) (version, applied int, err erro
 	defer g.Close()
 	v, err := g.SchemaVersion(ctx)
 	return v, g.Migrated(), err
+}
+
+// Copy copies the store at from into a new store at to (which must hold
+// none, unless overwrite): every table, keys, sequences, history and audit
+// trail included, in one transaction on each side. It returns the rows
+// copied.
+func Copy(ctx context.Context, from, to string, overwrite bool, opts ...Option) (int, error) {
+	if from == to {
+		return 0, errors.New("copy: --from and --to are the same store")
+	}
+	src, err := Open(ctx, from, opts...)
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	dst, err := Fresh(ctx, to, overwrite, opts...)
+	if err != nil {
+		return 0, err
+	}
+	rows := 0
+	err = src.Dump(ctx, func(d tables.Dump) error {
+		return dst.Restore(ctx, counting{d, &rows})
+	})
+	if err != nil {
+		dst.Abort()
+		return 0, err
+	}
+	return rows, dst.Commit()
+}
+
+type counting struct {
+	tables.Dump
+	n *int
+}
+
+func (c counting) Rows(ctx context.Context, t tables.Table) (int, func() ([]any, orb.Geometry, error), func(), error) {
+	n, next, done, err := c.Dump.Rows(ctx, t)
+	*c.n += n
+	return n, next, done, err
 }

@@ -371,15 +371,19 @@ var (
 	inMain     bool
 )
 
-// Main runs the package's tests and then stops the shared server, if one
-// was started. Call it from TestMain.
-func Main(m *testing.M) {
+// Main runs the package's tests, stops the shared server (if one was
+// started) and exits. Call it from TestMain.
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain that has more to do: it runs the tests,
+// stops the shared server and returns the exit code.
+func Run(m *testing.M) int {
 	inMain = true
 	code := m.Run()
 	if shared != nil {
 		shared.Stop()
 	}
-	os.Exit(code)
+	return code
 }
 
 // Shared returns the test binary's server, starting it on first use. When

@@ -102,6 +102,9 @@ func (s *Store) RetiredCodes(ctx context.Context) ([]string, error) {
 		return nil, wrapErr(fmt.Errorf("store: retired codes: %w", err))
 	}
 	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if len(codes) == 0 {
+		codes = nil // as the GeoPackage's
+	}
 	return codes, wrapErr(err)
 }
 
