@@ -112,3 +112,19 @@ plan-eval-busy: build
 	@sh -c 'while :; do :; done' & b1=$$!; sh -c 'while :; do :; done' & b2=$$!; \
 	  trap "kill $$b1 $$b2 2>/dev/null" EXIT INT TERM; \
 	  sleep 2; uptime; ./$(BIN) $(PLAN_EVAL); rc=$$?; uptime; exit $$rc
+
+# Every Go fuzz target in the tree (func Fuzz* in a _test.go), FUZZTIME
+# each (default 10 minutes), one after the other; plain `go test` (make
+# test) runs their seed corpora.
+FUZZTIME ?= 10m
+.PHONY: fuzz
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+# Ten minutes of mixed load (locate, tiles, incidents, SSE) on a server it
+# starts on loopback; prints resident memory and goroutines each minute and
+# fails when either grows more than 5% after a two-minute warm-up.
+SOAK ?= 10m
+.PHONY: soak
+soak: build
+	$(GO) run ./scripts/soak -bin $(BIN) -duration $(SOAK)

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -117,6 +118,10 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	gauge("gridmap_incident_commit_batches_total", "Group commits of incident creations.", "counter", m.commitBatches.Load())
 	gauge("gridmap_incident_transitions_total", "Incident transitions by this process.", "counter", m.transitions.Load())
 	gauge("gridmap_incident_escalations_total", "SLA escalations by this process.", "counter", m.escalations.Load())
+	gauge("go_goroutines", "Goroutines that currently exist.", "gauge", runtime.NumGoroutine())
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	gauge("go_memstats_heap_inuse_bytes", "Bytes in in-use heap spans.", "gauge", ms.HeapInuse)
 	if sn := s.Current(); sn != nil {
 		gauge("gridmap_city_version", "Version of the city snapshot in force.", "gauge", sn.Version)
 	}

@@ -1,0 +1,341 @@
+// Command soak runs a gridmap server under mixed load for a while — locate,
+// tiles, incident reports and reads, live-event (SSE) streams — and prints
+// the server's resident memory and goroutines once a minute. After the
+// warm-up both must stay flat: growth of at most -max-growth (5%) over the
+// value at the end of the warm-up, else it exits 1.
+//
+//	go run ./scripts/soak -bin bin/gridmap -duration 10m
+//
+// Traffic goes to a server it starts on a loopback port and stops itself.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+)
+
+func main() {
+	bin := flag.String("bin", "bin/gridmap", "the gridmap binary")
+	dur := flag.Duration("duration", 10*time.Minute, "how long to run")
+	every := flag.Duration("every", time.Minute, "how often to sample")
+	warm := flag.Duration("warmup", 2*time.Minute, "warm-up not judged")
+	maxGrowth := flag.Float64("max-growth", 0.05, "growth allowed after the warm-up")
+	workers := flag.Int("workers", 6, "concurrent request loops")
+	streams := flag.Int("sse", 20, "live-event clients, each reconnecting every 30 s")
+	flag.Parse()
+	if err := run(*bin, *dur, *every, *warm, *maxGrowth, *workers, *streams); err != nil {
+		fmt.Fprintln(os.Stderr, "soak:", err)
+		os.Exit(1)
+	}
+}
+
+type sample struct {
+	at         time.Duration
+	rss        int64 // bytes
+	goroutines int64
+	heap       int64
+	requests   int64
+	errors     int64
+}
+
+func run(bin string, dur, every, warm time.Duration, maxGrowth float64, workers, streams int) error {
+	dir, err := os.MkdirTemp("", "gridmap-soak-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	data := filepath.Join(dir, "city.gpkg")
+	if out, err := exec.Command(bin, "generate", "--out", data, "--seed", "1").CombinedOutput(); err != nil {
+		return fmt.Errorf("generate: %v: %s", err, out)
+	}
+	out, err := exec.Command(bin, "token", "create", "--data", data, "--role", "dispatcher", "--name", "soak").Output()
+	if err != nil {
+		return fmt.Errorf("token: %v", err)
+	}
+	token := findToken(string(out))
+	if token == "" {
+		return fmt.Errorf("no token in %q", out)
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	srv := exec.Command(bin, "serve", "--data", data, "--addr", addr, "--heavy-anon-rate", "-1")
+	srv.Stdout, srv.Stderr = io.Discard, io.Discard
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+	base := "http://" + addr
+	if err := waitReady(base); err != nil {
+		return err
+	}
+	var bbox [4]float64
+	if err := cityBBox(base, &bbox); err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	defer cancel()
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var reqs, errs atomic.Int64
+	var wg sync.WaitGroup
+	// a fixed working set of tiles, as a wall map and consoles keep asking for
+	tiles := make([]string, 0, 400)
+	for len(tiles) < cap(tiles) {
+		z := 13 + rand.IntN(4)
+		x, y := tileOf(bbox[0]+rand.Float64()*(bbox[2]-bbox[0]), bbox[1]+rand.Float64()*(bbox[3]-bbox[1]), z)
+		tiles = append(tiles, fmt.Sprintf("/tiles/%d/%d/%d.mvt", z, x, y))
+	}
+	point := func(r *rand.Rand) (float64, float64) {
+		return bbox[0] + r.Float64()*(bbox[2]-bbox[0]), bbox[1] + r.Float64()*(bbox[3]-bbox[1])
+	}
+	do := func(req *http.Request) {
+		resp, err := client.Do(req)
+		reqs.Add(1)
+		if err != nil {
+			if ctx.Err() == nil {
+				errs.Add(1)
+			}
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			errs.Add(1)
+		}
+	}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 7))
+			for i := 0; ctx.Err() == nil; i++ {
+				var req *http.Request
+				switch k := i % 20; {
+				case k < 10:
+					lon, lat := point(r)
+					req, _ = http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/api/v1/locate?lon=%.6f&lat=%.6f", base, lon, lat), nil)
+				case k < 17:
+					req, _ = http.NewRequestWithContext(ctx, "GET", base+tiles[r.IntN(len(tiles))], nil)
+					req.Header.Set("Accept-Encoding", "gzip")
+				case k == 17:
+					lon, lat := point(r)
+					body := fmt.Sprintf(`{"category":"property.parking","description":"soak %d-%d 楼道堆物","lon":%.6f,"lat":%.6f}`, w, i, lon, lat)
+					req, _ = http.NewRequestWithContext(ctx, "POST", base+"/api/v1/incidents", strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", "Bearer "+token)
+				case k == 18:
+					req, _ = http.NewRequestWithContext(ctx, "GET", base+"/api/v1/incidents?limit=50&status=reported", nil)
+					req.Header.Set("Authorization", "Bearer "+token)
+				default:
+					req, _ = http.NewRequestWithContext(ctx, "GET", base+"/api/v1/stats", nil)
+				}
+				do(req)
+			}
+		}(w)
+	}
+	for c := 0; c < streams; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+				req, _ := http.NewRequestWithContext(sctx, "GET", base+"/api/v1/events?access_token="+token, nil)
+				resp, err := http.DefaultClient.Do(req)
+				reqs.Add(1)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				} else if ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
+					errs.Add(1)
+				}
+				scancel()
+			}
+		}()
+	}
+
+	start := time.Now()
+	var samples []sample
+	fmt.Printf("soak: %s of mixed load (%d request loops, %d SSE clients) on %s, pid %d; %s\n", dur, workers, streams, addr, srv.Process.Pid, uptime())
+	fmt.Printf("%8s %10s %10s %10s %12s %8s\n", "minute", "rss_mb", "goroutines", "heap_mb", "requests", "errors")
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-tick.C:
+		}
+		s, err := measure(base, srv.Process.Pid)
+		if err != nil {
+			return err
+		}
+		s.at, s.requests, s.errors = time.Since(start).Round(time.Second), reqs.Load(), errs.Load()
+		samples = append(samples, s)
+		fmt.Printf("%8.1f %10.1f %10d %10.1f %12d %8d\n", s.at.Minutes(), mb(s.rss), s.goroutines, mb(s.heap), s.requests, s.errors)
+	}
+	cancel()
+	wg.Wait()
+	return judge(samples, warm, maxGrowth)
+}
+
+// judge compares every sample after the warm-up with the last one of it.
+func judge(samples []sample, warm time.Duration, maxGrowth float64) error {
+	var ref *sample
+	for i := range samples {
+		if samples[i].at <= warm+time.Second {
+			ref = &samples[i]
+		}
+	}
+	if ref == nil || len(samples) < 2 {
+		return errors.New("too short to judge: run longer than the warm-up")
+	}
+	var worstRSS, worstG float64
+	for _, s := range samples {
+		if s.at <= ref.at {
+			continue
+		}
+		worstRSS = max(worstRSS, float64(s.rss)/float64(ref.rss)-1)
+		// goroutines move with the SSE clients reconnecting: allow the
+		// growth or a handful, whichever is more
+		worstG = max(worstG, float64(s.goroutines-ref.goroutines-5)/float64(ref.goroutines))
+	}
+	last := samples[len(samples)-1]
+	fmt.Printf("after the warm-up (%s): rss %+.1f%% at worst, goroutines %+.1f%% at worst (limit %.0f%%); %d requests, %d errors; %s\n",
+		warm, 100*worstRSS, 100*max(0, worstG), 100*maxGrowth, last.requests, last.errors, uptime())
+	switch {
+	case worstRSS > maxGrowth:
+		return fmt.Errorf("resident memory grew %.1f%% after the warm-up", 100*worstRSS)
+	case worstG > maxGrowth:
+		return fmt.Errorf("goroutines grew %.1f%% after the warm-up", 100*worstG)
+	case last.errors > 0:
+		return fmt.Errorf("%d requests failed", last.errors)
+	}
+	fmt.Println("soak: PASS")
+	return nil
+}
+
+func measure(base string, pid int) (sample, error) {
+	var s sample
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return s, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			s.rss = kb << 10
+		}
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return s, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 2 {
+			continue
+		}
+		v, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "go_goroutines":
+			s.goroutines = int64(v)
+		case "go_memstats_heap_inuse_bytes":
+			s.heap = int64(v)
+		}
+	}
+	return s, sc.Err()
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+func uptime() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	return "load " + strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+func findToken(out string) string {
+	for _, f := range strings.Fields(out) {
+		if strings.HasPrefix(f, "gm_") {
+			return f
+		}
+	}
+	return ""
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func waitReady(base string) error {
+	for i := 0; i < 600; i++ {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("server not ready in 60 s")
+}
+
+// cityBBox reads the city's extent from the OGC grids collection.
+func cityBBox(base string, b *[4]float64) error {
+	req, _ := http.NewRequest("GET", base+"/collections/grids", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var col struct {
+		Extent struct {
+			Spatial struct {
+				BBox [][4]float64 `json:"bbox"`
+			} `json:"spatial"`
+		} `json:"extent"`
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&col); err != nil || len(col.Extent.Spatial.BBox) == 0 {
+		return fmt.Errorf("grids extent: %v %.200s", err, raw)
+	}
+	*b = col.Extent.Spatial.BBox[0]
+	// the inner half, where the grids are
+	w, h := b[2]-b[0], b[3]-b[1]
+	*b = [4]float64{b[0] + w/4, b[1] + h/4, b[2] - w/4, b[3] - h/4}
+	return nil
+}
+
+func tileOf(lon, lat float64, z int) (int, int) {
+	t := maptile.At(orb.Point{lon, lat}, maptile.Zoom(z))
+	return int(t.X), int(t.Y)
+}
