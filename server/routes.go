@@ -80,7 +80,7 @@ type Route struct {
 	Stream bool
 	// Auth is how the caller authenticates: "" a bearer token (or none);
 	// "api_key" the handler checks Open311's api_key itself; "none" the
-	// route ignores credentials (health probes).
+	// route ignores credentials and query parameters (health probes).
 	Auth string
 	// Format is the error body: "" the API's JSON, "ogc", "open311".
 	Format string
@@ -363,6 +363,9 @@ var templateVar = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}]*)?\}`)
 // checkParams checks a request's query and path parameters against the
 // route's declaration; "" means they pass.
 func (rt *Route) checkParams(r *http.Request) string {
+	if rt.Auth == "none" {
+		return "" // health probes ignore what they are sent
+	}
 	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		return err.Error()
