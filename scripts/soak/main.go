@@ -200,35 +200,48 @@ func run(bin string, dur, every, warm time.Duration, maxGrowth float64, workers,
 	return judge(samples, warm, maxGrowth)
 }
 
-// judge compares every sample after the warm-up with the last one of it.
+// judge compares the end of the run with the end of the warm-up: the mean
+// of the last three samples against the mean of the warm-up's last two
+// (single samples move with the garbage collector and the requests in
+// flight), and reports the worst single sample beside it.
 func judge(samples []sample, warm time.Duration, maxGrowth float64) error {
-	var ref *sample
-	for i := range samples {
-		if samples[i].at <= warm+time.Second {
-			ref = &samples[i]
+	var ref []sample
+	k := 0
+	for i, s := range samples {
+		if s.at <= warm+time.Second {
+			k = i + 1
 		}
 	}
-	if ref == nil || len(samples) < 2 {
-		return errors.New("too short to judge: run longer than the warm-up")
+	ref = samples[max(0, k-2):k]
+	tail := samples[k:]
+	if len(ref) == 0 || len(tail) < 3 {
+		return errors.New("too short to judge: run at least three samples past the warm-up")
 	}
-	var worstRSS, worstG float64
-	for _, s := range samples {
-		if s.at <= ref.at {
-			continue
+	tail3 := tail[len(tail)-3:]
+	mean := func(ss []sample, f func(sample) int64) float64 {
+		t := 0.0
+		for _, s := range ss {
+			t += float64(f(s))
 		}
-		worstRSS = max(worstRSS, float64(s.rss)/float64(ref.rss)-1)
-		// goroutines move with the SSE clients reconnecting: allow the
-		// growth or a handful, whichever is more
-		worstG = max(worstG, float64(s.goroutines-ref.goroutines-5)/float64(ref.goroutines))
+		return t / float64(len(ss))
+	}
+	rss := func(s sample) int64 { return s.rss }
+	gor := func(s sample) int64 { return s.goroutines }
+	growRSS := mean(tail3, rss)/mean(ref, rss) - 1
+	growG := mean(tail3, gor)/mean(ref, gor) - 1
+	worstRSS, worstG := 0.0, 0.0
+	for _, s := range tail {
+		worstRSS = max(worstRSS, float64(s.rss)/mean(ref, rss)-1)
+		worstG = max(worstG, float64(s.goroutines)/mean(ref, gor)-1)
 	}
 	last := samples[len(samples)-1]
-	fmt.Printf("after the warm-up (%s): rss %+.1f%% at worst, goroutines %+.1f%% at worst (limit %.0f%%); %d requests, %d errors; %s\n",
-		warm, 100*worstRSS, 100*max(0, worstG), 100*maxGrowth, last.requests, last.errors, uptime())
+	fmt.Printf("after the warm-up (%s): rss %+.1f%% (worst sample %+.1f%%), goroutines %+.1f%% (worst %+.1f%%), limit %.0f%%; %d requests, %d errors; %s\n",
+		warm, 100*growRSS, 100*worstRSS, 100*growG, 100*worstG, 100*maxGrowth, last.requests, last.errors, uptime())
 	switch {
-	case worstRSS > maxGrowth:
-		return fmt.Errorf("resident memory grew %.1f%% after the warm-up", 100*worstRSS)
-	case worstG > maxGrowth:
-		return fmt.Errorf("goroutines grew %.1f%% after the warm-up", 100*worstG)
+	case growRSS > maxGrowth:
+		return fmt.Errorf("resident memory grew %.1f%% after the warm-up", 100*growRSS)
+	case growG > maxGrowth:
+		return fmt.Errorf("goroutines grew %.1f%% after the warm-up", 100*growG)
 	case last.errors > 0:
 		return fmt.Errorf("%d requests failed", last.errors)
 	}
@@ -248,9 +261,26 @@ func measure(base string, pid int) (sample, error) {
 			s.rss = kb << 10
 		}
 	}
+	// goroutines: the least of a few reads, so that requests in flight
+	// do not count
+	for i := 0; i < 5; i++ {
+		g, heap, err := readMetrics(base)
+		if err != nil {
+			return s, err
+		}
+		if i == 0 || g < s.goroutines {
+			s.goroutines = g
+		}
+		s.heap = heap
+		time.Sleep(200 * time.Millisecond)
+	}
+	return s, nil
+}
+
+func readMetrics(base string) (goroutines, heap int64, err error) {
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
-		return s, err
+		return 0, 0, err
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
@@ -262,12 +292,12 @@ func measure(base string, pid int) (sample, error) {
 		v, _ := strconv.ParseFloat(f[1], 64)
 		switch f[0] {
 		case "go_goroutines":
-			s.goroutines = int64(v)
+			goroutines = int64(v)
 		case "go_memstats_heap_inuse_bytes":
-			s.heap = int64(v)
+			heap = int64(v)
 		}
 	}
-	return s, sc.Err()
+	return goroutines, heap, sc.Err()
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
