@@ -60,6 +60,13 @@ func (g *Store) CreateIncidents(ctx context.Context, reqs []store.NewIncident) (
 	if err != nil {
 		return nil, err
 	}
+	var last int64
+	for _, c := range out {
+		last = max(last, c.Event.Seq)
+	}
+	if last > 0 {
+		g.hub.Publish(store.Change{Kind: store.ChangeEvents, Seq: last})
+	}
 	return out, nil
 }
 
@@ -300,6 +307,9 @@ func (g *Store) UpdateIncident(ctx context.Context, id, actor, role string, fn f
 	}
 	if err != nil {
 		return data.IncidentRecord{}, data.IncidentEvent{}, err
+	}
+	if ev.Seq != 0 {
+		g.hub.Publish(store.Change{Kind: store.ChangeEvents, Seq: ev.Seq})
 	}
 	return rec, ev, nil
 }
@@ -577,7 +587,7 @@ func (g *Store) SetRules(ctx context.Context, body []byte, actor string) (int64,
 		detail, _ := json.Marshal(map[string]any{"version": v, "bytes": len(body)})
 		return g.appendAudit(ctx, tx, data.AuditEntry{At: at, Actor: actor, Action: "rules.set", Target: tables.TableRules, Detail: string(detail)})
 	})
-	return v, err
+	return v, g.published(err, store.ChangeRules)
 }
 
 // Rules returns the latest stored rules file and its version; ErrNotFound

@@ -279,6 +279,7 @@ func (g *Store) ApplyPlan(ctx context.Context, a store.PlanApply) (int64, error)
 	if err != nil {
 		return 0, err
 	}
+	g.hub.Publish(store.Change{Kind: store.ChangeCity})
 	g.log.Info("store: plan applied", "path", g.path, "plan", a.PlanID, "version", version, "actor", a.Actor)
 	return version, nil
 }

@@ -52,6 +52,13 @@ func (s *Store) CreateIncidents(ctx context.Context, reqs []store.NewIncident) (
 			}
 			out[i] = c
 		}
+		var last int64
+		for _, c := range out {
+			last = max(last, c.Event.Seq)
+		}
+		if last > 0 {
+			return notify(ctx, tx, store.ChangeEvents, last)
+		}
 		return nil
 	})
 	if err != nil {
@@ -228,6 +235,9 @@ func (s *Store) UpdateIncident(ctx context.Context, id, actor, role string, fn f
 			return err
 		}
 		if ev.Seq, err = appendEvent(ctx, tx, &ev); err != nil {
+			return err
+		}
+		if err := notify(ctx, tx, store.ChangeEvents, ev.Seq); err != nil {
 			return err
 		}
 		detail, err := json.Marshal(map[string]any{"before": before, "after": tables.AuditView(&rec), "event": ev.Seq})
@@ -493,6 +503,9 @@ func (s *Store) SetRules(ctx context.Context, body []byte, actor string) (int64,
 		at := s.now()
 		if err := tx.QueryRow(ctx, `INSERT INTO incident_rules (at, actor, body) VALUES ($1, $2, $3) RETURNING version`, ms(at), actor, string(body)).Scan(&v); err != nil {
 			return fmt.Errorf("store: set rules: %w", err)
+		}
+		if err := notify(ctx, tx, store.ChangeRules, v); err != nil {
+			return err
 		}
 		detail, _ := json.Marshal(map[string]any{"version": v, "bytes": len(body)})
 		return s.appendAudit(ctx, tx, data.AuditEntry{At: at, Actor: actor, Action: "rules.set", Target: tables.TableRules, Detail: string(detail)})

@@ -263,6 +263,9 @@ func (s *Store) ApplyPlan(ctx context.Context, a store.PlanApply) (int64, error)
 		if err := setMeta(ctx, tx, map[string]string{"layout_version": strconv.FormatInt(version, 10)}); err != nil {
 			return err
 		}
+		if err := notify(ctx, tx, store.ChangeCity, version); err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, data.AuditEntry{Actor: a.Actor, Action: "plan.apply", Target: "plan/" + a.PlanID, Detail: a.Summary})
 	})
 	if err != nil {

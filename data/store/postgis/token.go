@@ -29,6 +29,9 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 			t.ID, t.Name, t.Role, t.Hash, ms(t.CreatedAt), t.CreatedBy); err != nil {
 			return fmt.Errorf("store: create token: %w", err)
 		}
+		if err := notify(ctx, tx, store.ChangeTokens, 0); err != nil {
+			return err
+		}
 		detail, _ := json.Marshal(map[string]string{"id": t.ID, "name": t.Name, "role": t.Role})
 		return s.appendAudit(ctx, tx, data.AuditEntry{At: t.CreatedAt, Actor: t.CreatedBy, Action: "token.create", Target: t.ID, Detail: string(detail)})
 	})
@@ -46,6 +49,9 @@ func (s *Store) RevokeToken(ctx context.Context, idOrName, actor string) (int, e
 		}
 		if n = tag.RowsAffected(); n == 0 {
 			return fmt.Errorf("token %q: %w", idOrName, store.ErrNotFound)
+		}
+		if err := notify(ctx, tx, store.ChangeTokens, 0); err != nil {
+			return err
 		}
 		detail, _ := json.Marshal(map[string]any{"revoked": n})
 		return s.appendAudit(ctx, tx, data.AuditEntry{At: at, Actor: actor, Action: "token.revoke", Target: idOrName, Detail: string(detail)})
