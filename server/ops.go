@@ -347,15 +347,27 @@ func unavailable(w http.ResponseWriter, err error) {
 // writes this way.
 func (s *Server) watchChanges(ch <-chan store.Change) {
 	o := s.ops
-	reload := make(chan struct{}, 1)
+	reload := make(chan time.Time, 1)
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
 		for {
+			var heard time.Time
 			select {
 			case <-o.stop:
 				return
-			case <-reload:
+			case heard = <-reload:
+			}
+			// A write made through this server reloads right after its
+			// commit (plan apply): give it a moment, and skip the reload
+			// when one began after the change was heard.
+			select {
+			case <-o.stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if s.reloadStarted.Load() > heard.UnixNano() {
+				continue
 			}
 			if err := s.Reload(context.Background()); err != nil {
 				s.log.Error("reload after a change", "err", err)
@@ -376,10 +388,11 @@ func (s *Server) watchChanges(ch <-chan store.Change) {
 			s.reloadRules()
 		}
 		if all || c.Kind == store.ChangeCity {
-			select {
-			case reload <- struct{}{}:
-			default: // one reload pending covers this change too
+			select { // one pending reload, for the latest change heard
+			case <-reload:
+			default:
 			}
+			reload <- time.Now()
 		}
 	}
 }

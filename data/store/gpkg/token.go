@@ -56,19 +56,9 @@ func (g *Store) RevokeToken(ctx context.Context, idOrName, actor string) (int, e
 	return int(n), g.published(err, store.ChangeTokens)
 }
 
-const tokenCols = `id, name, role, hash, created_at, created_by, revoked_at`
+const tokenCols = store.TokenColumns
 
-func scanToken(r rowScanner) (store.Token, error) {
-	var (
-		t                               store.Token
-		id, name, role, hash, createdBy tables.String
-		created, revoked                tables.Time
-	)
-	if err := r.Scan(&id, &name, &role, &hash, &created, &createdBy, &revoked); err != nil {
-		return t, err
-	}
-	return store.Token{ID: id.S, Name: name.S, Role: role.S, Hash: hash.S, CreatedAt: created.T, CreatedBy: createdBy.S, RevokedAt: revoked.T}, nil
-}
+var scanToken = store.ScanToken
 
 // TokenByHash returns the token whose secret hashes to hash, revoked or
 // not; ErrNotFound when none does.

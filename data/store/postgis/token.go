@@ -10,7 +10,6 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
-	"github.com/gridmap/gridmap/data/store/tables"
 )
 
 // CreateToken stores a token and audits its creation (without the hash).
@@ -59,18 +58,9 @@ func (s *Store) RevokeToken(ctx context.Context, idOrName, actor string) (int, e
 	return int(n), err
 }
 
-const tokenCols = `id, name, role, hash, created_at, created_by, revoked_at`
+const tokenCols = store.TokenColumns
 
-func scanToken(r pgx.Row) (store.Token, error) {
-	var (
-		id, name, role, hash, createdBy tables.String
-		created, revoked                tables.Time
-	)
-	if err := r.Scan(&id, &name, &role, &hash, &created, &createdBy, &revoked); err != nil {
-		return store.Token{}, err
-	}
-	return store.Token{ID: id.S, Name: name.S, Role: role.S, Hash: hash.S, CreatedAt: created.T, CreatedBy: createdBy.S, RevokedAt: revoked.T}, nil
-}
+var scanToken = store.ScanToken
 
 // TokenByHash returns the token whose secret hashes to hash, revoked or
 // not; ErrNotFound when none does.
