@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data/privacy"
+	"github.com/gridmap/gridmap/data/store"
 )
 
 // The route registry. Every endpoint of the server — /api/v1, Open311,
@@ -245,6 +246,10 @@ func (s *Server) guard(rt *Route) http.Handler {
 				if errors.Is(err, errBadToken) {
 					w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap", error="invalid_token"`)
 					rt.fail(w, r, http.StatusUnauthorized, err.Error())
+					return
+				}
+				if errors.Is(err, store.ErrUnavailable) {
+					unavailable(w, err)
 					return
 				}
 				var te interface{ Timeout() bool }
