@@ -95,7 +95,9 @@ func run(bin string, dur, every, warm time.Duration, maxGrowth float64, workers,
 		return err
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	// the load runs a little past the last sample, so that every sample
+	// is taken under load
+	ctx, cancel := context.WithTimeout(context.Background(), dur+30*time.Second)
 	defer cancel()
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var reqs, errs atomic.Int64
@@ -181,12 +183,8 @@ func run(bin string, dur, every, warm time.Duration, maxGrowth float64, workers,
 	fmt.Printf("%8s %10s %10s %10s %12s %8s\n", "minute", "rss_mb", "goroutines", "heap_mb", "requests", "errors")
 	tick := time.NewTicker(every)
 	defer tick.Stop()
-	for done := false; !done; {
-		select {
-		case <-ctx.Done():
-			done = true
-		case <-tick.C:
-		}
+	for i := 0; i < int(dur/every); i++ {
+		<-tick.C
 		s, err := measure(base, srv.Process.Pid)
 		if err != nil {
 			return err
