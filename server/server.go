@@ -169,7 +169,13 @@ func (s *Server) Current() *Snapshot { return s.snap.Load() }
 
 // ServeHTTP implements http.Handler: authentication, rate limits, the
 // request timeout and metrics (ops.go) around the router.
+// GET /api/v1/locate, the hot path, takes a shorter way with the same
+// checks (serveLocate, locate_fast.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.URL.Path == locatePath {
+		s.serveLocate(w, r)
+		return
+	}
 	s.front(w, r, s.serveHTTP)
 }
 

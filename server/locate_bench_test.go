@@ -1,0 +1,72 @@
+package server
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// discardWriter is a reusable ResponseWriter that keeps nothing but the
+// status and size, so a benchmark measures the handler, not a recorder.
+type discardWriter struct {
+	h      http.Header
+	status int
+	n      int
+}
+
+func (d *discardWriter) Header() http.Header { return d.h }
+func (d *discardWriter) WriteHeader(c int)   { d.status = c }
+func (d *discardWriter) Write(b []byte) (int, error) {
+	d.n += len(b)
+	return len(b), nil
+}
+func (d *discardWriter) reset() {
+	clear(d.h)
+	d.status, d.n = 0, 0
+}
+
+// locateRequests builds n GET requests at building entrances jittered by
+// up to ~50 m (most inside grids, a few between them), with query suffix.
+func locateRequests(tb testing.TB, n int, suffix string) []*http.Request {
+	tb.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := make([]*http.Request, n)
+	for i := range out {
+		bl := demo.Buildings[rng.IntN(len(demo.Buildings))]
+		lon := bl.Entrance[0] + (rng.Float64()-0.5)*0.001
+		lat := bl.Entrance[1] + (rng.Float64()-0.5)*0.001
+		out[i] = httptest.NewRequest("GET", fmt.Sprintf("/api/v1/locate?lon=%.7f&lat=%.7f%s", lon, lat, suffix), nil)
+	}
+	return out
+}
+
+// BenchmarkLocateServe runs the whole server handler (front: auth, limits,
+// metrics; routing; locate; encoding) on prepared requests, without
+// net/http's connection handling: ns/op and allocs/op of gridmap's own
+// share of a single-point locate.
+func BenchmarkLocateServe(b *testing.B) {
+	s := testServer(b, Config{})
+	for _, tc := range []struct{ name, suffix string }{
+		{"full", ""},
+		{"compact", "&fields=grid"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			reqs := locateRequests(b, 4096, tc.suffix)
+			w := &discardWriter{h: http.Header{}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			bytes := 0
+			for i := 0; i < b.N; i++ {
+				w.reset()
+				s.ServeHTTP(w, reqs[i%len(reqs)])
+				if w.status != 0 && w.status != http.StatusOK {
+					b.Fatalf("status %d", w.status)
+				}
+				bytes += w.n
+			}
+			b.ReportMetric(float64(bytes)/float64(b.N), "B/resp")
+		})
+	}
+}
