@@ -70,3 +70,32 @@ func BenchmarkLocateServe(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTileServe serves cached tiles through the whole server handler
+// (the direct tile route), gzip accepted, as a map client asks.
+func BenchmarkTileServe(b *testing.B) {
+	s := testServer(b, Config{})
+	st := s.tileState()
+	var reqs []*http.Request
+	for z := 10; z <= 16; z++ {
+		for _, k := range st.tiler.Cover(z) {
+			r := httptest.NewRequest("GET", fmt.Sprintf("/tiles/%d/%d/%d.mvt", z, k.X, k.Y), nil)
+			r.Header.Set("Accept-Encoding", "gzip")
+			reqs = append(reqs, r)
+		}
+	}
+	w := &discardWriter{h: http.Header{}}
+	for _, r := range reqs { // warm
+		w.reset()
+		s.ServeHTTP(w, r)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w.reset()
+		s.ServeHTTP(w, reqs[i%len(reqs)])
+		if w.status != http.StatusOK && w.status != http.StatusNoContent {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}

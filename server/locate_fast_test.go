@@ -278,3 +278,31 @@ func TestLocateNDJSON(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// TestTileRoutes checks the direct tile route answers as the routed one:
+// status, headers and body, for good and bad tile paths.
+func TestTileRoutes(t *testing.T) {
+	s := testServer(t, Config{})
+	k := s.tileState().tiler.Cover(13)[3]
+	good := fmt.Sprintf("/tiles/13/%d/%d.mvt", k.X, k.Y)
+	etag := do(t, s, "GET", good, "", "", "Accept-Encoding", "gzip").Header().Get("ETag")
+	for _, path := range []string{good, "/tiles/0/0/0.mvt", "/tiles/a/1/2.mvt", "/tiles/12/1/2.mvt.mvt", "/tiles/99/1/1.mvt",
+		"/tiles/12/-1/2.mvt", fmt.Sprintf("/tiles/+13/%d/%d.mvt", k.X, k.Y), "/tiles/12/1.mvt", "/tiles//1/2.mvt", "/tiles/grids/13/1/2.mvt"} {
+		for _, hdr := range [][]string{nil, {"Accept-Encoding", "gzip"}, {"Accept-Encoding", "gzip", "If-None-Match", etag}, {"Accept-Encoding", "br;q=1, gzip;q=0"}} {
+			direct := do(t, s, "GET", path, "", "", hdr...)
+			r := httptest.NewRequest("GET", path, nil)
+			for i := 0; i+1 < len(hdr); i += 2 {
+				r.Header.Set(hdr[i], hdr[i+1])
+			}
+			routed := httptest.NewRecorder()
+			s.front(routed, r, s.serveHTTP)
+			same := direct.Code == routed.Code && direct.Body.String() == routed.Body.String()
+			for _, h := range []string{"Content-Type", "Content-Encoding", "Content-Length", "ETag", "Vary", "Cache-Control"} {
+				same = same && direct.Header().Get(h) == routed.Header().Get(h)
+			}
+			if !same {
+				t.Errorf("%s %v: direct %d %v, routed %d %v", path, hdr, direct.Code, direct.Header(), routed.Code, routed.Header())
+			}
+		}
+	}
+}
