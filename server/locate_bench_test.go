@@ -5,7 +5,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // discardWriter is a reusable ResponseWriter that keeps nothing but the
@@ -98,4 +101,36 @@ func BenchmarkTileServe(b *testing.B) {
 			b.Fatalf("status %d", w.status)
 		}
 	}
+}
+
+// BenchmarkTileColdServe serves the z10–z16 cover of the urban area
+// through the handler from an empty cache (emptied each time the list
+// wraps), two requests at a time: render, gzip, cache, write. Run with
+// -mutexprofile to see whether the cache lock holds cold tiles up.
+func BenchmarkTileColdServe(b *testing.B) {
+	s := testServer(b, Config{})
+	st := s.tileState()
+	var paths []string
+	for z := 10; z <= 16; z++ {
+		for _, k := range st.tiler.Cover(z) {
+			paths = append(paths, fmt.Sprintf("/tiles/%d/%d/%d.mvt", z, k.X, k.Y))
+		}
+	}
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		w := &discardWriter{h: http.Header{}}
+		for pb.Next() {
+			i := next.Add(1) - 1
+			if i > 0 && i%int64(len(paths)) == 0 {
+				st.cache.Invalidate(orb.Bound{Min: orb.Point{-180, -85}, Max: orb.Point{180, 85}})
+			}
+			r := httptest.NewRequest("GET", paths[i%int64(len(paths))], nil)
+			r.Header.Set("Accept-Encoding", "gzip")
+			w.reset()
+			s.ServeHTTP(w, r)
+		}
+	})
+	b.ReportMetric(float64(len(paths)), "tiles/list")
 }

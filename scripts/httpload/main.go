@@ -57,6 +57,7 @@ func main() {
 	once := flag.Bool("once", false, "send every request once: a cold list")
 	pipeline := flag.Int("pipeline", 1, "requests in flight per connection")
 	gzip := flag.Bool("gzip", true, "send Accept-Encoding: gzip")
+	latFile := flag.String("latfile", "", "append every latency (µs) to this file, one a line")
 	flag.Parse()
 
 	u, err := url.Parse(*base)
@@ -95,6 +96,20 @@ func main() {
 	}
 	r := run(u.Host, reqs, *conns, *pipeline, *once, *warmup, *dur)
 	r.print(*name)
+	if *latFile != "" {
+		f, err := os.OpenFile(*latFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			fail("%v", err)
+		}
+		w := bufio.NewWriter(f)
+		for _, d := range r.lat {
+			fmt.Fprintln(w, d.Microseconds())
+		}
+		if err := w.Flush(); err != nil {
+			fail("%v", err)
+		}
+		f.Close()
+	}
 	if r.errors > 0 || r.n == 0 {
 		os.Exit(1)
 	}
