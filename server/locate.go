@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"mime"
 	"net/http"
 	"strconv"
@@ -118,22 +117,26 @@ func ParsePoint(lonS, latS, crs string) (orb.Point, string, error) {
 	return orb.Point{}, "", fmt.Errorf("crs %q unknown (want wgs84 or gcj02)", crs)
 }
 
-func (s *Server) handleLocate(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	p, crs, err := ParsePoint(q.Get("lon"), q.Get("lat"), q.Get("crs"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	sn := s.Current()
-	lon, _ := strconv.ParseFloat(q.Get("lon"), 64)
-	lat, _ := strconv.ParseFloat(q.Get("lat"), 64)
-	s.writeLocate(w, sn, p, LocateQuery{Lon: lon, Lat: lat, CRS: crs}, audience(r) == privacy.Personal)
+// nearestStation is the station nearest to p within MaxStationDistance.
+func nearestStation(ix *geo.Index, p orb.Point) (geo.Hit, bool) {
+	hit, ok := ix.NearestStation(p)
+	return hit, ok && hit.DistanceM <= MaxStationDistance
 }
 
 // Locate answers one WGS84 point from an index: the grid, its hierarchy
-// and people, and the nearest station.
+// and people (as stored when personal, else as a viewer may see them),
+// and the nearest station.
 func Locate(ix *geo.Index, p orb.Point, personal bool) *LocateAnswer {
+	aud := privacy.Viewer
+	if personal {
+		aud = privacy.Personal
+	}
+	return LocateFor(ix, p, aud)
+}
+
+// LocateFor is Locate with the people as the masking policy lets aud see
+// them.
+func LocateFor(ix *geo.Index, p orb.Point, aud privacy.Audience) *LocateAnswer {
 	c := ix.City()
 	res := ix.Locate(p)
 	ans := &LocateAnswer{Point: [2]float64{p[0], p[1]}, Match: res.Match}
@@ -141,13 +144,13 @@ func Locate(ix *geo.Index, p orb.Point, personal bool) *LocateAnswer {
 	case geo.MatchInside:
 		d := 0.0
 		ans.DistanceM = &d
-		ans.Grid = gridCard(c, &c.Grids[res.Grid], personal)
+		ans.Grid = gridCard(c, &c.Grids[res.Grid], aud)
 		ans.Community, ans.Street, ans.District = &ans.Grid.Community, &ans.Grid.Street, &ans.Grid.District
 	default:
 		if res.Match == geo.MatchNearest {
-			d := math.Round(res.DistanceM*10) / 10
+			d := round1(res.DistanceM)
 			ans.DistanceM = &d
-			ans.NearestGrid = gridCard(c, &c.Grids[res.Nearest], personal)
+			ans.NearestGrid = gridCard(c, &c.Grids[res.Nearest], aud)
 		}
 		if res.Community >= 0 {
 			ans.Community = &Area{c.Communities[res.Community].Code, c.Communities[res.Community].Name}
@@ -159,20 +162,19 @@ func Locate(ix *geo.Index, p orb.Point, personal bool) *LocateAnswer {
 			ans.District = &Area{c.Districts[res.District].Code, c.Districts[res.District].Name}
 		}
 	}
-	if hits := ix.NearestStations(p, 1); len(hits) > 0 && hits[0].DistanceM <= MaxStationDistance {
-		st := c.Stations[hits[0].Index]
+	if hit, ok := nearestStation(ix, p); ok {
+		st := c.Stations[hit.Index]
 		ans.NearestStation = &StationAnswer{
 			Code: st.Code, Name: st.Name, Kind: st.Kind, Status: st.Status, Stars: st.Stars,
 			GridCode: st.GridCode, Point: [2]float64{st.Point[0], st.Point[1]},
-			DistanceM: math.Round(hits[0].DistanceM*10) / 10,
+			DistanceM: round1(hit.DistanceM),
 		}
 	}
 	return ans
 }
 
-// gridCard is a grid's card: as stored for the personal-data roles,
-// through the masking policy for everyone else.
-func gridCard(c *data.City, g *data.Grid, personal bool) *GridCard {
+// gridCard is a grid's card as the masking policy lets aud see it.
+func gridCard(c *data.City, g *data.Grid, aud privacy.Audience) *GridCard {
 	card := &GridCard{
 		Code: g.Code, Name: g.Name, Head: PersonCard(g.Head), VolunteerTeam: g.VolunteerTeam,
 		Buildings: g.Buildings, Households: g.Households, Population: g.Population,
@@ -193,36 +195,52 @@ func gridCard(c *data.City, g *data.Grid, personal bool) *GridCard {
 	for _, cd := range c.CadresOf(g.Code) {
 		card.Cadres = append(card.Cadres, CadreCard{ID: cd.ID, Name: cd.Name, Unit: cd.Unit, Rank: cd.Rank, Phone: cd.Phone})
 	}
-	if !personal {
-		card = privacy.Apply(card, privacy.Viewer)
-	}
-	return card
+	return privacy.Apply(card, aud)
 }
 
 // handleLocateBatch streams a batch: CSV "id,lon,lat" (text/csv) or a
 // GeoJSON FeatureCollection of points (application/geo+json or
-// application/json). Malformed rows come back as rows with match "error";
+// application/json), or newline-delimited JSON points answered as GETs
+// (application/x-ndjson, locate_stream.go). Malformed rows come back as rows with match "error";
 // their line numbers and reasons follow in the X-Gridmap-Row-Errors
 // trailer, and per-row in the body for GeoJSON.
 func (s *Server) handleLocateBatch(w http.ResponseWriter, r *http.Request) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	crs := r.URL.Query().Get("crs")
+	lq, err := parseLocateQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	crs := lq.crs
 	if _, _, err := ParsePoint("0", "0", crs); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	ix := s.Current().Index
 	var errs strings.Builder
-	opt := geo.BatchOptions{CRS: crs, Errors: &limitedWriter{&errs, 64 << 10}}
+	// One trailer line: HTTP clients refuse long ones (Go's past 4 KiB).
+	rowErrs := &limitedWriter{b: &errs, n: 3 << 10}
+	opt := geo.BatchOptions{CRS: crs, Errors: rowErrs}
 	var locate func(context.Context, io.Reader, io.Writer, *geo.Index, geo.BatchOptions) (geo.BatchStats, error)
 	var outType string
-	switch ct {
-	case "text/csv", "text/plain", "application/csv":
+	switch {
+	case isNDJSON(ct):
+		fields, err := parseFields(lq.fields)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		aud := audience(r)
+		locate, outType = func(ctx context.Context, body io.Reader, out io.Writer, _ *geo.Index, opt geo.BatchOptions) (geo.BatchStats, error) {
+			rows, bad, err := s.locateNDJSON(ctx, body, out, opt.CRS, fields, aud, opt.Errors)
+			return geo.BatchStats{Rows: rows, Errors: bad}, err
+		}, "application/x-ndjson"
+	case ct == "text/csv" || ct == "text/plain" || ct == "application/csv":
 		locate, outType = geo.LocateCSV, "text/csv; charset=utf-8"
-	case "application/geo+json", "application/json":
+	case ct == "application/geo+json" || ct == "application/json":
 		locate, outType = geo.LocateGeoJSON, "application/geo+json"
 	default:
-		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send text/csv (id,lon,lat) or application/geo+json", ct))
+		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send text/csv (id,lon,lat), application/geo+json or application/x-ndjson (one {\"id\",\"lon\",\"lat\"} or [lon,lat] a line)", ct))
 		return
 	}
 	// Hold the first part of the answer back, so that a body that fails
@@ -259,7 +277,11 @@ func (s *Server) handleLocateBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Gridmap-Rows", strconv.FormatInt(st.Rows, 10))
 	w.Header().Set("X-Gridmap-Errors", strconv.FormatInt(st.Errors, 10))
-	w.Header().Set("X-Gridmap-Row-Errors", strings.ReplaceAll(strings.TrimSpace(errs.String()), "\n", "; "))
+	rowErrors := strings.ReplaceAll(strings.TrimSpace(errs.String()), "\n", "; ")
+	if rowErrs.dropped > 0 {
+		rowErrors += fmt.Sprintf("; … %d more", rowErrs.dropped)
+	}
+	w.Header().Set("X-Gridmap-Row-Errors", rowErrors)
 }
 
 // deferredWriter buffers up to limit bytes before sending the status line
@@ -297,15 +319,19 @@ func (d *deferredWriter) Flush() error {
 	return nil
 }
 
-// limitedWriter keeps at most n bytes.
+// limitedWriter keeps whole writes (one error line each) while they fit
+// in n bytes, and counts those it drops.
 type limitedWriter struct {
-	b *strings.Builder
-	n int
+	b       *strings.Builder
+	n       int
+	dropped int
 }
 
 func (l *limitedWriter) Write(p []byte) (int, error) {
-	if room := l.n - l.b.Len(); room > 0 {
-		l.b.Write(p[:min(len(p), room)])
+	if l.b.Len()+len(p) <= l.n {
+		l.b.Write(p)
+	} else {
+		l.dropped++
 	}
 	return len(p), nil
 }

@@ -173,7 +173,7 @@ func openAPIDoc(server string, routes []Route) obj {
 			params = append(params, paramDoc(p))
 		}
 		for _, v := range templateVar.FindAllStringSubmatch(rt.Path, -1) {
-			if rt.param(v[1], "path") == nil {
+			if rt.paramIndex(v[1], "path") < 0 {
 				params = append(params, paramDoc(Param{Name: v[1], In: "path"}))
 			}
 		}

@@ -212,18 +212,27 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request, serve http.Handle
 			code = http.StatusOK
 		}
 		o.metrics.observe(route, r.Method, code, d)
-		actor := "anonymous"
-		if info.principal != nil {
-			actor = info.principal.Actor()
-		}
-		lvl := slog.LevelDebug
-		if code >= 500 {
-			lvl = slog.LevelWarn
-		}
-		s.log.Log(ctx, lvl, "request", "method", r.Method, "path", r.URL.Path, "route", route, "status", code,
-			"bytes", sw.bytes, "took", d, "actor", actor)
+		s.logRequest(ctx, r, route, code, sw.bytes, d, info.principal)
 	}()
 	serve(sw, r.WithContext(ctx))
+}
+
+// logRequest writes a request's log line (debug; warn for a 5xx), taking
+// no time when that level is off.
+func (s *Server) logRequest(ctx context.Context, r *http.Request, route string, code int, bytes int64, d time.Duration, p *Principal) {
+	lvl := slog.LevelDebug
+	if code >= 500 {
+		lvl = slog.LevelWarn
+	}
+	if !s.log.Enabled(ctx, lvl) {
+		return
+	}
+	actor := "anonymous"
+	if p != nil {
+		actor = p.Actor()
+	}
+	s.log.Log(ctx, lvl, "request", "method", r.Method, "path", r.URL.Path, "route", route, "status", code,
+		"bytes", bytes, "took", d, "actor", actor)
 }
 
 func remoteHost(r *http.Request) string {

@@ -27,39 +27,41 @@ const (
 	maxErrorEchoes = 64       // bytes of a caller's value echoed in an error
 )
 
-// parseQuery splits a raw query string strictly: a pair that Go's
-// url.ParseQuery would drop (a ";", a bad %-escape, invalid UTF-8) is an
-// error naming the parameter, never a silently vanished filter.
-func parseQuery(raw string) (url.Values, error) {
-	v := url.Values{}
-	if raw == "" {
-		return v, nil
+// nextQueryPair reads the first name=value pair of a raw query string,
+// unescaped, and returns the rest; ok is false for an empty pair ("a=1&&b=2").
+// A pair that Go's url.ParseQuery would drop (a ";", a bad %-escape) or
+// invalid UTF-8 is an error naming the parameter, never a silently
+// vanished filter. It allocates only to unescape.
+func nextQueryPair(raw string) (name, value, rest string, ok bool, err error) {
+	pair, rest, _ := strings.Cut(raw, "&")
+	if pair == "" {
+		return "", "", rest, false, nil
 	}
-	if len(raw) > maxQueryBytes {
-		return nil, fmt.Errorf("query string longer than %d bytes", maxQueryBytes)
+	k, val, _ := strings.Cut(pair, "=")
+	name, err = queryUnescape(k)
+	if err != nil || strings.IndexByte(k, ';') >= 0 || !utf8.ValidString(name) {
+		return "", "", rest, false, fmt.Errorf("query parameter %s: malformed name", echo(k))
 	}
-	for _, pair := range strings.Split(raw, "&") {
-		if pair == "" {
-			continue
-		}
-		k, val, _ := strings.Cut(pair, "=")
-		name, err := url.QueryUnescape(k)
-		if err != nil || strings.ContainsRune(k, ';') {
-			return nil, fmt.Errorf("query parameter %s: malformed name", echo(k))
-		}
-		if strings.ContainsRune(val, ';') {
-			return nil, fmt.Errorf("query parameter %s: a \";\" is not allowed (separate parameters with \"&\", escape a literal one as %%3B)", echo(name))
-		}
-		value, err := url.QueryUnescape(val)
-		if err != nil {
-			return nil, fmt.Errorf("query parameter %s: malformed %%-escape", echo(name))
-		}
-		if !utf8.ValidString(name) || !utf8.ValidString(value) {
-			return nil, fmt.Errorf("query parameter %s: not valid UTF-8", echo(name))
-		}
-		v[name] = append(v[name], value)
+	if strings.IndexByte(val, ';') >= 0 {
+		return "", "", rest, false, fmt.Errorf("query parameter %s: a \";\" is not allowed (separate parameters with \"&\", escape a literal one as %%3B)", echo(name))
 	}
-	return v, nil
+	value, err = queryUnescape(val)
+	if err != nil {
+		return "", "", rest, false, fmt.Errorf("query parameter %s: malformed %%-escape", echo(name))
+	}
+	if !utf8.ValidString(value) {
+		return "", "", rest, false, fmt.Errorf("query parameter %s: not valid UTF-8", echo(name))
+	}
+	return name, value, rest, true, nil
+}
+
+// queryUnescape is url.QueryUnescape without the allocation when there is
+// nothing to unescape.
+func queryUnescape(s string) (string, error) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
 }
 
 // echo quotes a caller's value for an error message, cut to a few dozen

@@ -83,6 +83,9 @@ type Route struct {
 	// "api_key" the handler checks Open311's api_key itself; "none" the
 	// route ignores credentials and query parameters (health probes).
 	Auth string
+	// Unlimited: the per-caller rate limit does not apply (monitoring
+	// scrapes).
+	Unlimited bool
 	// Format is the error body: "" the API's JSON, "ogc", "open311".
 	Format string
 	// Match narrows the route further (the OGC landing page shares "/"
@@ -159,6 +162,9 @@ func (s *Server) buildRouter() (*mux.Router, error) {
 			return nil, fmt.Errorf("route %s registered twice", key)
 		}
 		seen[key] = true
+		if len(rt.Params) > 64 {
+			return nil, fmt.Errorf("route %s: %d parameters, at most 64", key, len(rt.Params))
+		}
 		for _, role := range rt.Roles {
 			if !slices.Contains(Roles, role) {
 				return nil, fmt.Errorf("route %s: unknown role %q", key, role)
@@ -238,46 +244,14 @@ func (s *Server) guard(rt *Route) http.Handler {
 		o := s.ops
 		ctx := r.Context()
 		info, _ := ctx.Value(reqInfoKey{}).(*reqInfo)
-		var p *Principal
-		if rt.Auth != "none" {
-			var err error
-			p, err = s.authenticate(r)
-			if err != nil {
-				if errors.Is(err, errBadToken) {
-					w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap", error="invalid_token"`)
-					rt.fail(w, r, http.StatusUnauthorized, err.Error())
-					return
-				}
-				if errors.Is(err, store.ErrUnavailable) {
-					unavailable(w, err)
-					return
-				}
-				var te interface{ Timeout() bool }
-				if errors.As(err, &te) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-					w.Header().Set("Retry-After", "1")
-					rt.fail(w, r, http.StatusServiceUnavailable, "token check: "+err.Error())
-					return
-				}
-				rt.fail(w, r, http.StatusUnauthorized, err.Error())
-				return
-			}
-			if p != nil {
-				ctx = context.WithValue(ctx, principalKey{}, p)
-				if info != nil {
-					info.principal = p
-				}
-			}
-			lim, key := o.anonLimit, "ip:"+remoteHost(r)
-			if p != nil {
-				lim, key = o.limiter, "token:"+p.TokenID
-			}
-			if lim != nil {
-				if ok, wait := lim.allow(key, time.Now()); !ok {
-					o.metrics.rateLimited.Add(1)
-					w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-					rt.fail(w, r, http.StatusTooManyRequests, "rate limit exceeded; retry later")
-					return
-				}
+		p, ok := s.admit(w, r, rt)
+		if !ok {
+			return
+		}
+		if p != nil {
+			ctx = context.WithValue(ctx, principalKey{}, p)
+			if info != nil {
+				info.principal = p
 			}
 		}
 		aud := audienceOf(p)
@@ -286,23 +260,11 @@ func (s *Server) guard(rt *Route) http.Handler {
 		if sw := findStatusWriter(w); sw != nil {
 			sw.audience = aud
 		}
-		if len(rt.Roles) > 0 && rt.Auth == "" {
-			if p == nil {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap"`)
-				rt.fail(w, r, http.StatusUnauthorized, "authentication required: send Authorization: Bearer <token>")
-				return
-			}
-			if !slices.Contains(rt.Roles, p.Role) {
-				rt.fail(w, r, http.StatusForbidden, fmt.Sprintf("role %s may not do this (needs %s)", p.Role, strings.Join(rt.Roles, " or ")))
-				return
-			}
+		if !rt.permit(w, r, p) {
+			return
 		}
 		if msg := rt.checkParams(r); msg != "" {
-			if m, ok := strings.CutPrefix(msg, notFoundPrefix); ok {
-				rt.fail(w, r, http.StatusNotFound, m)
-				return
-			}
-			rt.fail(w, r, http.StatusBadRequest, msg)
+			rt.failParams(w, r, msg)
 			return
 		}
 		if !rt.Stream && o.timeout > 0 {
@@ -320,6 +282,85 @@ func (s *Server) guard(rt *Route) http.Handler {
 		}
 		rt.Handler(w, r)
 	})
+}
+
+// admit authenticates the caller of r and applies the rate limit the
+// route is under (none for a route with Auth "none" or Unlimited); when
+// it refuses (a bad token, the store down, the limit exceeded) it has
+// written the answer in the route's format and returns false. The route
+// guard and the direct routes (serveDirect) both admit through it.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, rt *Route) (*Principal, bool) {
+	if rt.Auth == "none" {
+		return nil, true
+	}
+	o := s.ops
+	p, err := s.authenticate(r)
+	if err != nil {
+		if errors.Is(err, errBadToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap", error="invalid_token"`)
+			rt.fail(w, r, http.StatusUnauthorized, err.Error())
+			return nil, false
+		}
+		if errors.Is(err, store.ErrUnavailable) {
+			unavailable(w, err)
+			return nil, false
+		}
+		var te interface{ Timeout() bool }
+		if errors.As(err, &te) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			w.Header().Set("Retry-After", "1")
+			rt.fail(w, r, http.StatusServiceUnavailable, "token check: "+err.Error())
+			return nil, false
+		}
+		rt.fail(w, r, http.StatusUnauthorized, err.Error())
+		return nil, false
+	}
+	lim := o.anonLimit
+	if p != nil {
+		lim = o.limiter
+	}
+	if lim != nil && !rt.Unlimited {
+		key := "ip:" + remoteHost(r)
+		if p != nil {
+			key = "token:" + p.TokenID
+		}
+		if ok, wait := lim.allow(key, time.Now()); !ok {
+			o.metrics.rateLimited.Add(1)
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			rt.fail(w, r, http.StatusTooManyRequests, "rate limit exceeded; retry later")
+			return p, false
+		}
+	}
+	return p, true
+}
+
+// permit checks the caller against the route's roles; when it refuses
+// (401 without a token, 403 for another role) it has written the answer.
+func (rt *Route) permit(w http.ResponseWriter, r *http.Request, p *Principal) bool {
+	if len(rt.Roles) == 0 || rt.Auth != "" {
+		return true
+	}
+	if p == nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap"`)
+		rt.fail(w, r, http.StatusUnauthorized, "authentication required: send Authorization: Bearer <token>")
+		return false
+	}
+	if !slices.Contains(rt.Roles, p.Role) {
+		rt.fail(w, r, http.StatusForbidden, fmt.Sprintf("role %s may not do this (needs %s)", p.Role, strings.Join(rt.Roles, " or ")))
+		return false
+	}
+	return true
+}
+
+// failParams answers a failed parameter check (msg from checkParams,
+// checkQuery or checkPath): a 404 for a path naming nothing that exists,
+// else a 400. It returns the status.
+func (rt *Route) failParams(w http.ResponseWriter, r *http.Request, msg string) int {
+	if m, ok := strings.CutPrefix(msg, notFoundPrefix); ok {
+		rt.fail(w, r, http.StatusNotFound, m)
+		return http.StatusNotFound
+	}
+	rt.fail(w, r, http.StatusBadRequest, msg)
+	return http.StatusBadRequest
 }
 
 // heavyWork waits for a slot of the route's heavy queue; when none is to
@@ -368,49 +409,81 @@ var templateVar = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}]*)?\}`)
 // checkParams checks a request's query and path parameters against the
 // route's declaration; "" means they pass.
 func (rt *Route) checkParams(r *http.Request) string {
+	if msg := rt.checkQuery(r.URL.RawQuery); msg != "" {
+		return msg
+	}
 	if rt.Auth == "none" {
-		return "" // health probes ignore what they are sent
-	}
-	q, err := parseQuery(r.URL.RawQuery)
-	if err != nil {
-		return err.Error()
-	}
-	for name, vs := range q {
-		p := rt.param(name, "query")
-		if p == nil {
-			return fmt.Sprintf("unknown query parameter %s (known: %s)", echo(name), strings.Join(rt.paramNames("query"), ", "))
-		}
-		if len(vs) > 1 {
-			return fmt.Sprintf("query parameter %s given %d times; give it once", name, len(vs))
-		}
-		if msg := p.check(vs[0]); msg != "" {
-			return msg
-		}
-	}
-	for _, p := range rt.Params {
-		if p.in() == "query" && p.Required && q.Get(p.Name) == "" {
-			return "query parameter " + p.Name + " is required"
-		}
+		return ""
 	}
 	for name, v := range mux.Vars(r) {
-		p := rt.param(name, "path")
-		if p == nil {
-			p = &Param{Name: name, In: "path"}
-		}
-		if msg := p.check(v); msg != "" {
+		if msg := rt.checkPath(name, v); msg != "" {
 			return msg
 		}
 	}
 	return ""
 }
 
-func (rt *Route) param(name, in string) *Param {
-	for i := range rt.Params {
-		if rt.Params[i].Name == name && rt.Params[i].in() == in {
-			return &rt.Params[i]
+// checkQuery checks a raw query string against the route's query
+// parameters: no unknown, repeated, malformed or oversized one, every
+// required one given. "" means it passes. It allocates nothing for a
+// query that passes without %-escapes, so the direct routes use it too.
+func (rt *Route) checkQuery(raw string) string {
+	if rt.Auth == "none" {
+		return "" // health probes ignore what they are sent
+	}
+	if len(raw) > maxQueryBytes {
+		return fmt.Sprintf("query string longer than %d bytes", maxQueryBytes)
+	}
+	var given, nonEmpty uint64 // bit i: rt.Params[i]
+	for raw != "" {
+		name, value, rest, ok, err := nextQueryPair(raw)
+		if err != nil {
+			return err.Error()
+		}
+		raw = rest
+		if !ok {
+			continue
+		}
+		i := rt.paramIndex(name, "query")
+		if i < 0 {
+			return fmt.Sprintf("unknown query parameter %s (known: %s)", echo(name), strings.Join(rt.paramNames("query"), ", "))
+		}
+		if given&(1<<i) != 0 {
+			return fmt.Sprintf("query parameter %s given more than once; give it once", name)
+		}
+		given |= 1 << i
+		if value != "" {
+			nonEmpty |= 1 << i
+		}
+		if msg := rt.Params[i].check(value); msg != "" {
+			return msg
 		}
 	}
-	return nil
+	for i := range rt.Params {
+		if p := &rt.Params[i]; p.in() == "query" && p.Required && nonEmpty&(1<<i) == 0 {
+			return "query parameter " + p.Name + " is required"
+		}
+	}
+	return ""
+}
+
+// checkPath checks the value of one path parameter; "" means it passes.
+func (rt *Route) checkPath(name, v string) string {
+	if i := rt.paramIndex(name, "path"); i >= 0 {
+		return rt.Params[i].check(v)
+	}
+	p := Param{Name: name, In: "path"}
+	return p.check(v)
+}
+
+// paramIndex is the index in Params of the parameter name in in, or -1.
+func (rt *Route) paramIndex(name, in string) int {
+	for i := range rt.Params {
+		if rt.Params[i].Name == name && rt.Params[i].in() == in {
+			return i
+		}
+	}
+	return -1
 }
 
 func (rt *Route) paramNames(in string) []string {
@@ -426,7 +499,8 @@ func (rt *Route) paramNames(in string) []string {
 	return out
 }
 
-// check checks one value of the parameter; "" means it passes.
+// check checks one value of the parameter; "" means it passes. It
+// allocates nothing for a value that passes.
 func (p *Param) check(v string) string {
 	limit := p.MaxLen
 	if limit == 0 {
@@ -435,35 +509,40 @@ func (p *Param) check(v string) string {
 			limit = maxPathBytes
 		}
 	}
-	what := p.in() + " parameter " + p.Name
 	if p.Type == "list" {
-		items := strings.Split(v, ",")
 		maxItems := p.MaxItems
 		if maxItems == 0 {
 			maxItems = maxListItems
 		}
-		if len(items) > maxItems {
-			return fmt.Sprintf("%s: %d items, at most %d", what, len(items), maxItems)
+		if n := strings.Count(v, ",") + 1; n > maxItems {
+			return fmt.Sprintf("%s: %d items, at most %d", p.what(), n, maxItems)
 		}
-		for _, it := range items {
-			if msg := p.checkOne(what, strings.TrimSpace(it), limit); msg != "" {
+		for rest := v; ; {
+			it, more, found := strings.Cut(rest, ",")
+			if msg := p.checkOne(strings.TrimSpace(it), limit); msg != "" {
 				return msg
 			}
+			if !found {
+				return ""
+			}
+			rest = more
 		}
-		return ""
 	}
-	return p.checkOne(what, v, limit)
+	return p.checkOne(v, limit)
 }
 
-func (p *Param) checkOne(what, v string, limit int) string {
+// what names the parameter in an error message.
+func (p *Param) what() string { return p.in() + " parameter " + p.Name }
+
+func (p *Param) checkOne(v string, limit int) string {
 	if len(v) > limit && !(p.Free && p.MaxLen == 0) {
-		return fmt.Sprintf("%s: %d bytes, at most %d", what, len(v), limit)
+		return fmt.Sprintf("%s: %d bytes, at most %d", p.what(), len(v), limit)
 	}
 	if !utf8.ValidString(v) {
-		return what + ": not valid UTF-8"
+		return p.what() + ": not valid UTF-8"
 	}
 	if _, err := checkText(p.Name, v, limit, false); err != nil {
-		return what + ": " + err.Error()
+		return p.what() + ": " + err.Error()
 	}
 	if p.Free || v == "" {
 		return ""
@@ -472,33 +551,33 @@ func (p *Param) checkOne(what, v string, limit int) string {
 		if p.in() == "path" {
 			return notFoundPrefix + fmt.Sprintf("no %s %s (known: %s)", p.Name, echo(v), strings.Join(p.Enum, ", "))
 		}
-		return fmt.Sprintf("%s: %s is not one of %s", what, echo(v), strings.Join(p.Enum, ", "))
+		return fmt.Sprintf("%s: %s is not one of %s", p.what(), echo(v), strings.Join(p.Enum, ", "))
 	}
 	bounded := p.Min < p.Max
 	switch p.Type {
 	case "integer":
 		n, err := parseInteger(v)
 		if err != nil {
-			return fmt.Sprintf("%s: %s is not a plain decimal integer", what, echo(v))
+			return fmt.Sprintf("%s: %s is not a plain decimal integer", p.what(), echo(v))
 		}
 		if bounded && (float64(n) < p.Min || float64(n) > p.Max && !p.Clamp) {
-			return fmt.Sprintf("%s: %d out of range %v..%v", what, n, p.Min, p.Max)
+			return fmt.Sprintf("%s: %d out of range %v..%v", p.what(), n, p.Min, p.Max)
 		}
 	case "number":
 		f, err := parseDecimal(v)
 		if err != nil {
-			return fmt.Sprintf("%s: %s is not a plain decimal number", what, echo(v))
+			return fmt.Sprintf("%s: %s is not a plain decimal number", p.what(), echo(v))
 		}
 		if bounded && (f < p.Min || f > p.Max) {
-			return fmt.Sprintf("%s: %v out of range %v..%v", what, f, p.Min, p.Max)
+			return fmt.Sprintf("%s: %v out of range %v..%v", p.what(), f, p.Min, p.Max)
 		}
 	case "boolean":
 		if v != "true" && v != "false" {
-			return what + ": want true or false"
+			return p.what() + ": want true or false"
 		}
 	case "datetime":
 		if _, err := time.Parse(time.RFC3339, v); err != nil {
-			return what + ": want an RFC 3339 time such as 2026-11-26T08:00:00+08:00"
+			return p.what() + ": want an RFC 3339 time such as 2026-11-26T08:00:00+08:00"
 		}
 	}
 	return ""
@@ -520,5 +599,7 @@ var (
 	pOffset = Param{Name: "offset", Type: "integer", Min: 0, Max: 1 << 31, Default: 0, Desc: "items to skip"}
 	pLon    = Param{Name: "lon", Type: "number", Min: -180, Max: 180, Required: true, Desc: "longitude"}
 	pLat    = Param{Name: "lat", Type: "number", Min: -90, Max: 90, Required: true, Desc: "latitude"}
-	pCRS    = Param{Name: "crs", Enum: []string{"wgs84", "WGS84", "epsg:4326", "EPSG:4326", "gcj02", "GCJ02", "gcj-02", "GCJ-02"}, Desc: "the coordinates' CRS (default wgs84)"}
+	pFields = Param{Name: "fields", Type: "list", Enum: LocateFieldNames(), MaxItems: len(fieldNames), MaxLen: 16,
+		Desc: "a compact answer of codes only: all (the full card, the default), or a comma list of grid, community, street, district, station"}
+	pCRS = Param{Name: "crs", Enum: []string{"wgs84", "WGS84", "epsg:4326", "EPSG:4326", "gcj02", "GCJ02", "gcj-02", "GCJ-02"}, Desc: "the coordinates' CRS (default wgs84)"}
 )

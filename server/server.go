@@ -114,7 +114,8 @@ type Server struct {
 	snap   atomic.Pointer[Snapshot]
 	router *mux.Router
 	table  []Route // the route registry the router was built from
-	ops    *ops    // auth, limits, metrics and the dispatch flow (ops.go)
+	direct directRoutes
+	ops    *ops // auth, limits, metrics and the dispatch flow (ops.go)
 	heavy  *heavyQueues
 
 	reloadStarted atomic.Int64 // when the last Reload began (unix ns)
@@ -146,6 +147,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.router = r
+	s.findDirect()
 	if err := s.startOps(ctx); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -188,7 +190,22 @@ func (s *Server) Current() *Snapshot { return s.snap.Load() }
 
 // ServeHTTP implements http.Handler: authentication, rate limits, the
 // request timeout and metrics (ops.go) around the router.
+// GET /api/v1/locate and GET /tiles/{z}/{x}/{y}.mvt, the hot paths, take
+// a shorter way that enforces what their registry entries declare as the
+// route guard does (serveDirect, locate_fast.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		if rt := s.direct.locate; rt != nil && r.URL.Path == locatePath {
+			s.serveLocate(w, r, rt)
+			return
+		}
+		if rt := s.direct.tile; rt != nil {
+			if z, x, y, ok := tileZXY(r.URL.Path); ok {
+				s.serveTileDirect(w, r, rt, z, x, y)
+				return
+			}
+		}
+	}
 	s.front(w, r, s.serveHTTP)
 }
 
@@ -222,7 +239,7 @@ func (s *Server) coreRoutes() []Route {
 		{Method: http.MethodGet, Path: "/readyz", Tag: "Health", Summary: "Readiness probe", Auth: "none",
 			Description: "Answers 200 once a city is loaded, 503 before; credentials are ignored.", Errors: []int{503},
 			Handler: s.handleReady},
-		{Method: http.MethodGet, Path: "/metrics", Tag: "Health", Summary: "Prometheus metrics", Media: "text/plain; version=0.0.4",
+		{Method: http.MethodGet, Path: "/metrics", Tag: "Health", Summary: "Prometheus metrics", Media: "text/plain; version=0.0.4", Unlimited: true,
 			Handler: s.handleMetrics},
 		{Method: http.MethodGet, Path: "/api/v1/layers", Tag: "Layers", Summary: "The layers and their feature counts",
 			Handler: s.handleLayers},
@@ -231,13 +248,14 @@ func (s *Server) coreRoutes() []Route {
 			Media:       mediaGeoJSON, Errors: []int{404},
 			Params:  []Param{{Name: "layer", In: "path", Enum: layers, Desc: "the layer"}, pBBox, pLimit(0, math.MaxInt32), pOffset},
 			Handler: s.handleLayer},
-		{Method: http.MethodGet, Path: "/api/v1/locate", Tag: "Locate", Summary: "Which grid a point is in, and who serves it",
-			Params:  []Param{pLon, pLat, pCRS},
-			Handler: s.handleLocate},
-		{Method: http.MethodPost, Path: "/api/v1/locate", Tag: "Locate", Summary: "Locate many points (CSV or GeoJSON), streamed",
-			Description: "CSV rows id,lon,lat or a GeoJSON FeatureCollection of points; the answer streams as it is computed. Runs in the batch queue.",
-			Body:        &Body{Media: []string{"text/csv", "application/geo+json"}, Required: true, Desc: "the points"},
-			Params:      []Param{pCRS}, Media: "text/csv", Errors: []int{413, 415}, Heavy: "batch", Stream: true,
+		{Method: http.MethodGet, Path: locatePath, Tag: "Locate", Summary: "Which grid a point is in, and who serves it",
+			Description: "The grid's card (names and phones of its people masked unless the token has a personal-data role) and the nearest station within 20 km; with fields=, a compact answer of codes only. Served without the router (the direct route), under the same checks.",
+			Params:      []Param{pLon, pLat, pCRS, pFields},
+			Handler:     s.handleLocate},
+		{Method: http.MethodPost, Path: locatePath, Tag: "Locate", Summary: "Locate many points (CSV, GeoJSON or NDJSON), streamed",
+			Description: "CSV rows id,lon,lat, a GeoJSON FeatureCollection of points, or newline-delimited JSON ({\"id\",\"lon\",\"lat\"} or [lon,lat] a line, each answered as GET would answer it, fields= included); the answer streams as it is computed. Runs in the batch queue.",
+			Body:        &Body{Media: []string{"text/csv", "application/geo+json", "application/x-ndjson"}, Required: true, Desc: "the points"},
+			Params:      []Param{pCRS, pFields}, Media: "text/csv", Errors: []int{413, 415}, Heavy: "batch", Stream: true,
 			Handler: s.handleLocateBatch},
 	}
 }
