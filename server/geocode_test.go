@@ -99,24 +99,52 @@ func TestSuggestAPI(t *testing.T) {
 			t.Errorf("suggestion %q does not start with %q", sg.Text, prefix)
 		}
 	}
-	// Latency over HTTP (in-process): p99 of many type-ahead requests.
-	var lat []time.Duration
-	qs := []string{"幸", "幸福", "幸福小", "青檀社", "光明路", "市中区光", "荆河街道", "幸福小区3", "市中区光明路街道青檀社区幸"}
-	for i := 0; i < 300; i++ {
-		q := qs[i%len(qs)]
-		t0 := time.Now()
+	// Every type-ahead step answers 200 with well-formed suggestions
+	// (latency is BenchmarkSuggestAPI's, not a test's).
+	for _, q := range suggestQueries {
 		w := do(t, s, "GET", "/api/v1/geocode/suggest?q="+url.QueryEscape(q), "", "")
-		lat = append(lat, time.Since(t0))
-		if w.Code != http.StatusOK {
-			t.Fatalf("suggest %q: %d", q, w.Code)
+		var out struct {
+			Suggestions []geocode.Suggestion `json:"suggestions"`
+		}
+		if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &out) != nil {
+			t.Fatalf("suggest %q: %d %s", q, w.Code, w.Body)
+		}
+		for _, sg := range out.Suggestions {
+			if sg.Text == "" {
+				t.Errorf("suggest %q: an empty suggestion in %s", q, w.Body)
+			}
 		}
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	p99 := lat[len(lat)*99/100]
-	t.Logf("suggest p50 %v p99 %v over %d requests", lat[len(lat)/2], p99, len(lat))
-	if p99 > 100*time.Millisecond { // 20 ms is the target; CI machines are shared
-		t.Errorf("suggest p99 %v", p99)
+}
+
+// suggestQueries are type-ahead steps: prefixes of compounds, roads and
+// areas, short and long.
+var suggestQueries = []string{"幸", "幸福", "幸福小", "青檀社", "光明路", "市中区光", "荆河街道", "幸福小区3", "市中区光明路街道青檀社区幸"}
+
+// BenchmarkSuggestAPI serves type-ahead requests through the whole
+// handler (in-process HTTP) and reports the p50 and p99 latency; the
+// target is a p99 of 20 ms on a quiet machine.
+func BenchmarkSuggestAPI(b *testing.B) {
+	s := testServer(b, Config{})
+	reqs := make([]string, len(suggestQueries))
+	for i, q := range suggestQueries {
+		reqs[i] = "/api/v1/geocode/suggest?q=" + url.QueryEscape(q)
 	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		w := do(b, s, "GET", reqs[i%len(reqs)], "", "")
+		lat = append(lat, time.Since(t0))
+		if w.Code != http.StatusOK {
+			b.Fatalf("suggest: %d", w.Code)
+		}
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
 
 func TestReverseAPI(t *testing.T) {
