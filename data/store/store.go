@@ -85,6 +85,7 @@ type Store interface {
 	RuleStore
 	TokenStore
 	PlanStore
+	PeopleStore
 	Copier
 	// Close releases the store.
 	Close() error

@@ -96,6 +96,8 @@ var allLayers = []string{
 	data.LayerDistricts, data.LayerStreets, data.LayerCommunities, data.LayerGrids,
 	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations,
 	data.LayerCadres, data.LayerReportingUnits, data.LayerIncidents,
+	data.LayerStaff, data.LayerAssignments, data.LayerPairings, data.LayerCommitments,
+	data.LayerEvaluations, data.LayerContactPoints,
 }
 
 func knownLayer(layer string) bool {
@@ -165,7 +167,9 @@ func (w *txWriter) clear(layer string) error {
 	case data.LayerCadres:
 		ts = []string{tables.TableCadreGrids, data.LayerCadres}
 	case data.LayerReportingUnits:
-		ts = []string{tables.TableUnitCommunities, data.LayerReportingUnits}
+		ts = []string{tables.TableUnitCommunities, tables.TableUnitDetails, data.LayerReportingUnits}
+	case data.LayerStaff, data.LayerAssignments, data.LayerPairings, data.LayerCommitments, data.LayerEvaluations, data.LayerContactPoints:
+		ts = []string{layer}
 	default:
 		return fmt.Errorf("store: clear: unknown layer %q", layer)
 	}

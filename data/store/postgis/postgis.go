@@ -336,6 +336,8 @@ var allLayers = []string{
 	data.LayerDistricts, data.LayerStreets, data.LayerCommunities, data.LayerGrids,
 	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations,
 	data.LayerCadres, data.LayerReportingUnits, data.LayerIncidents,
+	data.LayerStaff, data.LayerAssignments, data.LayerPairings, data.LayerCommitments,
+	data.LayerEvaluations, data.LayerContactPoints,
 }
 
 // Append adds every feature of part, and part.Meta, in one transaction,

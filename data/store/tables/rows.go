@@ -116,7 +116,11 @@ func LayerRows(layer string, c *data.City, compoundName func(code string) (strin
 	case data.LayerCadres:
 		return cadreRows(c.Cadres), nil
 	case data.LayerReportingUnits:
-		return unitRows(c.ReportingUnits), nil
+		details, _ := PeopleRows(TableUnitDetails, c)
+		return append(unitRows(c.ReportingUnits), details), nil
+	case data.LayerStaff, data.LayerAssignments, data.LayerPairings, data.LayerCommitments, data.LayerEvaluations, data.LayerContactPoints:
+		b, err := PeopleRows(layer, c)
+		return []Batch{b}, err
 	}
 	return nil, fmt.Errorf("store: unknown layer %q", layer)
 }
