@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/data"
-	"github.com/gridmap/gridmap/data/people"
 	"github.com/gridmap/gridmap/data/features"
+	"github.com/gridmap/gridmap/data/people"
 	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/backends"
 	"github.com/gridmap/gridmap/data/synth"
