@@ -368,7 +368,13 @@ func gradeOf(c *data.City, subject, id string, year int) string {
 // in the comment). Existing records of the year are replaced.
 func EvaluateYear(c *data.City, facts []IncidentFact, year int, by string, now time.Time) (Change, int, int, error) {
 	var all Change
-	cur := c
+	next := *c
+	cur := &next
+	evals := slices.Clone(c.Evaluations)
+	at := make(map[string]int, len(evals))
+	for i := range evals {
+		at[evals[i].ID] = i
+	}
 	n, capped := 0, 0
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(1, 0, 0)
@@ -392,10 +398,17 @@ func EvaluateYear(c *data.City, facts []IncidentFact, year int, by string, now t
 			return all, n, capped, fmt.Errorf("evaluate %s %s: %w", e.Subject, e.SubjectID, err)
 		}
 		all.Merge(ch)
-		// Only the evaluations change: no need to derive the city again.
-		next := *cur
-		next.Evaluations = upsert(cur.Evaluations, ch.Evaluations, func(e *data.Evaluation) string { return e.ID })
-		cur = &next
+		// Only the evaluations change: no need to derive the city again,
+		// and they grow in place (a copy of c's, made once).
+		for _, e := range ch.Evaluations {
+			if i, ok := at[e.ID]; ok {
+				evals[i] = e
+			} else {
+				at[e.ID] = len(evals)
+				evals = append(evals, e)
+			}
+		}
+		cur.Evaluations = evals
 		n++
 	}
 	return all, n, capped, nil
