@@ -204,6 +204,9 @@ func (s *Server) commitPeople(w http.ResponseWriter, r *http.Request, p *Princip
 		s.internal(w, r, err)
 		return
 	}
+	// This server shows the change at once; the store's notification of it
+	// reloads the other replicas (and is skipped here).
+	s.reloadStarted.Store(time.Now().UnixNano())
 	if err := s.swapPeople(sn, ch); err != nil {
 		s.log.Error("people: snapshot after write", "err", err)
 		// The write is durable; a full reload catches up.

@@ -87,6 +87,7 @@ type Store interface {
 	PlanStore
 	PeopleStore
 	Copier
+	Watcher
 	// Close releases the store.
 	Close() error
 }

@@ -8,20 +8,21 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/people"
+	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/tables"
 )
 
 // WritePeople writes a people change's records, each replacing the row of
 // the same id, and its audit entry, in one transaction.
 func (g *Store) WritePeople(ctx context.Context, ch people.Change, entry data.AuditEntry) error {
-	return g.inTx(ctx, func(tx *sql.Tx) error {
+	return g.published(g.inTx(ctx, func(tx *sql.Tx) error {
 		for _, b := range tables.ChangeRows(tables.ChangeRecords(ch)) {
 			if err := g.upsert(ctx, tx, b); err != nil {
 				return err
 			}
 		}
 		return g.appendAudit(ctx, tx, entry)
-	})
+	}), store.ChangeCity)
 }
 
 func (g *Store) upsert(ctx context.Context, tx *sql.Tx, b tables.Batch) error {

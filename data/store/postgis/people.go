@@ -9,6 +9,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/people"
+	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/tables"
 )
 
@@ -20,6 +21,9 @@ func (s *Store) WritePeople(ctx context.Context, ch people.Change, entry data.Au
 			if err := upsert(ctx, tx, b); err != nil {
 				return err
 			}
+		}
+		if err := notify(ctx, tx, store.ChangeCity, 0); err != nil {
+			return err
 		}
 		return s.appendAudit(ctx, tx, entry)
 	})
