@@ -463,7 +463,7 @@ func (g *cityGen) busStops(rng *rand.Rand, gridSeq map[string]int) []data.POI {
 			gridSeq[gr.Code]++
 			out = append(out, data.POI{
 				Code: fmt.Sprintf("%sP%02d", gr.Code, gridSeq[gr.Code]), Name: name, Kind: data.POIBusStop,
-				Aliases: []string{strings.TrimSuffix(name, "站") + "公交站"},
+				Aliases:  []string{strings.TrimSuffix(name, "站") + "公交站"},
 				GridCode: gr.Code, CommunityCode: gr.CommunityCode, Road: r.Name, Point: pt,
 				Gates: []data.Gate{},
 			})

@@ -39,4 +39,28 @@ func TestEval(t *testing.T) {
 			t.Errorf("%.3f of ambiguous inputs answered with confidence ≥ 0.9", f)
 		}
 	}
+	// The forms set: one row per form.
+	fr := runForms(g, evalForms(g, max(50, n/8), *evalSeed))
+	t.Logf("\n%s", fr)
+	if *evalN > 0 || testing.Verbose() {
+		for _, e := range fr.examples {
+			t.Log(e)
+		}
+	}
+	for _, f := range formOrder {
+		x := fr.rows[f]
+		if x.confidentWrong > 0 {
+			t.Errorf("%s: %d confident wrong answers", f, x.confidentWrong)
+		}
+		switch f {
+		case formOtherCity:
+			if x.refused != x.n {
+				t.Errorf("%s: %d of %d refused, want all", f, x.refused, x.n)
+			}
+		case formIntersection, formIntersectionOffset, formLandmark, formLandmarkGate, formLandmarkOffset, formStationShort, formBusStop:
+			if x.clear > 0 && float64(x.right) < 0.98*float64(x.clear) {
+				t.Errorf("%s: right grid %d of %d < 98%%", f, x.right, x.clear)
+			}
+		}
+	}
 }
