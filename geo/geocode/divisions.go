@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
+	"math/bits"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -40,8 +41,10 @@ type divisionTable struct {
 	full  map[string][]int32 // 广州市, 天河区, 石牌街道
 	short map[string][]int32 // 广州, 广东, 内蒙古 (provinces and prefectures only)
 	divs  []division
-	// maxRunes is the longest name, to bound prefix scans.
+	// maxRunes is the longest name, to bound prefix scans; starts holds
+	// the first two characters of every name, to reject most text at once.
 	maxRunes int
+	starts   map[[2]rune]uint32 // → bit n set when a name of n+1 runes starts so
 }
 
 var (
@@ -56,7 +59,7 @@ func divisions() *divisionTable {
 }
 
 func loadDivisions(gz []byte) *divisionTable {
-	t := &divisionTable{full: make(map[string][]int32, 50000), short: make(map[string][]int32, 512)}
+	t := &divisionTable{full: make(map[string][]int32, 50000), short: make(map[string][]int32, 512), starts: make(map[[2]rune]uint32, 30000)}
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
 		return t
@@ -74,6 +77,11 @@ func loadDivisions(gz []byte) *divisionTable {
 		}
 		if n := utf8.RuneCountInString(d.name); n > t.maxRunes {
 			t.maxRunes = n
+		}
+		for _, n := range []string{d.name, short} {
+			if rs := []rune(n); len(rs) >= 2 && len(rs) <= 32 {
+				t.starts[[2]rune{rs[0], rs[1]}] |= 1 << (len(rs) - 1)
+			}
 		}
 	}
 	sc := bufio.NewScanner(zr)
@@ -179,10 +187,17 @@ func (t *divisionTable) match(s string, short bool) []int32 {
 // in bytes, or -1.
 func (t *divisionTable) longestAt(s string, i int) (ds []int32, end int, isShort bool) {
 	end = -1
+	r0, w0 := utf8.DecodeRuneInString(s[i:])
+	r1, _ := utf8.DecodeRuneInString(s[i+w0:])
+	lens := t.starts[[2]rune{r0, r1}]
+	if lens == 0 {
+		return nil, -1, false
+	}
 	// Collect rune boundaries ahead, up to maxRunes.
 	var ends [24]int
 	n := 0
-	for j := i; j < len(s) && n < len(ends) && n < t.maxRunes; {
+	top := 32 - bits.LeadingZeros32(lens) // the longest name starting so, in runes
+	for j := i; j < len(s) && n < len(ends) && n < top; {
 		r, w := utf8.DecodeRuneInString(s[j:])
 		if r == sep {
 			break
@@ -192,6 +207,9 @@ func (t *divisionTable) longestAt(s string, i int) (ds []int32, end int, isShort
 		n++
 	}
 	for k := n - 1; k >= 1; k-- { // at least two runes
+		if lens&(1<<k) == 0 {
+			continue
+		}
 		sub := s[i:ends[k]]
 		if x := t.full[sub]; len(x) > 0 {
 			return x, ends[k], false

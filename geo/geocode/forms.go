@@ -309,6 +309,13 @@ func isTailStart(r rune) bool {
 // address: the longest tail that reads wholly as offsets, gates and
 // fillers, leaving a non-empty place before it.
 func splitTail(rs []rune) ([]rune, []Offset, string) {
+	e := len(rs)
+	for e > 0 && (rs[e-1] == sep || strings.ContainsRune("的了呢啊吧", rs[e-1])) {
+		e--
+	}
+	if e == 0 || !strings.ContainsRune(tailEnds, rs[e-1]) {
+		return rs, nil, "" // most addresses end in 楼, 室, 号 …: no tail
+	}
 	for k := 1; k < len(rs); k++ {
 		if !isTailStart(rs[k]) || rs[k-1] == sep && k == 1 {
 			continue
@@ -332,6 +339,9 @@ func splitTail(rs []rune) ([]rune, []Offset, string) {
 	}
 	return rs, nil, ""
 }
+
+// tailEnds are the characters an offset, a gate or a filler can end with.
+const tailEnds = "米M公尺步东南西北侧边面首头端方角近旁壁围带前内里下后背门口卫处远点右上间置位向多" + "里"
 
 // crossWords end an intersection (路口, 交叉口, 十字路口 …), longest first.
 var crossWords = [][]rune{

@@ -117,9 +117,9 @@ type Gazetteer struct {
 
 	crossings   map[crossKey][]orb.Point // road group pair → where they cross
 	poiGrid     []int32
-	poiShadowed []bool        // the POI's name is an area's (街道办事处 → 街道)
-	poiRoad     []int32       // road group of each POI's address, or -1
-	lmLast      map[rune]bool // last characters of landmark names
+	poiShadowed []bool  // the POI's name is an area's (街道办事处 → 街道)
+	poiRoad     []int32 // road group of each POI's address, or -1
+	lmLast      runeSet // last characters of landmark names
 	lmMaxRunes  int
 }
 
@@ -251,6 +251,7 @@ func New(c *data.City, ix *geo.Index) (*Gazetteer, error) {
 		stem(g.commNames[i], "社区", KindCommunity, i)
 	}
 	g.buildIndexes()
+	divisions() // load the national list now, not on the first query
 	return g, nil
 }
 
@@ -295,7 +296,8 @@ func (g *Gazetteer) buildIndexes() {
 		k := &g.keys[ki]
 		g.sorted[ki] = int32(ki)
 		rs := k.runes
-		if len(rs) >= 3 && len(rs) <= 24 && !onlyGrid(k.refs) {
+		short := onlyLandmarkAliases(k.refs) // found by exact lookup only (findLandmark)
+		if len(rs) >= 3 && len(rs) <= 24 && !onlyGrid(k.refs) && !short {
 			var seen [][2]rune
 			for i := 0; i+1 < len(rs); i++ {
 				bg := [2]rune{rs[i], rs[i+1]}
@@ -311,7 +313,7 @@ func (g *Gazetteer) buildIndexes() {
 				}
 			}
 		}
-		if len(rs) >= 3 && len(rs) <= 12 {
+		if len(rs) >= 3 && len(rs) <= 12 && !short {
 			for i := range rs {
 				buf = append(buf[:0], rs[:i]...)
 				buf = append(buf, rs[i+1:]...)
@@ -324,6 +326,15 @@ func (g *Gazetteer) buildIndexes() {
 		}
 	}
 	sort.Slice(g.sorted, func(a, b int) bool { return g.keys[g.sorted[a]].text < g.keys[g.sorted[b]].text })
+}
+
+func onlyLandmarkAliases(refs []nameRef) bool {
+	for _, r := range refs {
+		if !r.alias || r.kind != KindPOI && r.kind != KindStation {
+			return false
+		}
+	}
+	return true
 }
 
 func onlyGrid(refs []nameRef) bool {

@@ -17,7 +17,6 @@ import (
 // everyday short forms derived from them.
 func (g *Gazetteer) addLandmarks() {
 	c := g.city
-	g.lmLast = map[rune]bool{}
 	var districtNames []string
 	for _, d := range c.Districts {
 		districtNames = append(districtNames, Normalize(d.Name))
@@ -59,7 +58,7 @@ func (g *Gazetteer) addLandmarks() {
 	}
 	for i := range c.Stations {
 		n := Normalize(c.Stations[i].Name)
-		g.lmLast[last([]rune(n))] = true
+		g.lmLast.add(last([]rune(n)))
 		for _, a := range stationAliases(n) {
 			if g.onlyKind(a, KindStation) {
 				g.addLandmarkName(a, KindStation, i, true)
@@ -71,7 +70,7 @@ func (g *Gazetteer) addLandmarks() {
 func (g *Gazetteer) addLandmarkName(n string, k Kind, id int, alias bool) {
 	g.addName(n, k, id, alias)
 	rs := []rune(n)
-	g.lmLast[rs[len(rs)-1]] = true
+	g.lmLast.add(rs[len(rs)-1])
 	if len(rs) > g.lmMaxRunes {
 		g.lmMaxRunes = len(rs)
 	}
@@ -176,7 +175,7 @@ type landmarkSpan struct {
 // and a gate or an offset follows (光明路街道办事处东门): otherwise it is the
 // area.
 func (g *Gazetteer) findLandmark(s string, tail bool) (landmarkSpan, bool) {
-	if len(g.lmLast) == 0 {
+	if g.lmLast.empty() {
 		return landmarkSpan{}, false
 	}
 	var pos [130]int // rune starts
@@ -193,7 +192,7 @@ func (g *Gazetteer) findLandmark(s string, tail bool) (landmarkSpan, bool) {
 	bestLen := 0
 	for e := 1; e <= n; e++ {
 		r, _ := utf8.DecodeLastRuneInString(s[:pos[e]])
-		if !g.lmLast[r] {
+		if !g.lmLast.has(r) {
 			continue
 		}
 		for st := max(0, e-g.lmMaxRunes); st <= e-2; st++ {
@@ -236,7 +235,7 @@ func (g *Gazetteer) findLandmark(s string, tail bool) (landmarkSpan, bool) {
 	// word's last character.
 	// Only a name that ends the place part, and never an area's name.
 	rs := []rune(s)
-	if e := len(rs); e >= 4 && g.lmLast[rs[e-1]] {
+	if e := len(rs); e >= 4 && g.lmLast.has(rs[e-1]) {
 		for l := min(10, e); l >= 4; l-- {
 			var ms []match
 			for _, m := range g.nearNames(rs[e-l:e], LevelUnknown, nil) {
@@ -308,3 +307,22 @@ func (g *Gazetteer) onlyKind(n string, k Kind) bool {
 	}
 	return true
 }
+
+// runeSet is a set of characters of the Basic Multilingual Plane.
+type runeSet struct{ bits []uint64 }
+
+func (s *runeSet) add(r rune) {
+	if r < 0 || r > 0xFFFF {
+		return
+	}
+	if s.bits == nil {
+		s.bits = make([]uint64, 1024)
+	}
+	s.bits[r>>6] |= 1 << (r & 63)
+}
+
+func (s *runeSet) has(r rune) bool {
+	return s.bits != nil && r >= 0 && r <= 0xFFFF && s.bits[r>>6]&(1<<(r&63)) != 0
+}
+
+func (s *runeSet) empty() bool { return s.bits == nil }

@@ -91,7 +91,11 @@ func (g *Gazetteer) outsideCity(raw string, p *Parsed, ms [][]match) string {
 			break
 		}
 		name := raw[i:end]
-		if le := g.longestLocalAt(raw, i, end); le > end || (le == end && !short) || g.localArea(name) {
+		if g.localArea(name) {
+			i = end
+			continue
+		}
+		if le := g.longestLocalAt(raw, i, end); le > end || (le == end && !short) {
 			// This city's own name (北京路, 市中区, 香港街社区) at least as long.
 			if le < 0 {
 				le = end
