@@ -21,6 +21,12 @@ const (
 
 type crossKey [2]int32
 
+// crossPoint is one crossing: the two road groups and where.
+type crossPoint struct {
+	a, b int32
+	pt   orb.Point
+}
+
 func ck(a, b int32) crossKey {
 	if a > b {
 		a, b = b, a
@@ -50,6 +56,7 @@ func (g *Gazetteer) buildCrossings() {
 			}
 		}
 		g.crossings[k] = append(g.crossings[k], p)
+		g.crossList = append(g.crossList, crossPoint{k[0], k[1], p})
 	}
 	// Shared nodes.
 	type nodeEnd struct {

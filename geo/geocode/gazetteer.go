@@ -116,6 +116,7 @@ type Gazetteer struct {
 	roadsByName                      map[string][]int32
 
 	crossings   map[crossKey][]orb.Point // road group pair → where they cross
+	crossList   []crossPoint
 	poiGrid     []int32
 	poiShadowed []bool  // the POI's name is an area's (街道办事处 → 街道)
 	poiRoad     []int32 // road group of each POI's address, or -1

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store"
 )
 
 // Load reads the whole city in one read transaction, so it sees one
@@ -24,7 +25,7 @@ func (g *Store) Load(ctx context.Context) (*data.City, error) {
 	l := loader{ctx: ctx, tx: tx}
 	for _, step := range []func(*data.City) error{
 		l.districts, l.streets, l.communities, l.grids, l.compounds, l.buildings,
-		l.roads, l.stations, l.incidents, l.cadres, l.reportingUnits,
+		l.roads, l.stations, l.pois, l.incidents, l.cadres, l.reportingUnits,
 	} {
 		if err := step(c); err != nil {
 			return nil, err
@@ -267,6 +268,42 @@ func (l loader) stations(c *data.City) error {
 			Code: code.s, Name: name.s, Kind: kind.s, Status: status.s, Stars: int(stars.i),
 			GridCode: gc.s, CommunityCode: cc.s, Point: pt,
 		})
+		return nil
+	})
+}
+
+func (l loader) pois(c *data.City) error {
+	c.POIs = make([]data.POI, 0, l.count(data.LayerPOIs))
+	var (
+		code, name, aliases, kind, gc, cc, road, gates, fp nullString
+		hn                                                 nullInt
+		geom                                               blob
+	)
+	return l.each(data.LayerPOIs, `SELECT code, name, aliases, kind, grid_code, community_code, road, house_number,
+	gates, footprint, geom FROM pois ORDER BY fid`, func(rows *sql.Rows) error {
+		if err := rows.Scan(&code, &name, &aliases, &kind, &gc, &cc, &road, &hn, &gates, &fp, &geom); err != nil {
+			return err
+		}
+		pt, err := decodePoint(geom.b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", code.s, err)
+		}
+		al, err := parseJSONList[string](aliases, "aliases")
+		if err != nil {
+			return fmt.Errorf("%s: %w", code.s, err)
+		}
+		gs, err := parseJSONList[store.GateJSON](gates, "gates")
+		if err != nil {
+			return fmt.Errorf("%s: %w", code.s, err)
+		}
+		p := data.POI{Code: code.s, Name: name.s, Aliases: al, Kind: kind.s, GridCode: gc.s, CommunityCode: cc.s,
+			Road: road.s, HouseNumber: int(hn.i), Point: pt, Gates: store.GatesIn(gs)}
+		if fp.s != "" {
+			if p.Geom, err = store.ParseFootprint(fp.s); err != nil {
+				return fmt.Errorf("%s: footprint: %w", code.s, err)
+			}
+		}
+		c.POIs = append(c.POIs, p)
 		return nil
 	})
 }

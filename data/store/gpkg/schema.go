@@ -77,6 +77,13 @@ var featureTables = []featureTable{
 	{data.LayerStations, "POINT", "Stations (党群服务中心, 网格驿站)", `
 	code TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
 	stars INTEGER NOT NULL, grid_code TEXT, community_code TEXT`, "code"},
+	{data.LayerPOIs, "POINT", "Points of interest (schools, hospitals, markets, parks, bus stops, government offices) with their gates", `
+	code TEXT NOT NULL, name TEXT NOT NULL,
+	aliases TEXT, -- JSON array of strings
+	kind TEXT NOT NULL, grid_code TEXT, community_code TEXT,
+	road TEXT, house_number INTEGER NOT NULL,
+	gates TEXT, -- JSON array of {"name","lon","lat"}, the main gate first
+	footprint TEXT`, "code"}, // footprint: WKT POLYGON of the POI's plot, or NULL
 	{data.LayerIncidents, "POINT", "Incidents", `
 	id TEXT NOT NULL, module TEXT, category TEXT, description TEXT, status TEXT,
 	address TEXT, grid_code TEXT, community_code TEXT, street_code TEXT, district_code TEXT,

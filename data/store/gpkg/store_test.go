@@ -43,6 +43,7 @@ func diffCity(got, want *data.City) string {
 		{"buildings", got.Buildings, want.Buildings},
 		{"roads", got.Roads, want.Roads},
 		{"stations", got.Stations, want.Stations},
+		{"pois", got.POIs, want.POIs},
 		{"cadres", got.Cadres, want.Cadres},
 		{"reporting units", got.ReportingUnits, want.ReportingUnits},
 		{"incidents", got.Incidents, want.Incidents},
@@ -61,7 +62,7 @@ func TestRoundTrip(t *testing.T) {
 		// Stream the city in parts the way the generator does: areas first,
 		// then the rest, with compounds in a different part from buildings.
 		a := &data.City{Meta: c.Meta, Districts: c.Districts, Streets: c.Streets, Communities: c.Communities, Grids: c.Grids, Compounds: c.Compounds}
-		b := &data.City{Buildings: c.Buildings, Roads: c.Roads, Stations: c.Stations, Cadres: c.Cadres, ReportingUnits: c.ReportingUnits, Incidents: c.Incidents}
+		b := &data.City{Buildings: c.Buildings, Roads: c.Roads, Stations: c.Stations, POIs: c.POIs, Cadres: c.Cadres, ReportingUnits: c.ReportingUnits, Incidents: c.Incidents}
 		return []*data.City{a, b}
 	}
 	tests := []struct {

@@ -13,6 +13,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store"
+	"github.com/paulmach/orb/encoding/wkt"
 )
 
 // Append adds every feature of part, and part.Meta, in one transaction, and
@@ -96,7 +98,7 @@ func (g *Store) Replace(ctx context.Context, layer string, city *data.City, entr
 // allLayers is the order Append writes in: parents before children.
 var allLayers = []string{
 	data.LayerDistricts, data.LayerStreets, data.LayerCommunities, data.LayerGrids,
-	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations,
+	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations, data.LayerPOIs,
 	data.LayerCadres, data.LayerReportingUnits, data.LayerIncidents,
 }
 
@@ -264,6 +266,27 @@ func (w *txWriter) writeLayer(layer string, c *data.City) (int, error) {
 				s := &c.Stations[i]
 				a[0], a[1], a[2], a[3], a[4], a[5], a[6] = s.Code, s.Name, s.Kind, s.Status, int64(s.Stars), s.GridCode, s.CommunityCode
 				return s.Point, nil
+			})
+	case data.LayerPOIs:
+		return len(c.POIs), w.features(layer, []string{"code", "name", "aliases", "kind", "grid_code", "community_code",
+			"road", "house_number", "gates", "footprint"}, len(c.POIs),
+			func(i int, a []any) (orb.Geometry, error) {
+				p := &c.POIs[i]
+				al, err := jsonList(p.Aliases)
+				if err != nil {
+					return nil, err
+				}
+				gates, err := jsonList(store.GatesOut(p.Gates))
+				if err != nil {
+					return nil, err
+				}
+				var fp any
+				if len(p.Geom) > 0 {
+					fp = string(wkt.Marshal(p.Geom))
+				}
+				a[0], a[1], a[2], a[3], a[4], a[5] = p.Code, p.Name, al, p.Kind, p.GridCode, p.CommunityCode
+				a[6], a[7], a[8], a[9] = p.Road, int64(p.HouseNumber), gates, fp
+				return p.Point, nil
 			})
 	case data.LayerIncidents:
 		return len(c.Incidents), w.features(layer, []string{"id", "module", "category", "description", "status", "address",
