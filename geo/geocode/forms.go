@@ -347,8 +347,9 @@ const tailEnds = "米M公尺步东南西北侧边面首头端方角近旁壁围�
 var crossWords = [][]rune{
 	[]rune("十字交叉路口"), []rune("十字交叉口"), []rune("十字路口"), []rune("丁字路口"), []rune("交叉路口"), []rune("三岔路口"), []rune("交汇路口"),
 	[]rune("交叉口"), []rune("交汇处"), []rune("交会处"), []rune("交界处"), []rune("交叉处"), []rune("相交处"), []rune("交汇口"), []rune("交叉点"),
+	[]rune("交汇点"), []rune("交会口"), []rune("交接处"), []rune("交界口"),
 	[]rune("十字口"), []rune("丁字口"), []rune("三岔口"), []rune("岔路口"), []rune("交口"), []rune("岔口"), []rune("路口"),
-	[]rune("交叉"), []rune("交汇"), []rune("相交"), []rune("口"),
+	[]rune("交叉"), []rune("交汇"), []rune("交会"), []rune("交界"), []rune("相交"), []rune("十字"), []rune("口"),
 }
 
 // stripCrossWord removes an intersection word from the end of rs; the 路

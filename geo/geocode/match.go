@@ -506,8 +506,7 @@ func (g *Gazetteer) Geocode(addr string, limit int) (*Answer, error) {
 		}
 		return int(a.grid - b.grid)
 	})
-	g.finish(a, cs, limit, p)
-	g.settle(a, cs, p)
+	g.conclude(a, cs, p, limit)
 	return a, nil
 }
 

@@ -20,6 +20,7 @@ const (
 	ReasonNoMatch     = "no_match"           // nothing in the address is a known place
 	ReasonNoCrossing  = "roads_do_not_cross" // the two roads of an intersection do not cross
 	ReasonUnknownRoad = "unknown_road"       // a road of an intersection is not in this city
+	ReasonOutsideGrid = "outside_grids"      // the offsets move the point out of every grid
 )
 
 // genericAreas end in 区 but name no administrative area (园区, 小区 …).
@@ -113,22 +114,27 @@ func (g *Gazetteer) outsideCity(raw string, p *Parsed, ms [][]match) string {
 		if tok.Level != LevelDistrict && tok.Level != LevelStreet {
 			continue
 		}
-		if len(ms[k]) > 0 && hasArea(ms[k]) {
+		if _, exact := g.byName[tok.Text]; exact && hasArea(ms[k]) {
 			continue
 		}
 		if tok.Level == LevelDistrict && isGenericArea(tok.Text) {
 			continue
 		}
+		// 徐州市 is a prefecture as written, though one edit from 滕州市.
 		if ds := t.match(tok.Text, false); len(ds) > 0 {
 			if d, ok := t.firstOutside(ds, g); ok && !g.localTypo(ds, tok.Text) {
 				return tok.Text + " is " + d + ", not in this city"
 			}
 			continue
 		}
+		if len(ms[k]) > 0 && hasArea(ms[k]) {
+			continue
+		}
 		switch {
 		case tok.Level == LevelStreet && len(ms[k]) == 0 && utf8.RuneCountInString(strings.TrimRight(tok.Text, "街道镇乡")) >= 2:
 			return tok.Text + " is not a street (街道) of this city"
-		case tok.Level == LevelDistrict && len(ms[k]) == 0 && (k == 0 || strings.HasSuffix(tok.Text, "县") || strings.HasSuffix(tok.Text, "旗")):
+		case tok.Level == LevelDistrict && len(ms[k]) == 0 && utf8.RuneCountInString(tok.Text) >= 3 &&
+			(k == 0 || strings.HasSuffix(tok.Text, "县") || strings.HasSuffix(tok.Text, "旗")):
 			return tok.Text + " is not a district of this city"
 		}
 	}

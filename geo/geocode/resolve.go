@@ -154,6 +154,20 @@ func (g *Gazetteer) rank(a *Answer, cs []cand, p *Parsed, limit int) {
 		}
 		return int(a.grid - b.grid)
 	})
+	g.conclude(a, cs, p, limit)
+}
+
+// conclude turns ranked, adjusted candidates into the answer.
+func (g *Gazetteer) conclude(a *Answer, cs []cand, p *Parsed, limit int) {
+	if top := &cs[0]; top.grid < 0 && top.moved > 0 {
+		r := g.ix.LocateWithin(top.point, 5000)
+		msg := "the offsets move the point out of every grid"
+		if r.Nearest >= 0 {
+			msg += fmt.Sprintf(" (%.0f m from %s)", r.DistanceM, g.city.Grids[r.Nearest].Name)
+		}
+		g.notFound(a, ReasonOutsideGrid, msg)
+		return
+	}
 	g.finish(a, cs, limit, p)
 	g.settle(a, cs, p)
 }
