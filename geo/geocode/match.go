@@ -596,6 +596,9 @@ func (g *Gazetteer) score(c *cand, p *Parsed, ms [][]match, houses []cand) {
 		}
 		best, relevant := -1.0, false
 		for _, x := range m {
+			if x.kind == KindPOI {
+				continue // a landmark's name that is also an area's judges as the area
+			}
 			v, rel := g.agree(c, x, p, houses)
 			if rel {
 				relevant = true
