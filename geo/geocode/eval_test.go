@@ -2,12 +2,15 @@ package geocode
 
 import (
 	"flag"
+	"os"
+	"strings"
 	"testing"
 )
 
 var (
 	evalN    = flag.Int("geocode.eval", 0, "run the full evaluation with this many addresses and print the figures (make geocode-eval)")
 	evalSeed = flag.Uint64("geocode.seed", 7, "seed of the evaluation set")
+	evalOut  = flag.String("geocode.out", "", "write the evaluation addresses to this file, one a line (for the batch figure)")
 )
 
 // TestEval runs a small evaluation set with assertions; with
@@ -40,7 +43,20 @@ func TestEval(t *testing.T) {
 		}
 	}
 	// The forms set: one row per form.
-	fr := runForms(g, evalForms(g, max(50, n/8), *evalSeed))
+	forms := evalForms(g, max(50, n/8), *evalSeed)
+	if *evalOut != "" {
+		var sb strings.Builder
+		for _, e := range set {
+			sb.WriteString(strings.ReplaceAll(e.Query, "\n", " ") + "\n")
+		}
+		for _, e := range forms {
+			sb.WriteString(strings.ReplaceAll(e.Query, "\n", " ") + "\n")
+		}
+		if err := os.WriteFile(*evalOut, []byte(sb.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fr := runForms(g, forms)
 	t.Logf("\n%s", fr)
 	if *evalN > 0 || testing.Verbose() {
 		for _, e := range fr.examples {

@@ -197,7 +197,7 @@ func evalForms(g *Gazetteer, perForm int, seed uint64) []formCase {
 	written := func(p *data.POI) []string {
 		ws := append([]string{p.Name}, p.Aliases...)
 		for _, d := range distNames {
-			if s, ok := strings.CutPrefix(p.Name, d); ok && len([]rune(s)) >= 3 {
+			if s, ok := strings.CutPrefix(p.Name, d); ok && len([]rune(s)) >= 3 && !strings.HasPrefix(s, "立") {
 				ws = append(ws, s)
 			}
 		}
@@ -220,7 +220,8 @@ func evalForms(g *Gazetteer, perForm int, seed uint64) []formCase {
 		w := ws[rng.IntN(len(ws))]
 		same := forms[w]
 		q := w
-		if rng.IntN(4) == 0 && !strings.HasPrefix(w, districtName(c.Grid(p.GridCode).DistrictCode)) {
+		if dn := districtName(c.Grid(p.GridCode).DistrictCode); rng.IntN(4) == 0 && !strings.HasPrefix(w, dn) && len(forms[dn+w]) == 0 {
+			// (市中区 + 妇幼保健院 would name another POI: not this way)
 			d := c.Grid(p.GridCode).DistrictCode
 			q = districtName(d) + q
 			var kept []int
@@ -272,7 +273,8 @@ func evalForms(g *Gazetteer, perForm int, seed uint64) []formCase {
 				grids[locate(move(o, bearing, d))] = true
 			}
 		}
-		out = append(out, formCase{Query: dress(rng, q), Form: form, Grid: truth, Ambiguous: len(grids) > 1})
+		// No 山东省枣庄市 in front: 枣庄市 + 第三中学 names the city's school.
+		out = append(out, formCase{Query: dressNoPrefix(rng, q), Form: form, Grid: truth, Ambiguous: len(grids) > 1})
 	}
 	// Stations by their short names.
 	// Stations of one community name, kind and grid number in different
@@ -402,6 +404,16 @@ func pathWithoutProvince(path, county string) string {
 		}
 	}
 	return shortPrefecture(p)
+}
+
+func dressNoPrefix(rng *rand.Rand, q string) string {
+	if strings.HasPrefix(q, "山东省枣庄市") {
+		return q
+	}
+	if d := dress(rng, q); !strings.HasPrefix(d, "山东省枣庄市") {
+		return d
+	}
+	return q
 }
 
 // dress writes a query the ways callers' text arrives: spaces and

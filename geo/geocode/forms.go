@@ -370,7 +370,7 @@ func stripCrossWord(rs []rune) ([]rune, bool) {
 				return rs, false
 			}
 		}
-		if w[0] == '路' && last(head) != '路' && !afterDe {
+		if w[0] == '路' && !strings.ContainsRune("路街巷道", last(head)) && !afterDe {
 			head = rs[:len(rs)-n+1] // 光明路口: keep the road's 路
 		}
 		for len(head) > 0 && (head[len(head)-1] == sep || head[len(head)-1] == '的') {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -64,7 +65,8 @@ func (g *Gazetteer) intersection(a *Answer, p *Parsed, ms [][]match, limit int) 
 		_, exact := g.byName[t.Text]
 		if rs := []rune(t.Text); len(rs) > 2 && isConnector(rs[0]) && (!exact || len(rm) == 0) {
 			// 与青檀路: the connector belongs to no name.
-			stripped := strings.TrimLeftFunc(t.Text, isConnector)
+			_, w := utf8.DecodeRuneInString(t.Text)
+			stripped := t.Text[w:] // one connector: 和和平路 is 和 + 和平路
 			if sm := roadsOf(g.lookup(Token{stripped, LevelRoad}, nil)); len(sm) > 0 {
 				rm = sm
 				p.Names[k].Text = stripped
@@ -81,7 +83,11 @@ func (g *Gazetteer) intersection(a *Answer, p *Parsed, ms [][]match, limit int) 
 			if !p.Intersection && len(groups[1-n]) == 0 {
 				return false
 			}
-			g.notFound(a, ReasonUnknownRoad, strings.TrimLeftFunc(p.Names[k].Text, isConnector)+" is not a road of this city")
+			name := p.Names[k].Text
+			if r, w := utf8.DecodeRuneInString(name); isConnector(r) {
+				name = name[w:]
+			}
+			g.notFound(a, ReasonUnknownRoad, name+" is not a road of this city")
 			return true
 		}
 	}
@@ -205,6 +211,9 @@ func (g *Gazetteer) landmark(a *Answer, p *Parsed, limit int) bool {
 	cms := g.lookupNames(ctx)
 	var cs []cand
 	for _, x := range span.refs {
+		if x.sim < 0.97 {
+			x.sim *= 0.75 // a name one edit away: never confident on its own
+		}
 		switch x.kind {
 		case KindPOI:
 			c := g.newCand(KindPOI, x.id, g.poiGrid[x.id], -1, 0.75*x.sim)
