@@ -66,3 +66,23 @@ func BenchmarkBuild(b *testing.B) {
 		b.ReportMetric(cpu.Seconds()*1000/float64(b.N), "cpu-ms/build")
 	}
 }
+
+// BenchmarkGeocodeForms geocodes the forms set (intersections, offsets,
+// landmarks, short station names, bus stops, other cities).
+func BenchmarkGeocodeForms(b *testing.B) {
+	g := demoGazetteer(b)
+	set := evalForms(g, 512, 11)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if _, err := g.Geocode(set[i%len(set)].Query, 5); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := cpuTime() - cpu0
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "geocodes/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(b.N)/cpu.Seconds(), "geocodes/cpu-s")
+	}
+}
