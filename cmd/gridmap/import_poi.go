@@ -13,7 +13,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
-	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/tables"
 	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -100,7 +100,7 @@ func poiFields(i int, pt orb.Point, get func(string) string) (data.POI, error) {
 	}
 	p.Gates = gs
 	if fp := strings.TrimSpace(get("footprint")); fp != "" {
-		if p.Geom, err = store.ParseFootprint(fp); err != nil {
+		if p.Geom, err = tables.ParseFootprint(fp); err != nil {
 			return p, fmt.Errorf("feature %d (%s): footprint: %w", i, p.Code, err)
 		}
 	}

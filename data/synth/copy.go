@@ -74,7 +74,8 @@ func generateAttempt(ref *reference, opt Options, k int, attempt uint64) (*data.
 	g.cadres()
 	g.reportingUnits()
 	g.incidents()
-	g.pois()
+	g.pois() // before staffing: it removes the buildings of the POIs' plots
+	g.staffing()
 	return g.city, nil
 }
 
