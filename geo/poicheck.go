@@ -15,9 +15,8 @@ const CheckPOI = "poi"
 // maxGateDistanceM is how far a POI's gate may lie from its point.
 const maxGateDistanceM = 1000.0
 
-// pois checks the POI layer: unique codes, known kinds, valid points, a
-// grid that exists and holds the point, a community that agrees with the
-// grid, gates near the POI.
+// pois checks the POI layer: unique codes, known kinds, names, valid
+// points inside the city (in some grid), gates near the POI.
 func (v *validator) pois() {
 	c := v.c
 	v.codes(data.LayerPOIs, len(c.POIs), func(i int) string { return c.POIs[i].Code })
@@ -39,14 +38,20 @@ func (v *validator) pois() {
 				v.add(Problem{Check: CheckPOI, Layer: data.LayerPOIs, Code: p.Code, Detail: fmt.Sprintf("gate %s is %.0f m from the POI", gt.Name, d)})
 			}
 		}
-		if !v.parent(data.LayerPOIs, p.Code, data.LayerGrids, p.GridCode, v.grids, false) {
-			continue
+		// Inside the city: in some grid. The recorded grid_code is where
+		// the POI stood when it was placed; plans move grids under POIs, and
+		// the geocoder takes the grid from the point.
+		inside := false
+		for gi := range c.Grids {
+			g := &c.Grids[gi]
+			if len(g.Geom) > 0 && g.Geom.Bound().Contains(p.Point) && planar.PolygonContains(g.Geom, p.Point) {
+				inside = true
+				break
+			}
 		}
-		g := c.Grids[v.grids[p.GridCode]]
-		v.agree(data.LayerPOIs, p.Code, "community code", p.CommunityCode, g.CommunityCode, data.LayerGrids, g.Code)
-		if len(g.Geom) > 0 && !planar.PolygonContains(g.Geom, p.Point) {
-			v.add(Problem{Check: CheckNesting, Layer: data.LayerPOIs, Code: p.Code, Other: g.Code,
-				Detail: fmt.Sprintf("point %.6f,%.6f lies outside grid %s", p.Point[0], p.Point[1], g.Code)})
+		if !inside {
+			v.add(Problem{Check: CheckNesting, Layer: data.LayerPOIs, Code: p.Code,
+				Detail: fmt.Sprintf("point %.6f,%.6f lies outside every grid", p.Point[0], p.Point[1])})
 		}
 	}
 }

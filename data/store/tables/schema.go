@@ -226,8 +226,9 @@ var Migrations = []Migration{
 				nn("code", Text), nn("name", Text), col("aliases", JSON), nn("kind", Text),
 				col("grid_code", Text), col("community_code", Text), col("road", Text), nn("house_number", Integer),
 				col("gates", JSON), col("footprint", Text)},
-			Unique:  []Index{uniq("idx_pois_code", "code")},
-			Parents: []Parent{{"grid_code", data.LayerGrids, "code"}}},
+			// No Parent on grid_code: a POI's grid is where its point lies,
+			// and plans move grids under it (the geocoder locates the point).
+			Unique: []Index{uniq("idx_pois_code", "code")}},
 	}},
 }
 
