@@ -123,3 +123,15 @@ plan-eval-busy: build
 	@sh -c 'while :; do :; done' & b1=$$!; sh -c 'while :; do :; done' & b2=$$!; \
 	  trap "kill $$b1 $$b2 2>/dev/null" EXIT INT TERM; \
 	  sleep 2; uptime; ./$(BIN) $(PLAN_EVAL); rc=$$?; uptime; exit $$rc
+
+# The PostGIS store against the GeoPackage: incident POST throughput and
+# p99, SSE fan-out latency across two replicas (p50/p99), gridmap copy time
+# of the demo city and of --scale 100. Figures with uptime beside them.
+.PHONY: bench-pg cluster-demo
+bench-pg: test-deps
+	./scripts/bench-pg.sh 2>&1 | tee /tmp/gridmap-bench-pg.txt
+
+# PostgreSQL/PostGIS and two gridmap replicas on loopback (ports 8081 and
+# 8082, or PORT_A/PORT_B), on the demo city; prints their URLs.
+cluster-demo: test-deps frontend
+	./scripts/cluster-demo.sh

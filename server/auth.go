@@ -132,6 +132,9 @@ func (s *Server) lookupToken(ctx context.Context, secret string) (*Principal, er
 		return e.p, e.err
 	}
 	t, err := o.tokens.TokenByHash(ctx, hash)
+	if errors.Is(err, store.ErrUnavailable) && ok {
+		return e.p, e.err // the store is down: the last verdict stands until it is back
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		e = tokenEntry{err: errBadToken}

@@ -109,6 +109,8 @@ type Server struct {
 	snap   atomic.Pointer[Snapshot]
 	router *mux.Router
 	ops    *ops // auth, limits, metrics and the dispatch flow (ops.go)
+
+	reloadStarted atomic.Int64 // when the last Reload began (unix ns)
 }
 
 // New loads the city from the store and builds the router.
@@ -136,6 +138,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 // Reload reads the city from the store and swaps it in atomically.
 func (s *Server) Reload(ctx context.Context) error {
+	s.reloadStarted.Store(time.Now().UnixNano())
 	c, err := s.cfg.Store.Load(ctx)
 	if err != nil {
 		return fmt.Errorf("server: load city: %w", err)

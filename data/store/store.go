@@ -86,6 +86,7 @@ type Store interface {
 	TokenStore
 	PlanStore
 	Copier
+	Watcher
 	// Close releases the store.
 	Close() error
 }
