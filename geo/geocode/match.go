@@ -2,7 +2,6 @@ package geocode
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -495,18 +494,7 @@ func (g *Gazetteer) Geocode(addr string, limit int) (*Answer, error) {
 	for i := range cs {
 		g.score(&cs[i], p, ms, houses)
 	}
-	cs = dedupe(cs)
-	g.adjust(cs, p)
-	slices.SortStableFunc(cs, func(a, b cand) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return int(a.grid - b.grid)
-	})
-	g.conclude(a, cs, p, limit)
+	g.rank(a, dedupe(cs), p, limit)
 	return a, nil
 }
 
