@@ -413,7 +413,7 @@ func (s *Store) AppendAudit(ctx context.Context, e data.AuditEntry) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error { return s.appendAudit(ctx, tx, e) })
 }
 
-func (s *Store) appendAudit(ctx context.Context, tx execer, e data.AuditEntry) error {
+func (s *Store) appendAudit(ctx context.Context, tx sink, e data.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
