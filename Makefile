@@ -6,7 +6,7 @@ SEED    ?= 1
 ADDR    ?= :8080
 GOFILES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './frontend/node_modules/*')
 
-.PHONY: all build run test fmt-check vet test-deps bench scale clean frontend vendor e2e bench-tiles test-tiles-full
+.PHONY: all build run test fmt-check vet test-deps bench bench-all scale clean frontend vendor e2e bench-tiles test-tiles-full
 
 all: build
 
@@ -33,11 +33,23 @@ test: test-deps frontend fmt-check vet
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) e2e
 
-# Benchmarks of the hot paths (generate, store load, locate …), then the
-# HTTP load test of the locate endpoints (wrk from Debian, on loopback).
+# The figures of the hot paths in one table: the in-process benchmarks of
+# locate and tiles (ns/op, allocs/op), the mutex profile of cold tiles,
+# then the HTTP load runs (scripts/bench-http.sh: locate compact and full,
+# pipelined, NDJSON stream; cold z12, the cold z10–z16 list with its GC
+# cycles, warm tiles), ending in a table: name, value, target, met.
+# Needs a quiet machine; `uptime` is printed beside the figures.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./... | tee bench.txt
+	@uptime
+	$(GO) test -run '^$$' -bench 'LocateServe|TileServe|TileColdServe|^BenchmarkLocate$$|TileZ12|EncodeZ12' -benchmem -count 1 \
+	  -mutexprofile /tmp/gridmap-mutex.out ./server/ | tee bench.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkLocate$$|TileZ12|EncodeZ12' -benchmem -count 1 ./geo/ ./tiles/ | tee -a bench.txt
+	$(GO) tool pprof -top -nodecount 6 /tmp/gridmap-mutex.out 2>/dev/null | sed -n '4,12p' | tee -a bench.txt
 	./scripts/bench-http.sh 15 | tee -a bench.txt
+
+# Every benchmark of every package, three times.
+bench-all:
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./... | tee bench-all.txt
 
 # Tiles: cold render per tile (median and p90) at z12/z14/z16, warm tiles
 # through the HTTP handler, then a timed z8–z16 PMTiles bake.
@@ -85,10 +97,21 @@ coverage-eval: build $(DATA)
 	./$(BIN) coverage eval --data $(DATA) --k 300
 
 # Geocoder figures on 12,000 generated addresses of the demo city: top-1 grid
-# accuracy, wrong grids among confident answers, how ambiguous input was told.
-.PHONY: geocode-eval
+# accuracy, wrong grids among confident answers, how ambiguous input was told;
+# then 1,500 cases of each dispatcher's form (intersections, offsets,
+# landmarks and gates, short station names, bus stops, other cities), one row
+# per form.
+.PHONY: geocode-eval geocode-batch
 geocode-eval:
 	$(GO) test -count=1 -run '^TestEval$$' -v ./geo/geocode/ -geocode.eval=12000
+
+# Batch geocoding speed: the 24,000 addresses of the evaluation (both sets),
+# one a line, through `gridmap geocode` on the seed-1 city (lines/s on stderr).
+geocode-batch: build
+	@test -f /tmp/gridmap-geocode-seed1.gpkg || ./$(BIN) generate --out /tmp/gridmap-geocode-seed1.gpkg --seed 1 >/dev/null
+	$(GO) test -count=1 -run '^TestEval$$' ./geo/geocode/ -geocode.eval=12000 -geocode.out=/tmp/gridmap-addresses.txt >/dev/null
+	uptime
+	./$(BIN) geocode --data /tmp/gridmap-geocode-seed1.gpkg < /tmp/gridmap-addresses.txt > /tmp/gridmap-geocoded.csv
 
 # The crash test for longer (5 minutes by default): gridmap serve is killed
 # with SIGKILL at random moments under a stream of incident POSTs; every

@@ -215,51 +215,14 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request, serve http.Handle
 			code = http.StatusOK
 		}
 		o.metrics.observe(route, r.Method, code, d)
-		actor := "anonymous"
-		if p != nil {
-			actor = p.Actor()
-		}
-		lvl := slog.LevelDebug
-		if code >= 500 {
-			lvl = slog.LevelWarn
-		}
-		s.log.Log(ctx, lvl, "request", "method", r.Method, "path", r.URL.Path, "route", route, "status", code,
-			"bytes", sw.bytes, "took", d, "actor", actor)
+		s.logRequest(ctx, r, route, code, sw.bytes, d, p)
 	}()
-	var err error
-	p, err = s.authenticate(r.WithContext(ctx))
-	if err != nil {
-		if errors.Is(err, errBadToken) {
-			w := http.ResponseWriter(sw)
-			w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, err.Error())
-			return
-		}
-		if errors.Is(err, store.ErrUnavailable) {
-			unavailable(sw, err)
-			return
-		}
-		if _, ok := err.(interface{ Timeout() bool }); ok || errors.Is(err, context.Canceled) {
-			writeError(sw, http.StatusServiceUnavailable, "token check: "+err.Error())
-			return
-		}
-		writeError(sw, http.StatusUnauthorized, err.Error())
+	var ok bool
+	if p, ok = s.admit(sw, r.WithContext(ctx)); !ok {
 		return
 	}
 	if p != nil {
 		ctx = context.WithValue(ctx, principalKey{}, p)
-	}
-	lim, key := o.anonLimit, "ip:"+remoteHost(r)
-	if p != nil {
-		lim, key = o.limiter, "token:"+p.TokenID
-	}
-	if lim != nil && !exemptFromLimit(r.URL.Path) {
-		if ok, wait := lim.allow(key, time.Now()); !ok {
-			o.metrics.rateLimited.Add(1)
-			sw.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-			writeError(sw, http.StatusTooManyRequests, "rate limit exceeded; retry later")
-			return
-		}
 	}
 	if !streaming(r) && o.timeout > 0 {
 		var cancel context.CancelFunc
@@ -267,6 +230,66 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request, serve http.Handle
 		defer cancel()
 	}
 	serve(sw, r.WithContext(ctx))
+}
+
+// logRequest writes a request's log line (debug; warn for a 5xx), taking
+// no time when that level is off.
+func (s *Server) logRequest(ctx context.Context, r *http.Request, route string, code int, bytes int64, d time.Duration, p *Principal) {
+	lvl := slog.LevelDebug
+	if code >= 500 {
+		lvl = slog.LevelWarn
+	}
+	if !s.log.Enabled(ctx, lvl) {
+		return
+	}
+	actor := "anonymous"
+	if p != nil {
+		actor = p.Actor()
+	}
+	s.log.Log(ctx, lvl, "request", "method", r.Method, "path", r.URL.Path, "route", route, "status", code,
+		"bytes", bytes, "took", d, "actor", actor)
+}
+
+// admit authenticates the caller of r and applies the rate limit; when it
+// refuses (bad token, limit exceeded) it has written the answer and
+// returns false.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*Principal, bool) {
+	o := s.ops
+	p, err := s.authenticate(r)
+	if err != nil {
+		if errors.Is(err, errBadToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, err.Error())
+			return nil, false
+		}
+		if errors.Is(err, store.ErrUnavailable) {
+			unavailable(w, err)
+			return nil, false
+		}
+		if _, ok := err.(interface{ Timeout() bool }); ok || errors.Is(err, context.Canceled) {
+			writeError(w, http.StatusServiceUnavailable, "token check: "+err.Error())
+			return nil, false
+		}
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return nil, false
+	}
+	lim := o.anonLimit
+	if p != nil {
+		lim = o.limiter
+	}
+	if lim != nil && !exemptFromLimit(r.URL.Path) {
+		key := "ip:" + remoteHost(r)
+		if p != nil {
+			key = "token:" + p.TokenID
+		}
+		if ok, wait := lim.allow(key, time.Now()); !ok {
+			o.metrics.rateLimited.Add(1)
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			writeError(w, http.StatusTooManyRequests, "rate limit exceeded; retry later")
+			return p, false
+		}
+	}
+	return p, true
 }
 
 func exemptFromLimit(path string) bool {

@@ -172,7 +172,19 @@ func (s *Server) Current() *Snapshot { return s.snap.Load() }
 
 // ServeHTTP implements http.Handler: authentication, rate limits, the
 // request timeout and metrics (ops.go) around the router.
+// GET /api/v1/locate and GET /tiles/{z}/{x}/{y}.mvt, the hot paths, take
+// a shorter way with the same checks (serveDirect, locate_fast.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		if r.URL.Path == locatePath {
+			s.serveLocate(w, r)
+			return
+		}
+		if z, x, y, ok := tileZXY(r.URL.Path); ok {
+			s.serveTileDirect(w, r, z, x, y)
+			return
+		}
+	}
 	s.front(w, r, s.serveHTTP)
 }
 

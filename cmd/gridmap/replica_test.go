@@ -66,14 +66,22 @@ func call(t *testing.T, method, url, token, body string, hdr map[string]string) 
 // it took to hold.
 func eventually(t *testing.T, what string, cond func() bool) time.Duration {
 	t.Helper()
+	return within(t, 10*time.Second, what, cond)
+}
+
+// within is eventually with another deadline: a reload of the whole city
+// is CPU-bound work that a loaded machine stretches (the time it took is
+// logged, not asserted).
+func within(t *testing.T, limit time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
 	start := time.Now()
-	for time.Since(start) < 10*time.Second {
+	for time.Since(start) < limit {
 		if cond() {
 			return time.Since(start)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("%s: not within 10 s", what)
+	t.Fatalf("%s: not within %s", what, limit)
 	return 0
 }
 
@@ -269,7 +277,7 @@ func TestReplicas(t *testing.T) {
 			t.Fatalf("import: %s", e)
 		}
 		for _, r := range []*replica{a, b} {
-			eventually(t, r.name+" reloads", func() bool {
+			within(t, 2*time.Minute, r.name+" reloads", func() bool {
 				_, _, body := call(t, "GET", r.base+"/api/v1/layers/grids?limit=1", "", "", nil)
 				return strings.Contains(body, `"name":"改名`)
 			})

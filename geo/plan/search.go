@@ -7,8 +7,8 @@ import (
 )
 
 // The search behind Propose works on one community at a time, on a copy
-// of its blocks in local arrays, so that a step costs a few dozen
-// nanoseconds and depends on nothing but the community, the seed and the
+// of its blocks in local arrays, so that a step costs a fraction of a
+// microsecond and depends on nothing but the community, the seed and the
 // step count:
 //
 //   - Whether a block may change grid is decided from its 3×3
@@ -91,10 +91,6 @@ func expNeg(x float64) float64 {
 // Neighbourhood offsets in lattice space, counter-clockwise from east:
 // E, NE, N, NW, W, SW, S, SE. The even ones are the sides.
 var ring8Off = [8][2]int{{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}}
-
-// sideOf8 maps the even neighbourhood positions to Block.Nbr sides
-// (south, east, north, west).
-var sideOf8 = [4]int{1, 2, 3, 0} // E, N, W, S
 
 // searchWeights are the weights of the cost.
 type searchWeights struct {

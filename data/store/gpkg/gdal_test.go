@@ -175,6 +175,7 @@ func TestGDALReadsGeoPackage(t *testing.T) {
 		data.LayerBuildings:         {"Polygon", len(c.Buildings)},
 		data.LayerRoads:             {"Line String", len(c.Roads)},
 		data.LayerStations:          {"Point", len(c.Stations)},
+		data.LayerPOIs:              {"Point", len(c.POIs)},
 		data.LayerIncidents:         {"Point", len(c.Incidents)},
 		data.LayerCadres:            {"None", len(c.Cadres)},
 		tables.TableCadreGrids:      {"None", len(c.Cadres)}, // one grid each

@@ -97,7 +97,7 @@ func (g *Store) Replace(ctx context.Context, layer string, city *data.City, entr
 // allLayers is the order Append writes in: parents before children.
 var allLayers = []string{
 	data.LayerDistricts, data.LayerStreets, data.LayerCommunities, data.LayerGrids,
-	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations,
+	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations, data.LayerPOIs,
 	data.LayerCadres, data.LayerReportingUnits, data.LayerIncidents,
 	data.LayerStaff, data.LayerAssignments, data.LayerPairings, data.LayerCommitments,
 	data.LayerEvaluations, data.LayerContactPoints,

@@ -340,7 +340,7 @@ func writeLayer(ctx context.Context, tx pgx.Tx, layer string, c *data.City, name
 // allLayers is the order Append writes in: parents before children.
 var allLayers = []string{
 	data.LayerDistricts, data.LayerStreets, data.LayerCommunities, data.LayerGrids,
-	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations,
+	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations, data.LayerPOIs,
 	data.LayerCadres, data.LayerReportingUnits, data.LayerIncidents,
 	data.LayerStaff, data.LayerAssignments, data.LayerPairings, data.LayerCommitments,
 	data.LayerEvaluations, data.LayerContactPoints,
@@ -415,7 +415,7 @@ func (s *Store) AppendAudit(ctx context.Context, e data.AuditEntry) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error { return s.appendAudit(ctx, tx, e) })
 }
 
-func (s *Store) appendAudit(ctx context.Context, tx execer, e data.AuditEntry) error {
+func (s *Store) appendAudit(ctx context.Context, tx sink, e data.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}

@@ -71,6 +71,7 @@ func DiffCity(got, want *data.City) string {
 		{"buildings", got.Buildings, want.Buildings},
 		{"roads", got.Roads, want.Roads},
 		{"stations", got.Stations, want.Stations},
+		{"pois", got.POIs, want.POIs},
 		{"cadres", got.Cadres, want.Cadres},
 		{"reporting units", got.ReportingUnits, want.ReportingUnits},
 		{"incidents", got.Incidents, want.Incidents},

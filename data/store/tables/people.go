@@ -22,7 +22,7 @@ const (
 )
 
 func init() {
-	Migrations = append(Migrations, Migration{Version: 2, Name: "people: staff, assignments, pairings, commitments, evaluations, contact points", Tables: []Table{
+	Migrations = append(Migrations, Migration{Version: 3, Name: "people: staff, assignments, pairings, commitments, evaluations, contact points", Tables: []Table{
 		{Name: data.LayerStaff, Title: "People who serve the grids (人员): cadres, heads, workers, leaders, secretaries", Key: defaultKey, Columns: []Column{
 			nn("id", Text), nn("name", Text), nn("role", Text), col("unit", Text), col("rank", Text), col("phone", Text),
 			col("title", Text), col("community_code", Text), col("street_code", Text), nn("joined", Text), col("retired", Text), col("note", Text)},

@@ -100,6 +100,8 @@ func LayerRows(layer string, c *data.City, compoundName func(code string) (strin
 			a[0], a[1], a[2], a[3], a[4], a[5], a[6] = s.Code, s.Name, s.Kind, s.Status, int64(s.Stars), s.GridCode, s.CommunityCode
 			return s.Point, nil
 		}})
+	case data.LayerPOIs:
+		return one(poiRows(c))
 	case data.LayerIncidents:
 		return one(Batch{Table: layer, Geom: true, Cols: []string{"id", "module", "category", "description", "status", "address",
 			"grid_code", "community_code", "street_code", "district_code", "departments", "reported_at", "updated_at"}, N: len(c.Incidents), Row: func(i int, a []any) (orb.Geometry, error) {
