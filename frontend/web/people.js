@@ -475,28 +475,46 @@ async function loadMap() {
     f.properties.households = g.households;
   }
   people.grids = grids;
+  // The grids with a problem also as points, so they show at city zoom.
+  const marks = { type: 'FeatureCollection', features: grids.features.filter((f) => f.properties.state !== 'ok').map((f) => {
+    const b = bounds([f]);
+    return { type: 'Feature', properties: { code: f.properties.code, state: f.properties.state },
+      geometry: { type: 'Point', coordinates: [(b[0][0] + b[1][0]) / 2, (b[0][1] + b[1][1]) / 2] } };
+  }) };
+  people.problemGrids = marks.features.map((f) => f.properties);
   const m = people.map;
   const put = () => {
     if (m.getSource('grids')) {
       m.getSource('grids').setData(grids);
+      m.getSource('marks').setData(marks);
     } else {
       m.addSource('grids', { type: 'geojson', data: grids, promoteId: 'code' });
       m.addLayer({ id: 'grid-fill', type: 'fill', source: 'grids', paint: {
         'fill-color': ['match', ['get', 'state'], 'head', '#d7301f', 'worker', '#fc8d59', 'over', '#7b3294', '#9ecae1'],
-        'fill-opacity': ['match', ['get', 'state'], 'ok', 0.35, 0.85] } });
+        'fill-opacity': ['match', ['get', 'state'], 'ok', 0.55, 0.9] } });
       m.addLayer({ id: 'grid-line', type: 'line', source: 'grids', paint: { 'line-color': '#52606d', 'line-width': 0.4 } });
       m.addLayer({ id: 'grid-sel', type: 'line', source: 'grids', filter: ['==', ['get', 'code'], ''], paint: { 'line-color': '#111', 'line-width': 2.5 } });
+      m.addSource('marks', { type: 'geojson', data: marks });
+      m.addLayer({ id: 'marks', type: 'circle', source: 'marks', paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 9, 7, 14, 4],
+        'circle-color': ['match', ['get', 'state'], 'head', '#d7301f', 'worker', '#fc8d59', '#7b3294'],
+        'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } });
       m.on('click', 'grid-fill', (e) => {
         const code = e.features[0].properties.code;
         m.setFilter('grid-sel', ['==', ['get', 'code'], code]);
         select('grid');
         loadGrid(code);
       });
+      m.on('click', 'marks', (e) => {
+        const code = e.features[0].properties.code;
+        select('grid');
+        loadGrid(code);
+        flyToGrid(code);
+      });
       m.on('mouseenter', 'grid-fill', () => { m.getCanvas().style.cursor = 'pointer'; });
       m.on('mouseleave', 'grid-fill', () => { m.getCanvas().style.cursor = ''; });
     }
-    const b = bounds(grids.features.filter((f) => f.properties.state !== 'ok'));
-    if (b && !people.fitted) {
+    if (!people.fitted) {
       m.fitBounds(bounds(grids.features), { padding: 20, duration: 0 });
       people.fitted = true;
     }
