@@ -515,16 +515,18 @@ func (s *commSearch) chain(u *undo, i int, t int32) float64 {
 func (s *commSearch) bestFix(u *undo, g int32) (j int, jf, jt int32) {
 	over := float64(s.gh[g]) > s.target
 	j, bd := -1, math.Inf(1)
-	for i := range s.a {
+	for i, f := range s.a {
+		if over != (f == g) {
+			continue
+		}
+		if !over && !s.touches(i, g) {
+			continue
+		}
 		moved := false
 		for k := 0; k < u.n; k++ {
 			moved = moved || u.blocks[k] == i
 		}
 		if moved {
-			continue
-		}
-		f := s.a[i]
-		if over != (f == g) {
 			continue
 		}
 		for _, nb := range s.nbr[i] {
@@ -544,6 +546,16 @@ func (s *commSearch) bestFix(u *undo, g int32) (j int, jf, jt int32) {
 		}
 	}
 	return j, jf, jt
+}
+
+// touches reports whether block i has a side on grid g.
+func (s *commSearch) touches(i int, g int32) bool {
+	for _, nb := range s.nbr[i] {
+		if nb >= 0 && s.a[nb] == g {
+			return true
+		}
+	}
+	return false
 }
 
 // anneal runs steps of simulated annealing, the temperature falling from
