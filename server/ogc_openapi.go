@@ -137,6 +137,9 @@ func openAPIDoc(server string, routes []Route) obj {
 			content[mediaJSON] = obj{"schema": schema}
 		}
 		resp := obj{strconv.Itoa(okStatus): obj{"description": "Success.", "content": content}}
+		for _, c := range rt.Also {
+			resp[strconv.Itoa(c)] = obj{"description": "Success.", "content": content}
+		}
 		codes := slices.Clone(rt.Errors)
 		if len(rt.Params) > 0 || rt.Body != nil {
 			codes = append(codes, 400)

@@ -67,6 +67,9 @@ type Route struct {
 	OK     int
 	Media  string
 	Schema obj
+	// Also are other success statuses the route answers (a POST that
+	// writes answers 201, and 200 when there was nothing to change).
+	Also []int
 	// Errors are the error statuses the route answers beyond the ones the
 	// guard adds (400 for parameters, 401/403 for roles, 429 for queues).
 	Errors []int

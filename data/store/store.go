@@ -85,6 +85,7 @@ type Store interface {
 	RuleStore
 	TokenStore
 	PlanStore
+	PeopleStore
 	Copier
 	Watcher
 	// Close releases the store.
