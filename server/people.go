@@ -139,7 +139,7 @@ func peopleRoutes(s *Server) []Route {
 		{Method: patch, Path: base + "/units/{code}", Tag: "People", Summary: "Change a unit", Roles: peopleEditors,
 			Params: []Param{{Name: "code", In: "path", MaxLen: 32, Desc: "the unit code"}}, Errors: edit, Body: body("the fields to change"), Handler: s.handleUnitUpdate},
 		{Method: get, Path: base + "/pairings", Tag: "People", Summary: "Pairings of units with communities", Roles: peopleViewers,
-			Params: []Param{day, state, code("unit", "only this unit's"), code("community", "only this community's"), limit, offset},
+			Params:  []Param{day, state, code("unit", "only this unit's"), code("community", "only this community's"), limit, offset},
 			Handler: s.handlePairingList},
 		{Method: post, Path: base + "/pairings", Tag: "People", Summary: "Pair a unit with a community", Roles: peopleEditors,
 			OK: http.StatusCreated, Description: created, Also: []int{http.StatusOK}, Errors: edit,

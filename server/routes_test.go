@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/backends"
 	"github.com/gridmap/gridmap/data/synth"
@@ -142,6 +143,176 @@ var routeExamples = map[string]func(fx *routeFixture, who string) exampleReq{
 	"GET /tiles/{layer}/{z}/{x}/{y}.mvt": func(fx *routeFixture, _ string) exampleReq { return exampleReq{path: fx.tile("grids")} },
 	"GET /tiles.json":                    get("/tiles.json"),
 	"GET /style.json":                    get("/style.json"),
+
+	"GET /api/v1/people/summary": get("/api/v1/people/summary"),
+	"GET /api/v1/people/report":  get("/api/v1/people/report"),
+	"GET /api/v1/people/rules":   get("/api/v1/people/rules"),
+	"GET /api/v1/people/staff":   get("/api/v1/people/staff?limit=10000&serving=all"),
+	"POST /api/v1/people/staff": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/staff", fmt.Sprintf(`{"name":"周八一","role":"worker","phone":"13900001111","community_code":%q}`, fx.community))
+	},
+	"GET /api/v1/people/staff/{id}": func(fx *routeFixture, _ string) exampleReq {
+		return exampleReq{path: "/api/v1/people/staff/" + fx.s.Current().City.Staff[0].ID}
+	},
+	"PATCH /api/v1/people/staff/{id}": func(fx *routeFixture, who string) exampleReq {
+		return jsonReq("/api/v1/people/staff/"+fx.s.Current().City.Staff[0].ID, fmt.Sprintf(`{"note":"表格 %s"}`, who))
+	},
+	"POST /api/v1/people/staff/{id}/retire": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/staff/"+fx.freshStaff()+"/retire", `{}`)
+	},
+	"GET /api/v1/people/assignments": get("/api/v1/people/assignments?limit=10000&state=all"),
+	"POST /api/v1/people/assignments": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/assignments", fmt.Sprintf(`{"staff_id":%q,"grid_code":%q,"duty":"worker"}`, fx.freshStaff(), fx.grid))
+	},
+	"POST /api/v1/people/assignments/{id}/end": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/assignments/"+fx.freshAssignment()+"/end", `{}`)
+	},
+	"GET /api/v1/people/grids/{code}": func(fx *routeFixture, _ string) exampleReq {
+		return exampleReq{path: "/api/v1/people/grids/" + fx.grid}
+	},
+	"GET /api/v1/people/units": get("/api/v1/people/units?limit=10000"),
+	"POST /api/v1/people/units": func(*routeFixture, string) exampleReq {
+		return jsonReq("/api/v1/people/units", `{"name":"市测试局","level":"municipal","members":12,"secretary":"钱多多","phone":"0632-3319999"}`)
+	},
+	"GET /api/v1/people/units/{code}": func(fx *routeFixture, _ string) exampleReq {
+		return exampleReq{path: "/api/v1/people/units/" + fx.s.Current().City.ReportingUnits[0].Code}
+	},
+	"PATCH /api/v1/people/units/{code}": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/units/"+fx.s.Current().City.ReportingUnits[0].Code, `{"members":40}`)
+	},
+	"GET /api/v1/people/pairings": get("/api/v1/people/pairings?limit=10000&state=all"),
+	"POST /api/v1/people/pairings": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/pairings", fmt.Sprintf(`{"unit_code":%q,"community_code":%q}`, fx.freshUnit(), fx.openCommunity()))
+	},
+	"POST /api/v1/people/pairings/{id}/end": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/pairings/"+fx.freshPairing()+"/end", `{}`)
+	},
+	"GET /api/v1/people/pairings/proposal": get("/api/v1/people/pairings/proposal"),
+	"POST /api/v1/people/pairings/proposal/apply": func(fx *routeFixture, _ string) exampleReq {
+		_, out := fx.call(RoleAdmin, http.MethodGet, exampleReq{path: "/api/v1/people/pairings/proposal"})
+		var p struct {
+			Proposal struct {
+				Moves json.RawMessage `json:"moves"`
+			} `json:"proposal"`
+		}
+		json.Unmarshal(out, &p)
+		return jsonReq("/api/v1/people/pairings/proposal/apply", fmt.Sprintf(`{"moves":%s}`, p.Proposal.Moves))
+	},
+	"GET /api/v1/people/commitments": get("/api/v1/people/commitments?limit=10000"),
+	"POST /api/v1/people/commitments": func(fx *routeFixture, who string) exampleReq {
+		unit, comm := fx.activePairing()
+		return jsonReq("/api/v1/people/commitments", fmt.Sprintf(`{"unit_code":%q,"community_code":%q,"year":2026,"title":"为社区修缮凉亭 %s"}`, unit, comm, who))
+	},
+	"PATCH /api/v1/people/commitments/{id}": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/commitments/"+fx.freshCommitment(), `{"status":"in_progress","evidence":"王小明13912345678已采购"}`)
+	},
+	"GET /api/v1/people/evaluations": get("/api/v1/people/evaluations?limit=10000"),
+	"POST /api/v1/people/evaluations": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/evaluations", fmt.Sprintf(`{"year":2026,"subject":"person","subject_id":%q,"grade":"合格","score":80,"comment":"联系人张伟强 13700001111"}`, fx.freshStaff()))
+	},
+	"POST /api/v1/people/evaluations/run": func(*routeFixture, string) exampleReq {
+		return jsonReq("/api/v1/people/evaluations/run", `{"year":2026}`)
+	},
+	"GET /api/v1/people/contact-points": get("/api/v1/people/contact-points?limit=10000"),
+	"POST /api/v1/people/contact-points": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/contact-points", fmt.Sprintf(`{"staff_id":%q,"community_code":%q}`, fx.freshLeader(), fx.community))
+	},
+	"POST /api/v1/people/contact-points/{id}/end": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/contact-points/"+fx.freshContact()+"/end", `{}`)
+	},
+	"GET /api/v1/people/workload":     get("/api/v1/people/workload?by=grid&limit=10000"),
+	"GET /api/v1/people/lists":        get("/api/v1/people/lists"),
+	"GET /api/v1/people/lists/{list}": get("/api/v1/people/lists/staff?format=csv"),
+	"POST /api/v1/people/lists/{list}": func(fx *routeFixture, _ string) exampleReq {
+		return exampleReq{path: "/api/v1/people/lists/assignments", ctype: "text/csv",
+			body: fmt.Sprintf("人员编号,网格编码,职责,起始日期\n%s,%s,网格员,2026-11-01\n", fx.freshStaff(), fx.grid)}
+	},
+	"GET /api/v1/disclosure": get("/api/v1/disclosure?year=2026"),
+}
+
+func jsonReq(path, body string) exampleReq {
+	return exampleReq{path: path, ctype: "application/json", body: body}
+}
+
+// people fixtures, made by the organiser.
+func (fx *routeFixture) peopleWrite(path, body string) map[string]any {
+	fx.t.Helper()
+	code, out := fx.call(RoleOrganiser, http.MethodPost, jsonReq(path, body))
+	var m struct {
+		Result map[string]any `json:"result"`
+	}
+	if code != http.StatusCreated || json.Unmarshal(out, &m) != nil {
+		fx.t.Fatalf("POST %s %s: %d %s", path, body, code, out)
+	}
+	return m.Result
+}
+
+func (fx *routeFixture) freshStaff() string {
+	id := fx.peopleWrite("/api/v1/people/staff", fmt.Sprintf(`{"name":"吴表格","role":"worker","phone":"13900002222","community_code":%q,"joined":"2026-01-01"}`, fx.community))["id"].(string)
+	// A reload started by an earlier write's change notification can swap
+	// in a snapshot without the new record for a moment (see the report of
+	// issue 19's merge); wait until the snapshot shows it.
+	for i := 0; i < 100 && fx.s.Current().City.StaffByID(id) == nil; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return id
+}
+
+func (fx *routeFixture) freshLeader() string {
+	return fx.peopleWrite("/api/v1/people/staff", `{"name":"郑表格","role":"leader","unit":"市测试局","rank":"正处级","phone":"13900003333","joined":"2026-01-01"}`)["id"].(string)
+}
+
+func (fx *routeFixture) freshAssignment() string {
+	return fx.peopleWrite("/api/v1/people/assignments", fmt.Sprintf(`{"staff_id":%q,"grid_code":%q,"duty":"worker","from":"2026-01-01"}`, fx.freshStaff(), fx.grid))["id"].(string)
+}
+
+func (fx *routeFixture) freshUnit() string {
+	return fx.peopleWrite("/api/v1/people/units", `{"name":"市表格局","level":"municipal","members":8}`)["code"].(string)
+}
+
+func (fx *routeFixture) freshPairing() string {
+	return fx.peopleWrite("/api/v1/people/pairings", fmt.Sprintf(`{"unit_code":%q,"community_code":%q,"from":"2026-01-01"}`, fx.freshUnit(), fx.openCommunity()))["id"].(string)
+}
+
+func (fx *routeFixture) freshContact() string {
+	return fx.peopleWrite("/api/v1/people/contact-points", fmt.Sprintf(`{"staff_id":%q,"community_code":%q}`, fx.freshLeader(), fx.community))["id"].(string)
+}
+
+// openCommunity is a community with fewer than two municipal units.
+func (fx *routeFixture) openCommunity() string {
+	c := fx.s.Current().City
+	municipal := map[string]bool{}
+	for _, u := range c.ReportingUnits {
+		municipal[u.Code] = u.Level == data.UnitMunicipal
+	}
+	n := map[string]int{}
+	for _, p := range c.Pairings {
+		if p.To.IsZero() && municipal[p.UnitCode] {
+			n[p.CommunityCode]++
+		}
+	}
+	for _, cm := range c.Communities {
+		if n[cm.Code] < 2 {
+			return cm.Code
+		}
+	}
+	fx.t.Fatal("every community has two municipal units")
+	return ""
+}
+
+func (fx *routeFixture) activePairing() (unit, community string) {
+	for _, p := range fx.s.Current().City.Pairings {
+		if p.To.IsZero() {
+			return p.UnitCode, p.CommunityCode
+		}
+	}
+	fx.t.Fatal("no active pairing")
+	return "", ""
+}
+
+func (fx *routeFixture) freshCommitment() string {
+	unit, comm := fx.activePairing()
+	return fx.peopleWrite("/api/v1/people/commitments", fmt.Sprintf(`{"unit_code":%q,"community_code":%q,"year":2026,"title":"为社区安装路灯"}`, unit, comm))["id"].(string)
 }
 
 func get(path string) func(*routeFixture, string) exampleReq {
@@ -181,6 +352,7 @@ type routeFixture struct {
 	tokens    map[string]string
 	point     [2]float64
 	community string
+	grid      string
 	incidents []string // seeded with personalTexts
 	plan      string
 	version   int64
@@ -228,7 +400,7 @@ func newRouteFixture(t testing.TB) *routeFixture {
 	p, q := b.Geom[0][0], b.Geom[0][2]
 	fx.point = [2]float64{(p[0] + q[0]) / 2, (p[1] + q[1]) / 2}
 	g := sn.City.Grid(b.GridCode)
-	fx.community = g.CommunityCode
+	fx.community, fx.grid = g.CommunityCode, g.Code
 	// incidents whose free text, address, caller and notes carry personal data
 	for i, text := range personalTexts {
 		body := fx.incidentBody("property.parking", text)
@@ -391,6 +563,13 @@ func expected(rt Route, who string) int {
 	return http.StatusOK
 }
 
+// answers reports whether code is what rt answers who: expected, or one of
+// the route's other success statuses for a caller it admits.
+func answers(rt Route, who string, code int) bool {
+	want := expected(rt, who)
+	return code == want || want < 300 && slices.Contains(rt.Also, code)
+}
+
 // TestRouteRoleTable: every route of the registry × anonymous × each role
 // answers exactly the status its declaration says.
 func TestRouteRoleTable(t *testing.T) {
@@ -407,7 +586,7 @@ func TestRouteRoleTable(t *testing.T) {
 		for _, who := range callers() {
 			code, body := fx.call(who, rt.Method, ex(fx, who))
 			n++
-			if want := expected(rt, who); code != want {
+			if want := expected(rt, who); !answers(rt, who, code) {
 				t.Errorf("%s as %q: %d, want %d: %.300s", key, who, code, want, body)
 			}
 		}
