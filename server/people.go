@@ -74,10 +74,10 @@ func init() {
 		r.HandleFunc("/staff", s.handleStaffCreate).Methods(post)
 		r.HandleFunc("/staff/{id}", s.handleStaffGet).Methods(get)
 		r.HandleFunc("/staff/{id}", s.handleStaffUpdate).Methods(patch)
-		r.HandleFunc("/staff/{id}/retire", s.handleStaffRetire).Methods(post)
+		r.Handle("/staff/{id}/retire", s.endOn("people.staff.retire", "staff", s.retire)).Methods(post)
 		r.HandleFunc("/assignments", s.handleAssignmentList).Methods(get)
 		r.HandleFunc("/assignments", s.handleAssign).Methods(post)
-		r.HandleFunc("/assignments/{id}/end", s.handleAssignmentEnd).Methods(post)
+		r.Handle("/assignments/{id}/end", s.endOn("people.unassign", "assignment", s.endAssignment)).Methods(post)
 		r.HandleFunc("/grids/{code}", s.handleGridPeople).Methods(get)
 		r.HandleFunc("/units", s.handleUnitList).Methods(get)
 		r.HandleFunc("/units", s.handleUnitCreate).Methods(post)
@@ -85,7 +85,7 @@ func init() {
 		r.HandleFunc("/units/{code}", s.handleUnitUpdate).Methods(patch)
 		r.HandleFunc("/pairings", s.handlePairingList).Methods(get)
 		r.HandleFunc("/pairings", s.handlePair).Methods(post)
-		r.HandleFunc("/pairings/{id}/end", s.handlePairingEnd).Methods(post)
+		r.Handle("/pairings/{id}/end", s.endOn("people.unpair", "pairing", s.endPairing)).Methods(post)
 		r.HandleFunc("/pairings/proposal", s.handlePairingProposal).Methods(get)
 		r.HandleFunc("/pairings/proposal/apply", s.handlePairingApply).Methods(post)
 		r.HandleFunc("/commitments", s.handleCommitmentList).Methods(get)
@@ -96,7 +96,7 @@ func init() {
 		r.HandleFunc("/evaluations/run", s.handleEvaluateYear).Methods(post)
 		r.HandleFunc("/contact-points", s.handleContactList).Methods(get)
 		r.HandleFunc("/contact-points", s.handleContactSet).Methods(post)
-		r.HandleFunc("/contact-points/{id}/end", s.handleContactEnd).Methods(post)
+		r.Handle("/contact-points/{id}/end", s.endOn("people.contact_point.end", "contact_point", s.endContact)).Methods(post)
 		r.HandleFunc("/workload", s.handleWorkload).Methods(get)
 		r.HandleFunc("/lists", s.handleLists).Methods(get)
 		r.HandleFunc("/lists/{list}", s.handleListExport).Methods(get)
@@ -791,24 +791,48 @@ func (in *dayIn) day(def time.Time) (time.Time, error) {
 	return d, nil
 }
 
-func (s *Server) handleStaffRetire(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.staff.retire", "staff/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
+// endOn answers the routes that end a record on a day (body {"day"},
+// default today): an assignment, a pairing, a contact point, a person's
+// service. end makes the change for the record with the path's id.
+func (s *Server) endOn(action, kind string, end func(c *data.City, id string, d time.Time) (people.Change, any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := require(w, r, peopleEditors)
+		if !ok {
+			return
 		}
-		ch, err := people.RetireStaff(c, id, d)
-		return ch, map[string]any{"retired": dayStr(d), "assignments_ended": len(ch.Assignments)}, err
-	})
+		var in dayIn
+		if !decodeJSON(w, r, &in) {
+			return
+		}
+		id := mux.Vars(r)["id"]
+		s.commitPeople(w, r, p, action, kind+"/"+id, func(c *data.City) (people.Change, any, error) {
+			d, err := in.day(s.today())
+			if err != nil {
+				return people.Change{}, nil, err
+			}
+			return end(c, id, d)
+		})
+	}
+}
+
+func (s *Server) endAssignment(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	a, ch, err := people.EndAssignment(c, id, d)
+	return ch, assignmentOut(c, &a, s.today()), err
+}
+
+func (s *Server) endPairing(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	x, ch, err := people.EndPairing(c, id, d)
+	return ch, pairingOut(c, &x, s.today()), err
+}
+
+func (s *Server) endContact(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	x, ch, err := people.EndContactPoint(c, id, d)
+	return ch, contactOut(c, &x, s.today()), err
+}
+
+func (s *Server) retire(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	ch, err := people.RetireStaff(c, id, d)
+	return ch, map[string]any{"retired": dayStr(d), "assignments_ended": len(ch.Assignments)}, err
 }
 
 // ---- assignments -------------------------------------------------------
@@ -891,26 +915,6 @@ func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request) {
 			return people.Change{}, nil, err
 		}
 		a, ch, err := people.Assign(c, data.Assignment{ID: in.ID, StaffID: in.StaffID, GridCode: in.GridCode, Duty: in.Duty, From: from, To: to, Note: in.Note}, s.peopleRules(), in.Replaces)
-		return ch, assignmentOut(c, &a, s.today()), err
-	})
-}
-
-func (s *Server) handleAssignmentEnd(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.unassign", "assignment/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
-		}
-		a, ch, err := people.EndAssignment(c, id, d)
 		return ch, assignmentOut(c, &a, s.today()), err
 	})
 }
@@ -1143,26 +1147,6 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) handlePairingEnd(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.unpair", "pairing/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
-		}
-		x, ch, err := people.EndPairing(c, id, d)
-		return ch, pairingOut(c, &x, s.today()), err
-	})
-}
-
 func (s *Server) handlePairingProposal(w http.ResponseWriter, r *http.Request) {
 	if _, ok := require(w, r, peopleViewers); !ok {
 		return
@@ -1339,23 +1323,10 @@ func (s *Server) facts(ctx context.Context) ([]people.IncidentFact, error) {
 	c := s.Current().City
 	var trails map[string]people.IncidentTrail
 	if inc := s.ops.inc; inc != nil {
-		recs, _, err := inc.Incidents(ctx, store.IncidentFilter{Limit: 1 << 30})
-		if err != nil {
+		var err error
+		if trails, err = store.IncidentTrails(ctx, inc); err != nil {
 			return nil, err
 		}
-		var evs []data.IncidentEvent
-		for after := int64(0); ; {
-			pg, err := inc.IncidentEvents(ctx, after, 10000)
-			if err != nil {
-				return nil, err
-			}
-			evs = append(evs, pg...)
-			if len(pg) < 10000 {
-				break
-			}
-			after = pg[len(pg)-1].Seq
-		}
-		trails = people.Trails(recs, evs)
 	}
 	return people.Facts(c, trails, s.ops.rules.Load()), nil
 }
@@ -1470,26 +1441,6 @@ func (s *Server) handleContactSet(w http.ResponseWriter, r *http.Request) {
 			return people.Change{}, nil, err
 		}
 		x, ch, err := people.SetContactPoint(c, data.ContactPoint{StaffID: in.StaffID, CommunityCode: in.CommunityCode, From: from, Note: in.Note})
-		return ch, contactOut(c, &x, s.today()), err
-	})
-}
-
-func (s *Server) handleContactEnd(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.contact_point.end", "contact_point/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
-		}
-		x, ch, err := people.EndContactPoint(c, id, d)
 		return ch, contactOut(c, &x, s.today()), err
 	})
 }

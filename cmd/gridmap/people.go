@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,21 +70,9 @@ func parseDayFlag(v string) (time.Time, error) {
 // incidentFacts reads the incident facts of the store: the city's
 // incidents with the dispatch flow's deadlines and reopenings.
 func incidentFacts(ctx context.Context, st store.Store, c *data.City) ([]people.IncidentFact, error) {
-	recs, _, err := st.Incidents(ctx, store.IncidentFilter{Limit: 1 << 30})
+	trails, err := store.IncidentTrails(ctx, st)
 	if err != nil {
 		return nil, err
-	}
-	var evs []data.IncidentEvent
-	for after := int64(0); ; {
-		page, err := st.IncidentEvents(ctx, after, 10000)
-		if err != nil {
-			return nil, err
-		}
-		evs = append(evs, page...)
-		if len(page) < 10000 {
-			break
-		}
-		after = page[len(page)-1].Seq
 	}
 	rules := data.DefaultRules()
 	if body, _, err := st.Rules(ctx); err == nil && len(body) > 0 {
@@ -91,7 +80,7 @@ func incidentFacts(ctx context.Context, st store.Store, c *data.City) ([]people.
 			rules = r
 		}
 	}
-	return people.Facts(c, people.Trails(recs, evs), rules), nil
+	return people.Facts(c, trails, rules), nil
 }
 
 func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -271,10 +260,10 @@ func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			return float64(hh)
 		}
 		slices.SortStableFunc(grids, func(a, b people.GridLoad) int {
-			return cmpFloat(key(b.Figures, b.Households, b.Population), key(a.Figures, a.Households, a.Population))
+			return cmp.Compare(key(b.Figures, b.Households, b.Population), key(a.Figures, a.Households, a.Population))
 		})
 		slices.SortStableFunc(ps, func(a, b people.PersonLoad) int {
-			return cmpFloat(key(b.Figures, b.Households, b.Population), key(a.Figures, a.Households, a.Population))
+			return cmp.Compare(key(b.Figures, b.Households, b.Population), key(a.Figures, a.Households, a.Population))
 		})
 		if !*personal {
 			for i := range ps {
@@ -338,16 +327,6 @@ func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return nil
 	}
 	return nil
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func encodeJSON(w io.Writer, v any) error {
