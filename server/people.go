@@ -46,9 +46,6 @@ type PeopleStore interface {
 	WritePeople(ctx context.Context, ch people.Change, entry data.AuditEntry) error
 }
 
-// MetaMaxCadreGrids is the store's meta key of the grid limit per cadre.
-const MetaMaxCadreGrids = "people.max_grids_per_cadre"
-
 // peopleIndependent are the extensions whose derived state does not
 // depend on people: a people write keeps them instead of building them
 // again (the geometry is the same).
@@ -70,6 +67,7 @@ func init() {
 		r.HandleFunc("/summary", s.handlePeopleSummary).Methods(get)
 		r.HandleFunc("/report", s.handlePeopleReport).Methods(get)
 		r.HandleFunc("/rules", s.handlePeopleRules).Methods(get)
+		r.HandleFunc("/rules", s.handlePeopleRulesSet).Methods(patch)
 		r.HandleFunc("/staff", s.handleStaffList).Methods(get)
 		r.HandleFunc("/staff", s.handleStaffCreate).Methods(post)
 		r.HandleFunc("/staff/{id}", s.handleStaffGet).Methods(get)
@@ -108,13 +106,10 @@ func init() {
 // today is the day the records are read at: the server's clock, in China.
 func (s *Server) today() time.Time { return data.Day(s.ops.now()) }
 
+// peopleRules are the rules in force: the store's (people.RulesFromMeta),
+// the defaults where it keeps none or none that hold.
 func (s *Server) peopleRules() people.Rules {
-	r := people.DefaultRules()
-	if v := s.Current().City.Meta[MetaMaxCadreGrids]; v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			r.MaxGridsPerCadre = n
-		}
-	}
+	r, _ := people.RulesFromMeta(s.Current().City.Meta)
 	return r
 }
 
@@ -198,7 +193,7 @@ func (s *Server) commitPeople(w http.ResponseWriter, r *http.Request, p *Princip
 		writeJSON(w, http.StatusOK, map[string]any{"changed": map[string]int{}, "result": answer})
 		return
 	}
-	detail, _ := json.Marshal(map[string]any{"records": ch.Summary(), "change": auditOf(ch)})
+	detail, _ := json.Marshal(map[string]any{"records": ch.Summary(), "change": ch.Audit(sn.City)})
 	entry := data.AuditEntry{At: s.ops.now(), Actor: p.Actor(), Action: action, Target: target, Detail: string(detail)}
 	if err := ps.WritePeople(r.Context(), ch, entry); err != nil {
 		s.internal(w, r, err)
@@ -221,42 +216,6 @@ func (s *Server) commitPeople(w http.ResponseWriter, r *http.Request, p *Princip
 	rep := people.Check(s.Current().City, s.today(), s.peopleRules())
 	writeJSON(w, status, map[string]any{"changed": ch.Summary(), "result": answer,
 		"violations": len(rep.Violations), "violations_by_rule": rep.ByRule})
-}
-
-// auditOf is what the audit trail keeps of a change: the ids of every
-// record and, for staff, what changed but not the name or phone.
-func auditOf(ch people.Change) map[string][]string {
-	m := map[string][]string{}
-	for _, x := range ch.Staff {
-		m["staff"] = append(m["staff"], x.ID+" "+x.Role)
-	}
-	for _, x := range ch.Assignments {
-		to := ""
-		if !x.To.IsZero() {
-			to = x.To.Format(time.DateOnly)
-		}
-		m["assignments"] = append(m["assignments"], fmt.Sprintf("%s %s %s %s %s..%s", x.ID, x.StaffID, x.Duty, x.GridCode, x.From.Format(time.DateOnly), to))
-	}
-	for _, x := range ch.Units {
-		m["units"] = append(m["units"], x.Code)
-	}
-	for _, x := range ch.Pairings {
-		to := ""
-		if !x.To.IsZero() {
-			to = x.To.Format(time.DateOnly)
-		}
-		m["pairings"] = append(m["pairings"], fmt.Sprintf("%s %s %s %s..%s", x.ID, x.UnitCode, x.CommunityCode, x.From.Format(time.DateOnly), to))
-	}
-	for _, x := range ch.Commitments {
-		m["commitments"] = append(m["commitments"], x.ID+" "+x.Status)
-	}
-	for _, x := range ch.Evaluations {
-		m["evaluations"] = append(m["evaluations"], fmt.Sprintf("%s %d %s %s %s", x.ID, x.Year, x.Subject, x.SubjectID, x.Grade))
-	}
-	for _, x := range ch.ContactPoints {
-		m["contact_points"] = append(m["contact_points"], x.ID+" "+x.StaffID+" "+x.CommunityCode)
-	}
-	return m
 }
 
 // swapPeople puts in force the snapshot after a people change: the same
@@ -589,6 +548,49 @@ func (s *Server) handlePeopleRules(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rules": s.peopleRules(), "roles": data.StaffRoles, "duties": data.Duties,
 		"grades": data.Grades, "commitment_statuses": people.CommitStatuses})
+}
+
+// handlePeopleRulesSet changes the rules in force: the fields the body
+// sets (the others keep their values), kept in the store's meta table
+// with the audit entry. The answer reports the records against the new
+// rules; records that break them are reported, not refused.
+func (s *Server) handlePeopleRulesSet(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body too large (limit %d bytes)", mbe.Limit))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "body: "+err.Error())
+		return
+	}
+	if len(bytes.TrimSpace(body)) == 0 || bytes.TrimSpace(body)[0] != '{' {
+		writeError(w, http.StatusBadRequest, "body: want a JSON object of rules")
+		return
+	}
+	// Malformed bodies are told apart from rules that cannot hold (422)
+	// before the write is built.
+	if _, err := people.DefaultRules().With(body); err != nil {
+		var pe *people.Error
+		if !errors.As(err, &pe) {
+			writeError(w, http.StatusBadRequest, "body: "+err.Error())
+			return
+		}
+	}
+	s.commitPeople(w, r, p, "people.rules", "rules", func(c *data.City) (people.Change, any, error) {
+		cur, _ := people.RulesFromMeta(c.Meta)
+		n, err := cur.With(body)
+		if err != nil {
+			return people.Change{}, nil, err
+		}
+		ch, err := people.SetRules(cur, n)
+		return ch, map[string]any{"rules": n}, err
+	})
 }
 
 // ---- staff -------------------------------------------------------------

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/people"
+	"github.com/gridmap/gridmap/data/store/tables"
 )
 
 // PeopleStore keeps the people records of data/people: staff, their
@@ -63,4 +64,11 @@ func IncidentTrails(ctx context.Context, inc IncidentReader) (map[string]people.
 		after = page[len(page)-1].Seq
 	}
 	return people.Trails(recs, evs), nil
+}
+
+// PeopleRecords are the rows a people change writes, for the backends:
+// its records and the meta keys it sets (the rules).
+func PeopleRecords(ch people.Change) tables.ChangeRecords {
+	return tables.ChangeRecords{Staff: ch.Staff, Assignments: ch.Assignments, Units: ch.Units, Pairings: ch.Pairings,
+		Commitments: ch.Commitments, Evaluations: ch.Evaluations, ContactPoints: ch.ContactPoints, Meta: ch.Meta()}
 }
