@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -167,7 +168,7 @@ func TestDirectLocateCardPrivacy(t *testing.T) {
 	q := fmt.Sprintf("lon=%v&lat=%v", fx.point[0], fx.point[1])
 	ndjson := fmt.Sprintf("{\"id\":\"a\",\"lon\":%v,\"lat\":%v}\n[%v,%v]\n", fx.point[0], fx.point[1], fx.point[0], fx.point[1])
 	for _, who := range callers() {
-		personal := who == RoleDispatcher || who == RolePlanner || who == RoleAdmin
+		personal := slices.Contains(personalRoles, who)
 		get := do(t, s, http.MethodGet, "/api/v1/locate?"+q, "", "", authHeader(fx, who)...)
 		post := do(t, s, http.MethodPost, "/api/v1/locate?fields=all", "application/x-ndjson", ndjson, authHeader(fx, who)...)
 		if get.Code != 200 || post.Code != 200 {

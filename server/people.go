@@ -46,9 +46,6 @@ type PeopleStore interface {
 	WritePeople(ctx context.Context, ch people.Change, entry data.AuditEntry) error
 }
 
-// MetaMaxCadreGrids is the store's meta key of the grid limit per cadre.
-const MetaMaxCadreGrids = "people.max_grids_per_cadre"
-
 // peopleIndependent are the extensions whose derived state does not
 // depend on people: a people write keeps them instead of building them
 // again (the geometry is the same).
@@ -100,6 +97,10 @@ func peopleRoutes(s *Server) []Route {
 			Errors: []int{503}, Handler: s.handlePeopleReport},
 		{Method: get, Path: base + "/rules", Tag: "People", Summary: "The people rules, roles, duties, grades and statuses",
 			Roles: peopleViewers, Handler: s.handlePeopleRules},
+		{Method: patch, Path: base + "/rules", Tag: "People", Summary: "Change the people rules (the limits the report checks)",
+			Description: "Only the fields given change; rules that cannot hold (a minimum above its maximum, a limit below 1) are a 422 naming the field and change nothing. The answer gives the rules' violations after the change.",
+			Roles:       peopleEditors, Errors: []int{409, 413, 422, 503}, Body: body("max_grids_per_cadre, min_workers_per_grid, district_units_per_community {min,max}, municipal_units_per_community {min,max}, max_households_per_person"),
+			Handler: s.handlePeopleRulesSet},
 		{Method: get, Path: base + "/staff", Tag: "People", Summary: "Staff records (names and phones)", Roles: peopleReaders,
 			Params: []Param{{Name: "role", Enum: data.StaffRoles, Desc: "only this role"},
 				{Name: "serving", Enum: []string{"true", "false", "all"}, Desc: "serving on the day (true, the default), retired (false) or all"},
@@ -113,7 +114,7 @@ func peopleRoutes(s *Server) []Route {
 		{Method: patch, Path: base + "/staff/{id}", Tag: "People", Summary: "Change a staff record", Roles: peopleEditors,
 			Params: []Param{id("the staff id")}, Errors: edit, Body: body("the fields to change"), Handler: s.handleStaffUpdate},
 		{Method: post, Path: base + "/staff/{id}/retire", Tag: "People", Summary: "Retire a person (their assignments end with it)",
-			Roles: peopleEditors, Params: []Param{id("the staff id")}, Errors: edit, Body: body("day (default today)"), Handler: s.handleStaffRetire},
+			Roles: peopleEditors, Params: []Param{id("the staff id")}, Errors: edit, Body: body("day (default today)"), Handler: s.endOn("people.staff.retire", "staff", s.retire).ServeHTTP},
 		{Method: get, Path: base + "/assignments", Tag: "People", Summary: "Assignments of people to grids", Roles: peopleReaders,
 			Params: []Param{day, {Name: "duty", Enum: data.Duties, Desc: "only this duty"}, state,
 				code("grid", "only this grid's (all states unless state is given)"), code("staff", "only this person's (all states unless state is given)"), limit, offset},
@@ -122,7 +123,7 @@ func peopleRoutes(s *Server) []Route {
 			OK: http.StatusCreated, Description: created, Also: []int{http.StatusOK}, Errors: edit,
 			Body: body("staff_id, grid_code, duty, from, to, note, replaces (an assignment it ends)"), Handler: s.handleAssign},
 		{Method: post, Path: base + "/assignments/{id}/end", Tag: "People", Summary: "End an assignment", Roles: peopleEditors,
-			Params: []Param{id("the assignment id")}, Errors: edit, Body: body("day (default today)"), Handler: s.handleAssignmentEnd},
+			Params: []Param{id("the assignment id")}, Errors: edit, Body: body("day (default today)"), Handler: s.endOn("people.unassign", "assignment", s.endAssignment).ServeHTTP},
 		{Method: get, Path: base + "/grids/{code}", Tag: "People", Summary: "Who served a grid on a day, and its history", Roles: peopleReaders,
 			Params: []Param{{Name: "code", In: "path", MaxLen: 32, Desc: "the grid code"}, day}, Errors: []int{404}, Handler: s.handleGridPeople},
 		{Method: get, Path: base + "/units", Tag: "People", Summary: "双报到 reporting units (names, no personal data)", Roles: peopleViewers,
@@ -145,7 +146,7 @@ func peopleRoutes(s *Server) []Route {
 			OK: http.StatusCreated, Description: created, Also: []int{http.StatusOK}, Errors: edit,
 			Body: body("unit_code, community_code, from, to, note"), Handler: s.handlePair},
 		{Method: post, Path: base + "/pairings/{id}/end", Tag: "People", Summary: "End a pairing", Roles: peopleEditors,
-			Params: []Param{id("the pairing id")}, Errors: edit, Body: body("day (default today)"), Handler: s.handlePairingEnd},
+			Params: []Param{id("the pairing id")}, Errors: edit, Body: body("day (default today)"), Handler: s.endOn("people.unpair", "pairing", s.endPairing).ServeHTTP},
 		{Method: get, Path: base + "/pairings/proposal", Tag: "People", Summary: "The fewest pairing moves that meet the unit rules",
 			Roles: peopleViewers, Handler: s.handlePairingProposal},
 		{Method: post, Path: base + "/pairings/proposal/apply", Tag: "People", Summary: "Apply the reviewed pairing proposal",
@@ -176,7 +177,7 @@ func peopleRoutes(s *Server) []Route {
 			OK: http.StatusCreated, Description: created, Also: []int{http.StatusOK}, Errors: edit,
 			Body: body("staff_id, community_code, from, note"), Handler: s.handleContactSet},
 		{Method: post, Path: base + "/contact-points/{id}/end", Tag: "People", Summary: "End a contact point", Roles: peopleEditors,
-			Params: []Param{id("the contact point id")}, Errors: edit, Body: body("day (default today)"), Handler: s.handleContactEnd},
+			Params: []Param{id("the contact point id")}, Errors: edit, Body: body("day (default today)"), Handler: s.endOn("people.contact_point.end", "contact_point", s.endContact).ServeHTTP},
 		{Method: get, Path: base + "/workload", Tag: "People", Summary: "The workload table by grid or by person, as JSON, CSV or .xlsx",
 			Description: "By grid: any role (no names). By person: " + strings.Join(peopleReaders, ", ") + " only (403 otherwise).",
 			Roles:       peopleViewers,
@@ -206,13 +207,10 @@ func peopleRoutes(s *Server) []Route {
 // today is the day the records are read at: the server's clock, in China.
 func (s *Server) today() time.Time { return data.Day(s.ops.now()) }
 
+// peopleRules are the rules in force: the store's (people.RulesFromMeta),
+// the defaults where it keeps none or none that hold.
 func (s *Server) peopleRules() people.Rules {
-	r := people.DefaultRules()
-	if v := s.Current().City.Meta[MetaMaxCadreGrids]; v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			r.MaxGridsPerCadre = n
-		}
-	}
+	r, _ := people.RulesFromMeta(s.Current().City.Meta)
 	return r
 }
 
@@ -296,7 +294,7 @@ func (s *Server) commitPeople(w http.ResponseWriter, r *http.Request, p *Princip
 		writeJSON(w, http.StatusOK, map[string]any{"changed": map[string]int{}, "result": answer})
 		return
 	}
-	detail, _ := json.Marshal(map[string]any{"records": ch.Summary(), "change": auditOf(ch)})
+	detail, _ := json.Marshal(map[string]any{"records": ch.Summary(), "change": ch.Audit(sn.City)})
 	entry := data.AuditEntry{At: s.ops.now(), Actor: p.Actor(), Action: action, Target: target, Detail: string(detail)}
 	if err := ps.WritePeople(r.Context(), ch, entry); err != nil {
 		s.internal(w, r, err)
@@ -319,42 +317,6 @@ func (s *Server) commitPeople(w http.ResponseWriter, r *http.Request, p *Princip
 	rep := people.Check(s.Current().City, s.today(), s.peopleRules())
 	writeJSON(w, status, map[string]any{"changed": ch.Summary(), "result": answer,
 		"violations": len(rep.Violations), "violations_by_rule": rep.ByRule})
-}
-
-// auditOf is what the audit trail keeps of a change: the ids of every
-// record and, for staff, what changed but not the name or phone.
-func auditOf(ch people.Change) map[string][]string {
-	m := map[string][]string{}
-	for _, x := range ch.Staff {
-		m["staff"] = append(m["staff"], x.ID+" "+x.Role)
-	}
-	for _, x := range ch.Assignments {
-		to := ""
-		if !x.To.IsZero() {
-			to = x.To.Format(time.DateOnly)
-		}
-		m["assignments"] = append(m["assignments"], fmt.Sprintf("%s %s %s %s %s..%s", x.ID, x.StaffID, x.Duty, x.GridCode, x.From.Format(time.DateOnly), to))
-	}
-	for _, x := range ch.Units {
-		m["units"] = append(m["units"], x.Code)
-	}
-	for _, x := range ch.Pairings {
-		to := ""
-		if !x.To.IsZero() {
-			to = x.To.Format(time.DateOnly)
-		}
-		m["pairings"] = append(m["pairings"], fmt.Sprintf("%s %s %s %s..%s", x.ID, x.UnitCode, x.CommunityCode, x.From.Format(time.DateOnly), to))
-	}
-	for _, x := range ch.Commitments {
-		m["commitments"] = append(m["commitments"], x.ID+" "+x.Status)
-	}
-	for _, x := range ch.Evaluations {
-		m["evaluations"] = append(m["evaluations"], fmt.Sprintf("%s %d %s %s %s", x.ID, x.Year, x.Subject, x.SubjectID, x.Grade))
-	}
-	for _, x := range ch.ContactPoints {
-		m["contact_points"] = append(m["contact_points"], x.ID+" "+x.StaffID+" "+x.CommunityCode)
-	}
-	return m
 }
 
 // swapPeople puts in force the snapshot after a people change: the same
@@ -687,6 +649,49 @@ func (s *Server) handlePeopleRules(w http.ResponseWriter, r *http.Request) {
 		"grades": data.Grades, "commitment_statuses": people.CommitStatuses})
 }
 
+// handlePeopleRulesSet changes the rules in force: the fields the body
+// sets (the others keep their values), kept in the store's meta table
+// with the audit entry. The answer reports the records against the new
+// rules; records that break them are reported, not refused.
+func (s *Server) handlePeopleRulesSet(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body too large (limit %d bytes)", mbe.Limit))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "body: "+err.Error())
+		return
+	}
+	if len(bytes.TrimSpace(body)) == 0 || bytes.TrimSpace(body)[0] != '{' {
+		writeError(w, http.StatusBadRequest, "body: want a JSON object of rules")
+		return
+	}
+	// Malformed bodies are told apart from rules that cannot hold (422)
+	// before the write is built.
+	if _, err := people.DefaultRules().With(body); err != nil {
+		var pe *people.Error
+		if !errors.As(err, &pe) {
+			writeError(w, http.StatusBadRequest, "body: "+err.Error())
+			return
+		}
+	}
+	s.commitPeople(w, r, p, "people.rules", "rules", func(c *data.City) (people.Change, any, error) {
+		cur, _ := people.RulesFromMeta(c.Meta)
+		n, err := cur.With(body)
+		if err != nil {
+			return people.Change{}, nil, err
+		}
+		ch, err := people.SetRules(cur, n)
+		return ch, map[string]any{"rules": n}, err
+	})
+}
+
 // ---- staff -------------------------------------------------------------
 
 func gridsOf(c *data.City, d time.Time) map[string][]string {
@@ -887,24 +892,48 @@ func (in *dayIn) day(def time.Time) (time.Time, error) {
 	return d, nil
 }
 
-func (s *Server) handleStaffRetire(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.staff.retire", "staff/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
+// endOn answers the routes that end a record on a day (body {"day"},
+// default today): an assignment, a pairing, a contact point, a person's
+// service. end makes the change for the record with the path's id.
+func (s *Server) endOn(action, kind string, end func(c *data.City, id string, d time.Time) (people.Change, any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := require(w, r, peopleEditors)
+		if !ok {
+			return
 		}
-		ch, err := people.RetireStaff(c, id, d)
-		return ch, map[string]any{"retired": dayStr(d), "assignments_ended": len(ch.Assignments)}, err
-	})
+		var in dayIn
+		if !decodeJSON(w, r, &in) {
+			return
+		}
+		id := mux.Vars(r)["id"]
+		s.commitPeople(w, r, p, action, kind+"/"+id, func(c *data.City) (people.Change, any, error) {
+			d, err := in.day(s.today())
+			if err != nil {
+				return people.Change{}, nil, err
+			}
+			return end(c, id, d)
+		})
+	}
+}
+
+func (s *Server) endAssignment(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	a, ch, err := people.EndAssignment(c, id, d)
+	return ch, assignmentOut(c, &a, s.today()), err
+}
+
+func (s *Server) endPairing(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	x, ch, err := people.EndPairing(c, id, d)
+	return ch, pairingOut(c, &x, s.today()), err
+}
+
+func (s *Server) endContact(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	x, ch, err := people.EndContactPoint(c, id, d)
+	return ch, contactOut(c, &x, s.today()), err
+}
+
+func (s *Server) retire(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	ch, err := people.RetireStaff(c, id, d)
+	return ch, map[string]any{"retired": dayStr(d), "assignments_ended": len(ch.Assignments)}, err
 }
 
 // ---- assignments -------------------------------------------------------
@@ -987,26 +1016,6 @@ func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request) {
 			return people.Change{}, nil, err
 		}
 		a, ch, err := people.Assign(c, data.Assignment{ID: in.ID, StaffID: in.StaffID, GridCode: in.GridCode, Duty: in.Duty, From: from, To: to, Note: in.Note}, s.peopleRules(), in.Replaces)
-		return ch, assignmentOut(c, &a, s.today()), err
-	})
-}
-
-func (s *Server) handleAssignmentEnd(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.unassign", "assignment/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
-		}
-		a, ch, err := people.EndAssignment(c, id, d)
 		return ch, assignmentOut(c, &a, s.today()), err
 	})
 }
@@ -1239,26 +1248,6 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) handlePairingEnd(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.unpair", "pairing/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
-		}
-		x, ch, err := people.EndPairing(c, id, d)
-		return ch, pairingOut(c, &x, s.today()), err
-	})
-}
-
 func (s *Server) handlePairingProposal(w http.ResponseWriter, r *http.Request) {
 	if _, ok := require(w, r, peopleViewers); !ok {
 		return
@@ -1435,23 +1424,10 @@ func (s *Server) facts(ctx context.Context) ([]people.IncidentFact, error) {
 	c := s.Current().City
 	var trails map[string]people.IncidentTrail
 	if inc := s.ops.inc; inc != nil {
-		recs, _, err := inc.Incidents(ctx, store.IncidentFilter{Limit: 1 << 30})
-		if err != nil {
+		var err error
+		if trails, err = store.IncidentTrails(ctx, inc); err != nil {
 			return nil, err
 		}
-		var evs []data.IncidentEvent
-		for after := int64(0); ; {
-			pg, err := inc.IncidentEvents(ctx, after, 10000)
-			if err != nil {
-				return nil, err
-			}
-			evs = append(evs, pg...)
-			if len(pg) < 10000 {
-				break
-			}
-			after = pg[len(pg)-1].Seq
-		}
-		trails = people.Trails(recs, evs)
 	}
 	return people.Facts(c, trails, s.ops.rules.Load()), nil
 }
@@ -1566,26 +1542,6 @@ func (s *Server) handleContactSet(w http.ResponseWriter, r *http.Request) {
 			return people.Change{}, nil, err
 		}
 		x, ch, err := people.SetContactPoint(c, data.ContactPoint{StaffID: in.StaffID, CommunityCode: in.CommunityCode, From: from, Note: in.Note})
-		return ch, contactOut(c, &x, s.today()), err
-	})
-}
-
-func (s *Server) handleContactEnd(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.contact_point.end", "contact_point/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
-		}
-		x, ch, err := people.EndContactPoint(c, id, d)
 		return ch, contactOut(c, &x, s.today()), err
 	})
 }

@@ -147,7 +147,13 @@ var routeExamples = map[string]func(fx *routeFixture, who string) exampleReq{
 	"GET /api/v1/people/summary": get("/api/v1/people/summary"),
 	"GET /api/v1/people/report":  get("/api/v1/people/report"),
 	"GET /api/v1/people/rules":   get("/api/v1/people/rules"),
-	"GET /api/v1/people/staff":   get("/api/v1/people/staff?limit=10000&serving=all"),
+	"PATCH /api/v1/people/rules": func(fx *routeFixture, _ string) exampleReq {
+		return jsonReq("/api/v1/people/rules", `{"max_grids_per_cadre":3}`)
+	},
+	"GET /api/v1/plans/{id}/people": func(fx *routeFixture, _ string) exampleReq {
+		return exampleReq{path: "/api/v1/plans/" + fx.plan + "/people"}
+	},
+	"GET /api/v1/people/staff": get("/api/v1/people/staff?limit=10000&serving=all"),
 	"POST /api/v1/people/staff": func(fx *routeFixture, _ string) exampleReq {
 		return jsonReq("/api/v1/people/staff", fmt.Sprintf(`{"name":"周八一","role":"worker","phone":"13900001111","community_code":%q}`, fx.community))
 	},
@@ -249,11 +255,8 @@ func (fx *routeFixture) peopleWrite(path, body string) map[string]any {
 
 func (fx *routeFixture) freshStaff() string {
 	id := fx.peopleWrite("/api/v1/people/staff", fmt.Sprintf(`{"name":"吴表格","role":"worker","phone":"13900002222","community_code":%q,"joined":"2026-01-01"}`, fx.community))["id"].(string)
-	// A reload started by an earlier write's change notification can swap
-	// in a snapshot without the new record for a moment (see the report of
-	// issue 19's merge); wait until the snapshot shows it.
-	for i := 0; i < 100 && fx.s.Current().City.StaffByID(id) == nil; i++ {
-		time.Sleep(50 * time.Millisecond)
+	if fx.s.Current().City.StaffByID(id) == nil {
+		fx.t.Fatalf("staff %s written (201) but not in the snapshot in force", id)
 	}
 	return id
 }
@@ -275,11 +278,14 @@ func (fx *routeFixture) freshPairing() string {
 }
 
 func (fx *routeFixture) freshContact() string {
-	return fx.peopleWrite("/api/v1/people/contact-points", fmt.Sprintf(`{"staff_id":%q,"community_code":%q}`, fx.freshLeader(), fx.community))["id"].(string)
+	return fx.peopleWrite("/api/v1/people/contact-points", fmt.Sprintf(`{"staff_id":%q,"community_code":%q,"from":"2026-01-01"}`, fx.freshLeader(), fx.community))["id"].(string)
 }
 
-// openCommunity is a community with fewer than two municipal units.
+// openCommunity is a community with fewer than two municipal units over
+// the whole of a pairing from 2026-01-01 on (the rule counts every pairing
+// that overlaps the new one's period, ended ones included).
 func (fx *routeFixture) openCommunity() string {
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	c := fx.s.Current().City
 	municipal := map[string]bool{}
 	for _, u := range c.ReportingUnits {
@@ -287,7 +293,7 @@ func (fx *routeFixture) openCommunity() string {
 	}
 	n := map[string]int{}
 	for _, p := range c.Pairings {
-		if p.To.IsZero() && municipal[p.UnitCode] {
+		if (p.To.IsZero() || p.To.After(from)) && municipal[p.UnitCode] {
 			n[p.CommunityCode]++
 		}
 	}

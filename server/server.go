@@ -154,19 +154,42 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Reload reads the city from the store and swaps it in atomically.
+// Reload reads the city from the store and swaps it in atomically. A
+// snapshot swapped in by a write while the city was being read (a people
+// write shows its change at once) is newer than what was read, so the
+// read starts again rather than overwrite it: the write had committed
+// before its swap, so the next read holds it.
 func (s *Server) Reload(ctx context.Context) error {
-	s.reloadStarted.Store(time.Now().UnixNano())
+	for attempt := 1; ; attempt++ {
+		s.reloadStarted.Store(time.Now().UnixNano())
+		before := s.snap.Load()
+		sn, err := s.loadSnapshot(ctx, before)
+		if err != nil {
+			return err
+		}
+		if s.snap.CompareAndSwap(before, sn) {
+			s.log.Info("city loaded", "version", sn.Version, "grids", len(sn.City.Grids), "buildings", len(sn.City.Buildings))
+			return nil
+		}
+		if attempt == 10 {
+			return errors.New("server: reload: the snapshot kept moving while the city was read (10 attempts)")
+		}
+		s.log.Info("reload: a write swapped the snapshot during the read; reading again", "attempt", attempt)
+	}
+}
+
+// loadSnapshot reads the city and builds the snapshot that follows old.
+func (s *Server) loadSnapshot(ctx context.Context, old *Snapshot) (*Snapshot, error) {
 	c, err := s.cfg.Store.Load(ctx)
 	if err != nil {
-		return fmt.Errorf("server: load city: %w", err)
+		return nil, fmt.Errorf("server: load city: %w", err)
 	}
 	ix, err := geo.NewIndex(c)
 	if err != nil {
-		return fmt.Errorf("server: index city: %w", err)
+		return nil, fmt.Errorf("server: index city: %w", err)
 	}
 	var v int64 = 1
-	if old := s.snap.Load(); old != nil {
+	if old != nil {
 		v = old.Version + 1
 	}
 	sn := &Snapshot{City: c, Index: ix, Version: v, Loaded: time.Now(), ext: map[string]any{}}
@@ -176,13 +199,11 @@ func (s *Server) Reload(ctx context.Context) error {
 		}
 		x, err := e.build(sn)
 		if err != nil {
-			return fmt.Errorf("server: %s: %w", e.name, err)
+			return nil, fmt.Errorf("server: %s: %w", e.name, err)
 		}
 		sn.ext[e.name] = x
 	}
-	s.snap.Store(sn)
-	s.log.Info("city loaded", "version", v, "grids", len(c.Grids), "buildings", len(c.Buildings))
-	return nil
+	return sn, nil
 }
 
 // Current returns the snapshot in force.
