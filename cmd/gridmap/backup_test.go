@@ -160,7 +160,9 @@ func TestBackupUnderWrites(t *testing.T) {
 		t.Errorf("restore --force: %d %s", code, e)
 	}
 	check(dst)
-	if code, _, e := gridmap(t, "validate", "--data", dst); code != 0 {
+	// The demo city's people records carry five deliberate rule
+	// violations (issue 15); the store itself must validate clean.
+	if code, _, e := gridmap(t, "validate", "--data", dst, "--no-people"); code != 0 {
 		t.Errorf("validate the restored store: %d %s", code, e)
 	}
 }
