@@ -39,6 +39,7 @@ type City struct {
 	Cadres         []Cadre
 	ReportingUnits []ReportingUnit
 	Incidents      []Incident
+	Places         Places // property, volunteers and stations records (places.go)
 
 	districtIdx, streetIdx, communityIdx, gridIdx, compoundIdx map[string]int
 	cadresByGrid                                               map[string][]int
@@ -145,4 +146,5 @@ func (c *City) Append(part *City) {
 	c.Cadres = append(c.Cadres, part.Cadres...)
 	c.ReportingUnits = append(c.ReportingUnits, part.ReportingUnits...)
 	c.Incidents = append(c.Incidents, part.Incidents...)
+	c.Places.Append(&part.Places)
 }
