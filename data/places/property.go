@@ -3,6 +3,7 @@ package places
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -353,4 +354,4 @@ func validateMembers(ms []data.CommitteeMember) error {
 	return nil
 }
 
-func round4(x float64) float64 { return float64(int64(x*10000+0.5)) / 10000 }
+func round4(x float64) float64 { return math.Round(x*10000) / 10000 }
