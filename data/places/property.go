@@ -57,7 +57,8 @@ type Property struct {
 	compounds map[string][]data.PropertyRecord // by compound, ascending From
 	records   map[string][]data.CompanyRecord  // by company, ascending From
 	companies map[string]*data.PropertyCompany
-	order     []string // company codes in input order
+	order     []string            // company codes in input order
+	byCompany map[string][]string // compounds any record of which names the company
 }
 
 // NewProperty indexes the property records of p. Records of one subject
@@ -67,6 +68,7 @@ func NewProperty(p *data.Places) *Property {
 		compounds: map[string][]data.PropertyRecord{},
 		records:   map[string][]data.CompanyRecord{},
 		companies: map[string]*data.PropertyCompany{},
+		byCompany: map[string][]string{},
 	}
 	for i := range p.Companies {
 		c := &p.Companies[i]
@@ -79,34 +81,41 @@ func NewProperty(p *data.Places) *Property {
 		x.compounds[r.CompoundCode] = append(x.compounds[r.CompoundCode], r)
 	}
 	for k, l := range x.compounds {
-		x.compounds[k] = dedupe(l, func(r data.PropertyRecord) string { return r.From })
+		x.compounds[k] = dedupe(l, propFrom)
+		seen := map[string]bool{}
+		for _, r := range x.compounds[k] {
+			if r.CompanyCode != "" && !seen[r.CompanyCode] {
+				seen[r.CompanyCode] = true
+				x.byCompany[r.CompanyCode] = append(x.byCompany[r.CompanyCode], k)
+			}
+		}
 	}
 	for _, r := range p.CompanyRecords {
 		x.records[r.CompanyCode] = append(x.records[r.CompanyCode], r)
 	}
 	for k, l := range x.records {
-		x.records[k] = dedupe(l, func(r data.CompanyRecord) string { return r.From })
+		x.records[k] = dedupe(l, compFrom)
 	}
 	return x
 }
 
 // dedupe sorts records by day, keeping the last given of each day.
-func dedupe[T any](l []T, from func(T) string) []T {
-	sort.SliceStable(l, func(i, j int) bool { return from(l[i]) < from(l[j]) })
+func dedupe[T any](l []T, from func(*T) string) []T {
+	sort.SliceStable(l, func(i, j int) bool { return from(&l[i]) < from(&l[j]) })
 	out := l[:0]
-	for _, r := range l {
-		if n := len(out); n > 0 && from(out[n-1]) == from(r) {
-			out[n-1] = r
+	for i := range l {
+		if n := len(out); n > 0 && from(&out[n-1]) == from(&l[i]) {
+			out[n-1] = l[i]
 			continue
 		}
-		out = append(out, r)
+		out = append(out, l[i])
 	}
 	return out
 }
 
 // at returns the latest record on or before day.
-func at[T any](l []T, day string, from func(T) string) (T, bool) {
-	i := sort.Search(len(l), func(i int) bool { return from(l[i]) > day })
+func at[T any](l []T, day string, from func(*T) string) (T, bool) {
+	i := sort.Search(len(l), func(i int) bool { return from(&l[i]) > day })
 	if i == 0 {
 		var zero T
 		return zero, false
@@ -114,8 +123,8 @@ func at[T any](l []T, day string, from func(T) string) (T, bool) {
 	return l[i-1], true
 }
 
-func propFrom(r data.PropertyRecord) string { return r.From }
-func compFrom(r data.CompanyRecord) string  { return r.From }
+func propFrom(r *data.PropertyRecord) string { return r.From }
+func compFrom(r *data.CompanyRecord) string  { return r.From }
 
 // At returns the compound's property record in force on day.
 func (p *Property) At(compound, day string) (data.PropertyRecord, bool) {
@@ -159,8 +168,8 @@ func (p *Property) HasPartyOrg(code, day string) bool {
 // Served returns the compounds the company serves on day, by code.
 func (p *Property) Served(code, day string) []string {
 	var out []string
-	for cp, l := range p.compounds {
-		if r, ok := at(l, day, propFrom); ok && r.Status == data.PropertyManaged && r.CompanyCode == code {
+	for _, cp := range p.byCompany[code] {
+		if r, ok := at(p.compounds[cp], day, propFrom); ok && r.Status == data.PropertyManaged && r.CompanyCode == code {
 			out = append(out, cp)
 		}
 	}

@@ -268,7 +268,7 @@ func NewStations(p *data.Places) *Stations {
 		s.recs[r.StationCode] = append(s.recs[r.StationCode], r)
 	}
 	for k, l := range s.recs {
-		s.recs[k] = dedupe(l, func(r data.StationRecord) string { return r.From })
+		s.recs[k] = dedupe(l, stationFrom)
 	}
 	for _, r := range p.Ratings {
 		s.ratings[r.StationCode] = append(s.ratings[r.StationCode], r)
@@ -282,8 +282,10 @@ func NewStations(p *data.Places) *Stations {
 
 // At returns the station's record in force on day.
 func (s *Stations) At(code, day string) (data.StationRecord, bool) {
-	return at(s.recs[code], day, func(r data.StationRecord) string { return r.From })
+	return at(s.recs[code], day, stationFrom)
 }
+
+func stationFrom(r *data.StationRecord) string { return r.From }
 
 // History returns the station's records, oldest first.
 func (s *Stations) History(code string) []data.StationRecord { return slices.Clone(s.recs[code]) }

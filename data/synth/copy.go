@@ -73,6 +73,7 @@ func generateAttempt(ref *reference, opt Options, k int, attempt uint64) (*data.
 	g.cadres()
 	g.reportingUnits()
 	g.incidents()
+	g.places() // places.go: its own random stream, after everything else
 	return g.city, nil
 }
 
