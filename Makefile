@@ -6,7 +6,7 @@ SEED    ?= 1
 ADDR    ?= :8080
 GOFILES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './frontend/node_modules/*')
 
-.PHONY: all build run test fmt-check vet test-deps bench scale clean frontend e2e bench-tiles test-tiles-full
+.PHONY: all build run test fmt-check vet test-deps bench scale clean frontend vendor e2e bench-tiles test-tiles-full
 
 all: build
 
@@ -17,7 +17,7 @@ build:
 $(DATA): | build
 	./$(BIN) generate --out $(DATA) --seed $(SEED)
 
-run: frontend build $(DATA)
+run: build $(DATA)
 	./$(BIN) serve --data $(DATA) --addr $(ADDR)
 
 test-deps:
@@ -55,13 +55,20 @@ scale: build
 	/usr/bin/time -v ./$(BIN) generate --out /tmp/gridmap-scale1000.gpkg --scale 1000 --force 2> /tmp/gridmap-scale1000.log; \
 	  grep -E 'Elapsed|Maximum resident' /tmp/gridmap-scale1000.log; ls -lh /tmp/gridmap-scale1000.gpkg
 
-# The wall map's assets: npm ci when the lock file changed, then copy the
-# libraries' browser builds into frontend/dist/vendor/ (embedded by go:embed,
-# so run this before go build).
+# The pages' npm packages: npm ci when the lock file changed (playwright-core
+# for the browser tests; MapLibre GL JS), then check that the committed
+# frontend/vendor/ holds exactly the browser builds package-lock.json pins.
+# The binary needs no npm step: frontend/web/ (page sources) and
+# frontend/vendor/ (vendored libraries) are committed and embedded.
 frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 frontend: frontend/node_modules/.package-lock.json
-	cd frontend && npm run --silent build
+	cd frontend && npm run --silent vendor:check
+
+# After changing a vendored package's version in frontend/package.json (and
+# npm install): copy its browser build into frontend/vendor/; commit the result.
+vendor: frontend/node_modules/.package-lock.json
+	cd frontend && npm run --silent vendor
 
 # The map pages in Debian's Chromium (playwright-core): the binary is built
 # once (after the frontend, which it embeds); each test file serves its own

@@ -15,6 +15,12 @@ const (
 	LayerIncidents      = "incidents"
 	LayerCadres         = "cadres"
 	LayerReportingUnits = "reporting_units"
+	LayerStaff          = "staff"
+	LayerAssignments    = "assignments"
+	LayerPairings       = "pairings"
+	LayerCommitments    = "commitments"
+	LayerEvaluations    = "evaluations"
+	LayerContactPoints  = "contact_points"
 )
 
 // SpatialLayers lists the layers that carry geometry, in nesting order.
@@ -41,6 +47,16 @@ type City struct {
 	Incidents      []Incident
 	Places         Places // property, volunteers and stations records (places.go)
 
+	// The managed people records (staff.go).
+	Staff         []Staff
+	Assignments   []Assignment
+	Pairings      []Pairing
+	Commitments   []Commitment
+	Evaluations   []Evaluation
+	ContactPoints []ContactPoint
+
+	staffIdx map[string]int
+
 	districtIdx, streetIdx, communityIdx, gridIdx, compoundIdx map[string]int
 	cadresByGrid                                               map[string][]int
 }
@@ -59,6 +75,12 @@ func (c *City) Counts() map[string]int {
 		LayerCadres:         len(c.Cadres),
 		LayerReportingUnits: len(c.ReportingUnits),
 		LayerIncidents:      len(c.Incidents),
+		LayerStaff:          len(c.Staff),
+		LayerAssignments:    len(c.Assignments),
+		LayerPairings:       len(c.Pairings),
+		LayerCommitments:    len(c.Commitments),
+		LayerEvaluations:    len(c.Evaluations),
+		LayerContactPoints:  len(c.ContactPoints),
 	}
 }
 
@@ -81,6 +103,7 @@ func (c *City) Index() error {
 	c.communityIdx = idx(len(c.Communities), func(i int) string { return c.Communities[i].Code }, "community")
 	c.gridIdx = idx(len(c.Grids), func(i int) string { return c.Grids[i].Code }, "grid")
 	c.compoundIdx = idx(len(c.Compounds), func(i int) string { return c.Compounds[i].Code }, "compound")
+	c.indexStaff()
 	c.cadresByGrid = make(map[string][]int, len(c.Grids))
 	for i, cd := range c.Cadres {
 		for _, g := range cd.GridCodes {
@@ -147,4 +170,11 @@ func (c *City) Append(part *City) {
 	c.ReportingUnits = append(c.ReportingUnits, part.ReportingUnits...)
 	c.Incidents = append(c.Incidents, part.Incidents...)
 	c.Places.Append(&part.Places)
+	c.Staff = append(c.Staff, part.Staff...)
+	c.Assignments = append(c.Assignments, part.Assignments...)
+	c.Pairings = append(c.Pairings, part.Pairings...)
+	c.Commitments = append(c.Commitments, part.Commitments...)
+	c.Evaluations = append(c.Evaluations, part.Evaluations...)
+	c.ContactPoints = append(c.ContactPoints, part.ContactPoints...)
+	c.staffIdx = nil
 }

@@ -196,11 +196,18 @@ type Cadre struct {
 }
 
 // ReportingUnit is a department that reports to communities (双报到).
+// Members counts its in-service party members (在职党员); CommunityCodes
+// are the communities it reports to (derived from its Pairings when the
+// city's people are managed records).
 type ReportingUnit struct {
 	Code           string
 	Name           string
-	Level          string // "municipal" or "district"
+	Level          string // UnitMunicipal or UnitDistrict
+	DistrictCode   string // the district of a district-level unit
 	Members        int
+	Secretary      string // the unit's party secretary (personal data)
+	Phone          string // the unit's contact phone (personal data)
+	Note           string
 	CommunityCodes []string
 }
 

@@ -80,9 +80,9 @@ const (
 	TitleBenchmarkProject = "红色物业标杆项目"
 )
 
-// Evaluation is one year's evaluation of a property company or of a
-// project (a compound and the company serving it).
-type Evaluation struct {
+// PropertyEvaluation is one year's evaluation of a property company or of
+// a project (a compound and the company serving it).
+type PropertyEvaluation struct {
 	Year        int
 	Kind        string // EvalCompany or EvalProject
 	SubjectCode string // the company code, or the compound code for a project
@@ -233,7 +233,7 @@ type Places struct {
 	Companies      []PropertyCompany
 	CompanyRecords []CompanyRecord
 	Property       []PropertyRecord
-	Evaluations    []Evaluation
+	Evaluations    []PropertyEvaluation
 	Teams          []VolunteerTeam
 	Targets        []ServiceTarget
 	Logs           []ServiceLog

@@ -21,16 +21,18 @@ import (
 
 // Roles of API tokens. A viewer (the wall map) reads, without personal
 // data; a dispatcher handles incidents; a planner works on boundaries; an
-// admin manages tokens and rules and may do everything.
+// organiser (组织部) manages the people who serve the grids and the
+// reporting units; an admin manages tokens and rules and may do everything.
 const (
 	RoleViewer     = "viewer"
 	RoleDispatcher = "dispatcher"
 	RolePlanner    = "planner"
+	RoleOrganiser  = "organiser"
 	RoleAdmin      = "admin"
 )
 
 // Roles lists every role.
-var Roles = []string{RoleViewer, RoleDispatcher, RolePlanner, RoleAdmin}
+var Roles = []string{RoleViewer, RoleDispatcher, RolePlanner, RoleOrganiser, RoleAdmin}
 
 // Role groups used by the routes.
 var (

@@ -15,6 +15,7 @@ import (
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
 	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/backends"
 	"github.com/gridmap/gridmap/geo"
 )
 
@@ -35,14 +36,14 @@ func (c *fakeClock) Add(d time.Duration) {
 // incidents and tokens, one token per role, and a fake clock.
 type dispatchEnv struct {
 	s      *Server
-	st     *store.GeoPackage
+	st     store.Store
 	tokens map[string]string // role → bearer token
 	clock  *fakeClock
 }
 
 func newDispatchEnv(t testing.TB, cfg Config) *dispatchEnv {
 	t.Helper()
-	st, err := store.OpenGeoPackage(filepath.Join(t.TempDir(), "dispatch.gpkg"))
+	st, err := backends.Create(context.Background(), filepath.Join(t.TempDir(), "dispatch.gpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/backends"
 	"github.com/gridmap/gridmap/data/synth"
 	"github.com/gridmap/gridmap/geo/plan"
 	"github.com/paulmach/orb"
@@ -18,13 +19,13 @@ import (
 
 const plannerToken = "planner-secret"
 
-func planServer(t *testing.T) (*Server, *store.GeoPackage) {
+func planServer(t *testing.T) (*Server, store.Store) {
 	t.Helper()
 	c, err := synth.City(synth.Options{Seed: 1, Incidents: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.OpenGeoPackage(filepath.Join(t.TempDir(), "city.gpkg"))
+	st, err := backends.Create(context.Background(), filepath.Join(t.TempDir(), "city.gpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}

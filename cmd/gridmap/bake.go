@@ -15,7 +15,7 @@ import (
 // that any static host or CDN can serve.
 func cmdBake(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("bake", "bake --data city.gpkg --out city.pmtiles [--minzoom 8] [--maxzoom 16]", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	out := fs.String("out", "city.pmtiles", "PMTiles archive to write")
 	minZ := fs.Int("minzoom", 8, "lowest zoom to bake")
 	maxZ := fs.Int("maxzoom", tiles.MaxZoom, "highest zoom to bake")

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/backends"
 	"github.com/gridmap/gridmap/server"
 	"github.com/gridmap/gridmap/tiles"
 )
@@ -85,7 +85,7 @@ func TestBake(t *testing.T) {
 	}
 
 	// The same city served over HTTP: counts and bytes must agree.
-	st, err := store.OpenGeoPackage(city)
+	st, err := backends.Create(context.Background(), city)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func cmdCoverage(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	}
 	sub := args[0]
 	fs := newFlags("coverage "+sub, "coverage "+sub+" --data city.gpkg [flags]", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	radius := fs.Float64("radius", 500, "reach of a grid station in metres (walking, along roads)")
 	centre := fs.Float64("centre-radius", 1000, "reach of a community centre in metres")
 	share := fs.Float64("grid-share", 0.5, "share of a grid's households in reach for the grid to count as covered")

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/backends"
 )
 
 // TestCrash builds the gridmap binary, serves a city from it and kills it
@@ -246,13 +247,17 @@ func startServer(t *testing.T, bin, path string) (int, *exec.Cmd, *bytes.Buffer)
 func checkStore(t *testing.T, path string, each func(func(key, id, category, description, grid string, p [2]float64))) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenGeoPackage(path)
+	st, err := backends.Create(context.Background(), path)
 	if err != nil {
 		t.Fatalf("reopen after crash: %v", err)
 	}
 	defer st.Close()
-	if bad, err := st.IntegrityCheck(ctx); err != nil || len(bad) > 0 {
-		t.Fatalf("integrity_check: %v %v", bad, err)
+	if ic, ok := st.(interface {
+		IntegrityCheck(context.Context) ([]string, error)
+	}); ok {
+		if bad, err := ic.IntegrityCheck(ctx); err != nil || len(bad) > 0 {
+			t.Fatalf("integrity_check: %v %v", bad, err)
+		}
 	}
 	each(func(key, id, category, description, grid string, p [2]float64) {
 		rec, hist, err := st.Incident(ctx, id)

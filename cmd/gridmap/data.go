@@ -3,24 +3,26 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
-	"github.com/gridmap/gridmap/geo/plan"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
 	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/backends"
 	"github.com/gridmap/gridmap/data/synth"
 	"github.com/gridmap/gridmap/geo"
+	"github.com/gridmap/gridmap/geo/plan"
 )
 
 func cmdGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("generate", "generate --out city.gpkg [--seed N] [--scale K] [--force]", stderr)
-	out := fs.String("out", "city.gpkg", "GeoPackage file to write")
+	out := fs.String("out", "city.gpkg", "the store to write: a GeoPackage file or a postgres:// URL")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same city")
 	scale := fs.Int("scale", 1, "copies of the city (1,230 grids each)")
 	incidents := fs.Int("incidents", 0, "historical incidents per copy (0: 3,000)")
@@ -32,16 +34,10 @@ func cmdGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	if !(*imbalance >= 0 && *imbalance <= 0.5) {
 		return failf(2, "--imbalance %v: want a share between 0 and 0.5", *imbalance)
 	}
-	if _, err := os.Stat(*out); err == nil && !*force {
-		return failf(2, "%s exists (use --force to overwrite)", *out)
+	st, err := backends.Fresh(ctx, *out, *force)
+	if errors.Is(err, backends.ErrExists) {
+		return failf(2, "%s exists (use --force to overwrite)", backends.Describe(*out))
 	}
-	// Write to a temporary file beside the target and rename at the end, so
-	// an interrupted run never leaves a half-written city under the name.
-	tmp := filepath.Join(filepath.Dir(*out), "."+filepath.Base(*out)+".tmp")
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		os.Remove(tmp + suffix)
-	}
-	st, err := store.OpenGeoPackage(tmp)
 	if err != nil {
 		return err
 	}
@@ -94,29 +90,37 @@ func cmdGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 		err = st.AppendAudit(ctx, data.AuditEntry{At: time.Now().UTC(), Actor: "gridmap generate", Action: "generate",
 			Target: "city", Detail: fmt.Sprintf(`{"seed":%d,"scale":%d}`, *seed, *scale)})
 	}
-	if cerr := st.Close(); err == nil {
-		err = cerr
+	if err == nil {
+		err = st.Commit()
+	} else {
+		st.Abort()
 	}
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("generate: %w", err)
-	}
-	if err := os.Rename(tmp, *out); err != nil {
-		return err
-	}
-	for _, suffix := range []string{"-wal", "-shm"} {
-		os.Remove(*out + suffix)
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d grids in %s (seed %d, scale %d)\n", *out, grids, time.Since(start).Round(time.Millisecond), *seed, *scale)
 	return nil
 }
 
-// openCity opens a store and loads its city.
-func openCity(ctx context.Context, path string) (*store.GeoPackage, *data.City, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, nil, failf(2, "no store at %s (run `gridmap generate --out %s` first)", path, path)
+// dataFlag defines --data: the store, a GeoPackage path or a PostgreSQL
+// URL, by default $GRIDMAP_DATA or city.gpkg.
+func dataFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", backends.Target(""), "the store: a GeoPackage file or a postgres://user@host:port/db URL (default $"+backends.EnvData+", else "+backends.DefaultTarget+")")
+}
+
+// openStore opens the existing store at target; a missing one is a usage
+// error (exit 2).
+func openStore(ctx context.Context, target string) (store.Store, error) {
+	st, err := backends.Open(ctx, target)
+	if errors.Is(err, backends.ErrNoStore) {
+		return nil, failf(2, "no store at %s (run `gridmap generate --out %s` first)", backends.Describe(target), target)
 	}
-	st, err := store.OpenGeoPackage(path)
+	return st, err
+}
+
+// openCity opens a store and loads its city.
+func openCity(ctx context.Context, target string) (store.Store, *data.City, error) {
+	st, err := openStore(ctx, target)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -152,7 +156,7 @@ func expectedCounts(c *data.City) map[string]int {
 
 func cmdValidate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("validate", "validate --data city.gpkg [--no-counts]", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	noCounts := fs.Bool("no-counts", false, "do not hold the city to the published counts")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -180,7 +184,7 @@ func cmdValidate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 
 func cmdExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("export", "export --data city.gpkg --layer grids [--format geojson|geojsonseq|csv] [--out file] [--personal]", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	layer := fs.String("layer", data.LayerGrids, "layer to export")
 	format := fs.String("format", features.FormatGeoJSON, "geojson, geojsonseq or csv")
 	out := fs.String("out", "-", "output file (- for stdout)")

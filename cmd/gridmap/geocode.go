@@ -20,7 +20,7 @@ func cmdGeocode(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		"One address: the ranked candidates as JSON. No address argument: one address per line\n"+
 		"on stdin, CSV out (line,query,grid_code,confidence,lon,lat,status), one row per line in\n"+
 		"order; status is ok, ambiguous or not_found, and ambiguous rows carry no grid.", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	limit := fs.Int("limit", 5, "candidates to show for one address")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -21,7 +21,7 @@ var importable = map[string]bool{data.LayerGrids: true, data.LayerCommunities: t
 
 func cmdImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("import", "import --data city.gpkg --layer grids [--actor NAME] FILE.geojson|FILE.gpkg", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store to change")
+	path := dataFlag(fs)
 	layer := fs.String("layer", data.LayerGrids, "layer to replace: grids, communities or streets")
 	actor := fs.String("actor", "", "who makes the change, for the audit log (default: $USER)")
 	if err := parse(fs, args); err != nil {

@@ -14,7 +14,7 @@ import (
 
 func cmdLocate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("locate", "locate --data city.gpkg --lon X --lat Y [--crs gcj02] [--personal]\n       gridmap locate --data city.gpkg [--crs gcj02] [--geojson] < points.csv > out.csv", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	lon := fs.String("lon", "", "longitude of one point")
 	lat := fs.String("lat", "", "latitude of one point")
 	crs := fs.String("crs", "wgs84", "CRS of the input: wgs84 or gcj02")

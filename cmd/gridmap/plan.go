@@ -46,7 +46,7 @@ func cmdPlan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 
 func cmdPlanMeasures(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plan measures", "plan measures --data city.gpkg [--level city|community|grid] [--version N] [--json]", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	level := fs.String("level", "city", "city, community or grid")
 	tol := fs.Float64("tolerance", plan.DefaultTolerance, "allowed deviation from the community's mean households per grid")
 	atS := fs.String("at", "", "end of the 90-day incident window (RFC 3339; default now)")
@@ -121,7 +121,7 @@ func printSummary(w io.Writer, label string, s plan.Summary) {
 
 // savePlan keeps edits as a new draft plan on layout version base and
 // returns its ID.
-func savePlan(ctx context.Context, st *store.GeoPackage, name string, base int64, actor string, edits []plan.Edit) (string, error) {
+func savePlan(ctx context.Context, st store.PlanStore, name string, base int64, actor string, edits []plan.Edit) (string, error) {
 	js, err := json.Marshal(edits)
 	if err != nil {
 		return "", err
@@ -136,7 +136,7 @@ func savePlan(ctx context.Context, st *store.GeoPackage, name string, base int64
 }
 
 // replayPlan applies the saved edits of rec to p, in order.
-func replayPlan(ctx context.Context, st *store.GeoPackage, p *plan.Plan, rec store.PlanRecord) error {
+func replayPlan(ctx context.Context, st store.PlanStore, p *plan.Plan, rec store.PlanRecord) error {
 	var edits []plan.Edit
 	if err := json.Unmarshal(rec.Edits, &edits); err != nil {
 		return fmt.Errorf("plan %s: edits: %w", rec.ID, err)
@@ -160,7 +160,7 @@ func replayPlan(ctx context.Context, st *store.GeoPackage, p *plan.Plan, rec sto
 }
 
 // cityAt returns c as of a stored layout version.
-func cityAt(ctx context.Context, st *store.GeoPackage, c *data.City, version int64) (*data.City, error) {
+func cityAt(ctx context.Context, st store.PlanStore, c *data.City, version int64) (*data.City, error) {
 	v, err := loadLayout(ctx, st, version)
 	if err != nil {
 		return nil, err
@@ -168,7 +168,7 @@ func cityAt(ctx context.Context, st *store.GeoPackage, c *data.City, version int
 	return v.On(c)
 }
 
-func loadLayout(ctx context.Context, st *store.GeoPackage, version int64) (*plan.Version, error) {
+func loadLayout(ctx context.Context, st store.PlanStore, version int64) (*plan.Version, error) {
 	lv, err := st.LayoutVersion(ctx, version)
 	if err != nil {
 		return nil, err
@@ -188,7 +188,7 @@ func (l *stringsFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 func cmdPlanPropose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plan propose", "plan propose --data city.gpkg [--community C]... [--street S] [--seed N] [--budget 10s] [--save --name X]", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	var comms stringsFlag
 	fs.Var(&comms, "community", "community code to rebalance (repeatable; default the whole city)")
 	street := fs.String("street", "", "rebalance the communities of this street")
@@ -254,7 +254,7 @@ func printProposal(w io.Writer, pr *plan.Proposal, moves bool) {
 
 func cmdPlanApply(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plan apply", "plan apply --data city.gpkg --plan ID", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	id := fs.String("plan", "", "plan to apply")
 	actor := fs.String("actor", os.Getenv("USER"), "who applies (audit trail)")
 	if err := parse(fs, args); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/backends"
 	"github.com/gridmap/gridmap/geo/plan"
 )
 
@@ -34,7 +35,7 @@ const (
 
 func cmdPlanExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plan export", "plan export --data city.gpkg [--plan ID] --out plan.gpkg [--force]", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	id := fs.String("plan", "", "draft plan to export (default: the current layout)")
 	out := fs.String("out", "", "GeoPackage to write")
 	force := fs.Bool("force", false, "overwrite an existing file")
@@ -63,11 +64,7 @@ func cmdPlanExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(filepath.Dir(*out), "."+filepath.Base(*out)+".tmp")
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		os.Remove(tmp + suffix)
-	}
-	w, err := store.OpenGeoPackage(tmp)
+	w, err := backends.Fresh(ctx, *out, true)
 	if err != nil {
 		return err
 	}
@@ -75,14 +72,12 @@ func cmdPlanExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err == nil {
 		err = w.SetMeta(ctx, map[string]string{metaPlanID: *id, metaPlanBase: strconv.FormatInt(base, 10)})
 	}
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
 	if err == nil {
-		err = os.Rename(tmp, *out)
+		err = w.Commit()
+	} else {
+		w.Abort()
 	}
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("plan export: %w", err)
 	}
 	what := "the current layout"
@@ -96,7 +91,7 @@ func cmdPlanExport(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 func cmdPlanImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plan import", "plan import --data city.gpkg --in plan.gpkg [--name X]", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	in := fs.String("in", "", "GeoPackage written by plan export and edited")
 	name := fs.String("name", "", "name of the new draft plan (default: import of <file>)")
 	actor := fs.String("actor", os.Getenv("USER"), "who imports (audit trail)")
@@ -167,7 +162,7 @@ func cmdPlanImport(ctx context.Context, args []string, stdout, stderr io.Writer)
 // draftPlan starts a plan on c, replaying the saved draft plan id when
 // given (rec is then its record); an applied plan, or one made on another
 // layout version than the store's, is refused.
-func draftPlan(ctx context.Context, st *store.GeoPackage, c *data.City, id string) (p *plan.Plan, base int64, rec store.PlanRecord, err error) {
+func draftPlan(ctx context.Context, st store.PlanStore, c *data.City, id string) (p *plan.Plan, base int64, rec store.PlanRecord, err error) {
 	if base, err = st.LayoutVersionNow(ctx); err != nil {
 		return nil, 0, rec, err
 	}
@@ -199,7 +194,7 @@ func draftPlan(ctx context.Context, st *store.GeoPackage, c *data.City, id strin
 }
 
 func readEdited(ctx context.Context, path string) (*data.City, map[string]string, error) {
-	st, err := store.OpenGeoPackage(path)
+	st, err := openStore(ctx, path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}

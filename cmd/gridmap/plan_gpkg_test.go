@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/gridmap/gridmap/data"
-	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/backends"
 	"github.com/gridmap/gridmap/geo/plan"
 )
 
@@ -82,7 +82,7 @@ func TestPlanGeoPackageRoundTrip(t *testing.T) {
 	if code, out, e := gridmap(t, "plan", "export", "--data", city, "--out", ex); code != 0 {
 		t.Fatalf("export: exit %d\n%s%s", code, out, e)
 	}
-	st, err := store.OpenGeoPackage(city)
+	st, err := backends.Create(context.Background(), city)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestPlanGeoPackageRoundTrip(t *testing.T) {
 	if id == nil || !strings.Contains(out, "imported 1 compound moves") {
 		t.Fatalf("import output:\n%s", out)
 	}
-	st, err = store.OpenGeoPackage(city)
+	st, err = backends.Create(context.Background(), city)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestPlanGeoPackageRoundTrip(t *testing.T) {
 	if code, _, e := gridmap(t, "validate", "--data", city); code != 0 {
 		t.Fatalf("validate after apply: %s", e)
 	}
-	st, err = store.OpenGeoPackage(city)
+	st, err = backends.Create(context.Background(), city)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 
 func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "serve --data city.gpkg [--addr :8080]", stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	addr := fs.String("addr", ":8080", "listen address")
 	var tokens stringList
 	fs.Var(&tokens, "personal-token", "deprecated: a static bearer token acting as a planner token (repeatable; also $GRIDMAP_PERSONAL_TOKEN); use `gridmap token create`")

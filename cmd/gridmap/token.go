@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 
 	"github.com/gridmap/gridmap/data/store"
@@ -26,7 +25,7 @@ func cmdToken(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlags("token "+sub, synopsis, stderr)
-	path := fs.String("data", "city.gpkg", "GeoPackage store")
+	path := dataFlag(fs)
 	var role, name *string
 	if sub == "create" {
 		role = fs.String("role", "", "viewer, dispatcher, planner or admin")
@@ -35,12 +34,7 @@ func cmdToken(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	open := func() (*store.GeoPackage, error) {
-		if _, err := os.Stat(*path); err != nil {
-			return nil, failf(2, "no store at %s", *path)
-		}
-		return store.OpenGeoPackage(*path)
-	}
+	open := func() (store.Store, error) { return openStore(ctx, *path) }
 	switch sub {
 	case "create":
 		if fs.NArg() != 0 {

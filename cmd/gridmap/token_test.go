@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/backends"
 	"github.com/gridmap/gridmap/server"
 )
 
 func TestTokenCommand(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.gpkg")
-	st, err := store.OpenGeoPackage(path)
+	st, err := backends.Create(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestTokenCommand(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(secret, "gm_") || !strings.Contains(errOut, "shown once") {
 		t.Fatalf("create: %d %q %q", code, out, errOut)
 	}
-	st, _ = store.OpenGeoPackage(path)
+	st, _ = backends.Create(context.Background(), path)
 	tok, err := st.TokenByHash(context.Background(), server.HashToken(secret))
 	st.Close()
 	if err != nil || tok.Role != "dispatcher" || tok.Name != "desk-1" || strings.Contains(tok.Hash, secret) {

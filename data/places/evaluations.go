@@ -38,7 +38,7 @@ func YearEnd(year int) string { return fmt.Sprintf("%04d-12-31", year) }
 //     managed at the end of the year, by a company with a party
 //     organisation, and has an owners' committee whose members are at least
 //     60% party members.
-func CheckEvaluation(e *data.Evaluation, city *data.City, prop *Property) error {
+func CheckEvaluation(e *data.PropertyEvaluation, city *data.City, prop *Property) error {
 	if e.Year < 2000 || e.Year > 2200 {
 		return fieldErr("year", "%d out of range 2000..2200", e.Year)
 	}

@@ -13,26 +13,26 @@ func TestCheckEvaluation(t *testing.T) {
 	prop := NewProperty(fixturePlaces())
 	for _, tc := range []struct {
 		name  string
-		e     data.Evaluation
+		e     data.PropertyEvaluation
 		field string // "" accepted
 		msg   string
 	}{
-		{"company benchmark", data.Evaluation{Year: 2025, Kind: data.EvalCompany, SubjectCode: "PC0001", Score: 95, Benchmark: true}, "", ""},
-		{"company plain", data.Evaluation{Year: 2020, Kind: data.EvalCompany, SubjectCode: "PC0003", Score: 70}, "", ""},
-		{"company without party org that year", data.Evaluation{Year: 2020, Kind: data.EvalCompany, SubjectCode: "PC0001", Score: 95, Benchmark: true}, "benchmark", "no party organisation"},
-		{"PC0003 from 2025 on", data.Evaluation{Year: 2024, Kind: data.EvalCompany, SubjectCode: "PC0003", Score: 99, Benchmark: true}, "benchmark", "no party organisation"},
-		{"score too low", data.Evaluation{Year: 2025, Kind: data.EvalCompany, SubjectCode: "PC0001", Score: 89.9, Benchmark: true}, "benchmark", "at least 90"},
-		{"unknown company", data.Evaluation{Year: 2025, Kind: data.EvalCompany, SubjectCode: "PC0009", Score: 80}, "subject_code", ""},
-		{"project benchmark", data.Evaluation{Year: 2025, Kind: data.EvalProject, SubjectCode: code("A3"), Score: 92, Benchmark: true}, "", ""},
-		{"project without committee", data.Evaluation{Year: 2025, Kind: data.EvalProject, SubjectCode: code("A2"), Score: 92, Benchmark: true}, "benchmark", "no owners' committee"},
-		{"project under 60%", data.Evaluation{Year: 2023, Kind: data.EvalProject, SubjectCode: code("B1"), Score: 92, Benchmark: true}, "benchmark", "2 party members of 5"},
-		{"project share fixed in 2024", data.Evaluation{Year: 2024, Kind: data.EvalProject, SubjectCode: code("B1"), Score: 92, Benchmark: true}, "", ""},
-		{"project not managed", data.Evaluation{Year: 2025, Kind: data.EvalProject, SubjectCode: code("B2"), Score: 92, Benchmark: true}, "benchmark", "not professionally managed"},
-		{"project company without party org", data.Evaluation{Year: 2024, Kind: data.EvalProject, SubjectCode: code("E1"), Score: 92, Benchmark: true}, "benchmark", "PC0003"},
-		{"unknown compound", data.Evaluation{Year: 2025, Kind: data.EvalProject, SubjectCode: "x", Score: 92}, "subject_code", ""},
-		{"bad year", data.Evaluation{Year: 1999, Kind: data.EvalCompany, SubjectCode: "PC0001"}, "year", ""},
-		{"bad kind", data.Evaluation{Year: 2025, Kind: "person", SubjectCode: "PC0001"}, "kind", ""},
-		{"bad score", data.Evaluation{Year: 2025, Kind: data.EvalCompany, SubjectCode: "PC0001", Score: 101}, "score", ""},
+		{"company benchmark", data.PropertyEvaluation{Year: 2025, Kind: data.EvalCompany, SubjectCode: "PC0001", Score: 95, Benchmark: true}, "", ""},
+		{"company plain", data.PropertyEvaluation{Year: 2020, Kind: data.EvalCompany, SubjectCode: "PC0003", Score: 70}, "", ""},
+		{"company without party org that year", data.PropertyEvaluation{Year: 2020, Kind: data.EvalCompany, SubjectCode: "PC0001", Score: 95, Benchmark: true}, "benchmark", "no party organisation"},
+		{"PC0003 from 2025 on", data.PropertyEvaluation{Year: 2024, Kind: data.EvalCompany, SubjectCode: "PC0003", Score: 99, Benchmark: true}, "benchmark", "no party organisation"},
+		{"score too low", data.PropertyEvaluation{Year: 2025, Kind: data.EvalCompany, SubjectCode: "PC0001", Score: 89.9, Benchmark: true}, "benchmark", "at least 90"},
+		{"unknown company", data.PropertyEvaluation{Year: 2025, Kind: data.EvalCompany, SubjectCode: "PC0009", Score: 80}, "subject_code", ""},
+		{"project benchmark", data.PropertyEvaluation{Year: 2025, Kind: data.EvalProject, SubjectCode: code("A3"), Score: 92, Benchmark: true}, "", ""},
+		{"project without committee", data.PropertyEvaluation{Year: 2025, Kind: data.EvalProject, SubjectCode: code("A2"), Score: 92, Benchmark: true}, "benchmark", "no owners' committee"},
+		{"project under 60%", data.PropertyEvaluation{Year: 2023, Kind: data.EvalProject, SubjectCode: code("B1"), Score: 92, Benchmark: true}, "benchmark", "2 party members of 5"},
+		{"project share fixed in 2024", data.PropertyEvaluation{Year: 2024, Kind: data.EvalProject, SubjectCode: code("B1"), Score: 92, Benchmark: true}, "", ""},
+		{"project not managed", data.PropertyEvaluation{Year: 2025, Kind: data.EvalProject, SubjectCode: code("B2"), Score: 92, Benchmark: true}, "benchmark", "not professionally managed"},
+		{"project company without party org", data.PropertyEvaluation{Year: 2024, Kind: data.EvalProject, SubjectCode: code("E1"), Score: 92, Benchmark: true}, "benchmark", "PC0003"},
+		{"unknown compound", data.PropertyEvaluation{Year: 2025, Kind: data.EvalProject, SubjectCode: "x", Score: 92}, "subject_code", ""},
+		{"bad year", data.PropertyEvaluation{Year: 1999, Kind: data.EvalCompany, SubjectCode: "PC0001"}, "year", ""},
+		{"bad kind", data.PropertyEvaluation{Year: 2025, Kind: "person", SubjectCode: "PC0001"}, "kind", ""},
+		{"bad score", data.PropertyEvaluation{Year: 2025, Kind: data.EvalCompany, SubjectCode: "PC0001", Score: 101}, "score", ""},
 	} {
 		err := CheckEvaluation(&tc.e, c, prop)
 		if FieldOf(err) != tc.field || (tc.field == "") != (err == nil) {
@@ -326,7 +326,9 @@ func TestLifecycle(t *testing.T) {
 			t.Errorf("%s → %s: %v", tc.from, tc.to, err)
 		}
 	}
-	r := func(from, st string) data.StationRecord { return data.StationRecord{StationCode: "S", From: from, Status: st} }
+	r := func(from, st string) data.StationRecord {
+		return data.StationRecord{StationCode: "S", From: from, Status: st}
+	}
 	if err := CheckLifecycle([]data.StationRecord{r("2025-05-01", B), r("2024-01-01", P), r("2024-09-01", U)}); err != nil {
 		t.Errorf("in-order history refused: %v", err)
 	}

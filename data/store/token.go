@@ -2,25 +2,21 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"time"
-
-	"github.com/gridmap/gridmap/data"
 )
 
-const tableTokens = "api_tokens"
-
-func init() {
-	attrTables = append(attrTables, attrTable{tableTokens, "API bearer tokens: only a hash of each secret is kept", "fid", `
-	id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL,
-	created_at DATETIME NOT NULL, created_by TEXT, revoked_at DATETIME`,
-		[]string{
-			`CREATE UNIQUE INDEX IF NOT EXISTS idx_api_tokens_id ON api_tokens(id)`,
-			`CREATE UNIQUE INDEX IF NOT EXISTS idx_api_tokens_hash ON api_tokens(hash)`,
-		}})
+// TokenStore keeps API tokens; only hashes of their secrets.
+type TokenStore interface {
+	// CreateToken stores a token and audits its creation (without the hash).
+	CreateToken(ctx context.Context, t Token) error
+	// RevokeToken revokes the token with the id or name (every valid token
+	// of that name) and audits it; ErrNotFound when no valid token matches.
+	RevokeToken(ctx context.Context, idOrName, actor string) (int, error)
+	// TokenByHash returns the token whose secret hashes to hash, revoked or
+	// not; ErrNotFound when none does.
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	// Tokens lists every token, oldest first.
+	Tokens(ctx context.Context) ([]Token, error)
 }
 
 // Token is an API token as stored: its public id, name and role, and the
@@ -33,93 +29,4 @@ type Token struct {
 	CreatedAt time.Time
 	CreatedBy string
 	RevokedAt time.Time // zero while valid
-}
-
-// CreateToken stores a token and audits its creation (without the hash).
-func (g *GeoPackage) CreateToken(ctx context.Context, t Token) error {
-	if t.ID == "" || t.Name == "" || t.Role == "" || len(t.Hash) < 32 {
-		return errors.New("store: token needs an id, a name, a role and a hash")
-	}
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = g.now()
-	}
-	if t.CreatedBy == "" {
-		t.CreatedBy = "cli"
-	}
-	return g.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, name, role, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
-			t.ID, t.Name, t.Role, t.Hash, formatTime(t.CreatedAt), t.CreatedBy); err != nil {
-			return fmt.Errorf("store: create token: %w", err)
-		}
-		detail, _ := json.Marshal(map[string]string{"id": t.ID, "name": t.Name, "role": t.Role})
-		return g.appendAudit(ctx, tx, data.AuditEntry{At: t.CreatedAt, Actor: t.CreatedBy, Action: "token.create", Target: t.ID, Detail: string(detail)})
-	})
-}
-
-// RevokeToken revokes the token with the id or name (every valid token of
-// that name) and audits it; ErrNotFound when no valid token matches.
-func (g *GeoPackage) RevokeToken(ctx context.Context, idOrName, actor string) (int, error) {
-	var n int64
-	err := g.inTx(ctx, func(tx *sql.Tx) error {
-		at := g.now()
-		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ?1 WHERE revoked_at IS NULL AND (id = ?2 OR name = ?2)`,
-			formatTime(at), idOrName)
-		if err != nil {
-			return fmt.Errorf("store: revoke token: %w", err)
-		}
-		if n, err = res.RowsAffected(); err != nil {
-			return err
-		}
-		if n == 0 {
-			return fmt.Errorf("token %q: %w", idOrName, ErrNotFound)
-		}
-		detail, _ := json.Marshal(map[string]any{"revoked": n})
-		return g.appendAudit(ctx, tx, data.AuditEntry{At: at, Actor: actor, Action: "token.revoke", Target: idOrName, Detail: string(detail)})
-	})
-	return int(n), err
-}
-
-const tokenCols = `id, name, role, hash, created_at, created_by, revoked_at`
-
-func scanToken(r rowScanner) (Token, error) {
-	var (
-		t                               Token
-		id, name, role, hash, createdBy nullString
-		created, revoked                nullTime
-	)
-	if err := r.Scan(&id, &name, &role, &hash, &created, &createdBy, &revoked); err != nil {
-		return t, err
-	}
-	return Token{id.s, name.s, role.s, hash.s, created.t, createdBy.s, revoked.t}, nil
-}
-
-// TokenByHash returns the token whose secret hashes to hash, revoked or
-// not; ErrNotFound when none does.
-func (g *GeoPackage) TokenByHash(ctx context.Context, hash string) (Token, error) {
-	t, err := scanToken(g.r.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE hash = ?`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, fmt.Errorf("token: %w", ErrNotFound)
-	}
-	if err != nil {
-		return t, fmt.Errorf("store: token: %w", err)
-	}
-	return t, nil
-}
-
-// Tokens lists every token, oldest first.
-func (g *GeoPackage) Tokens(ctx context.Context) ([]Token, error) {
-	rows, err := g.r.QueryContext(ctx, `SELECT `+tokenCols+` FROM api_tokens ORDER BY fid`)
-	if err != nil {
-		return nil, fmt.Errorf("store: tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }

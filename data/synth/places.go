@@ -525,7 +525,7 @@ func (pg *placesGen) evaluations() {
 				managed = append(managed, c.Compounds[i].Code)
 			}
 		}
-		var evs []data.Evaluation
+		var evs []data.PropertyEvaluation
 		for _, co := range pg.companies {
 			if served[co.code] < 3 {
 				continue
@@ -534,10 +534,10 @@ func (pg *placesGen) evaluations() {
 			if prop.HasPartyOrg(co.code, end) {
 				mean = 85
 			}
-			evs = append(evs, data.Evaluation{Year: year, Kind: data.EvalCompany, SubjectCode: co.code, Score: score(pg.rng, mean)})
+			evs = append(evs, data.PropertyEvaluation{Year: year, Kind: data.EvalCompany, SubjectCode: co.code, Score: score(pg.rng, mean)})
 		}
 		for _, x := range shuffled(pg.rng, len(managed))[:len(managed)/25] {
-			evs = append(evs, data.Evaluation{Year: year, Kind: data.EvalProject, SubjectCode: managed[x], Score: score(pg.rng, 84)})
+			evs = append(evs, data.PropertyEvaluation{Year: year, Kind: data.EvalProject, SubjectCode: managed[x], Score: score(pg.rng, 84)})
 		}
 		// Benchmarks: the best-scored that qualify, about one in twelve
 		// companies and one in eight projects.

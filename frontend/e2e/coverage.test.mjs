@@ -1,4 +1,4 @@
-// End-to-end test of the coverage mode (frontend/dist/coverage.js, issue 8)
+// End-to-end test of the coverage mode (frontend/web/coverage.js, issue 8)
 // on the wall map: the "覆盖模式" control turns it on; the grids are drawn
 // covered / not covered as /api/v1/coverage counts them, the built grid
 // stations' catchments and the buildings out of reach are drawn, the

@@ -4,7 +4,7 @@
 // outside the binary refused and recorded. Each test file starts its own
 // city and server (node --test runs files in separate processes).
 //
-// GRIDMAP_BIN=path skips the build (the binary must embed the current dist/);
+// GRIDMAP_BIN=path skips the build (the binary must embed the current web/);
 // `make e2e` builds once and sets it.
 import assert from 'node:assert/strict';
 import { before, after } from 'node:test';

@@ -1,4 +1,4 @@
-package store
+package gpkg
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 // single connection (one writer, as SQLite allows); reads use a pool of
 // read-only connections that see the last committed state (WAL mode).
 // It is safe for concurrent use.
-type GeoPackage struct {
+type Store struct {
 	path string
 	w    *sql.DB // one connection, BEGIN IMMEDIATE
 	r    *sql.DB // readers, query_only
@@ -30,7 +30,7 @@ type GeoPackage struct {
 	now  func() time.Time
 }
 
-// Option configures OpenGeoPackage.
+// Option configures Open.
 type Option func(*options)
 
 type options struct {
@@ -49,11 +49,11 @@ func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
-// OpenGeoPackage opens the GeoPackage at path, creating the file and its
+// Open opens the GeoPackage at path, creating the file and its
 // schema when missing. The file uses WAL journaling with synchronous=FULL so
 // a write is durable once acknowledged, foreign keys on, and a busy timeout.
 // A file that is an SQLite database but not a GeoPackage is refused.
-func OpenGeoPackage(path string, opts ...Option) (*GeoPackage, error) {
+func Open(path string, opts ...Option) (*Store, error) {
 	o := options{busyTimeout: 10 * time.Second, readers: 4, log: slog.Default()}
 	for _, opt := range opts {
 		opt(&o)
@@ -76,7 +76,7 @@ func OpenGeoPackage(path string, opts ...Option) (*GeoPackage, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	g := &GeoPackage{path: path, w: w, log: o.log, now: time.Now}
+	g := &Store{path: path, w: w, log: o.log, now: time.Now}
 	if err := g.initSchema(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -94,11 +94,11 @@ func OpenGeoPackage(path string, opts ...Option) (*GeoPackage, error) {
 }
 
 // Path returns the file the GeoPackage lives in.
-func (g *GeoPackage) Path() string { return g.path }
+func (g *Store) Path() string { return g.path }
 
 // Close closes every connection; the last one checkpoints the WAL into the
 // main file.
-func (g *GeoPackage) Close() error {
+func (g *Store) Close() error {
 	var errs []error
 	if g.r != nil {
 		errs = append(errs, g.r.Close())
@@ -112,7 +112,7 @@ func (g *GeoPackage) Close() error {
 
 // initSchema checks the file is empty or a GeoPackage and creates whatever
 // part of the schema is missing.
-func (g *GeoPackage) initSchema(ctx context.Context) error {
+func (g *Store) initSchema(ctx context.Context) error {
 	var appID, tables int64
 	if err := g.w.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
 		return fmt.Errorf("store: open %s: %w", g.path, err)
@@ -143,7 +143,7 @@ func (g *GeoPackage) initSchema(ctx context.Context) error {
 
 // inTx runs fn in one write transaction, committing if it returns nil and
 // rolling back otherwise.
-func (g *GeoPackage) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (g *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := g.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -162,11 +162,11 @@ func (g *GeoPackage) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 
 // AppendAudit appends one entry; a zero At becomes now. Seq is assigned by
 // the store.
-func (g *GeoPackage) AppendAudit(ctx context.Context, e data.AuditEntry) error {
+func (g *Store) AppendAudit(ctx context.Context, e data.AuditEntry) error {
 	return g.inTx(ctx, func(tx *sql.Tx) error { return g.appendAudit(ctx, tx, e) })
 }
 
-func (g *GeoPackage) appendAudit(ctx context.Context, tx *sql.Tx, e data.AuditEntry) error {
+func (g *Store) appendAudit(ctx context.Context, tx *sql.Tx, e data.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = g.now()
 	}
@@ -183,7 +183,7 @@ func (g *GeoPackage) appendAudit(ctx context.Context, tx *sql.Tx, e data.AuditEn
 
 // Audit returns the latest limit entries, newest first; limit <= 0 returns
 // them all.
-func (g *GeoPackage) Audit(ctx context.Context, limit int) ([]data.AuditEntry, error) {
+func (g *Store) Audit(ctx context.Context, limit int) ([]data.AuditEntry, error) {
 	if limit <= 0 {
 		limit = -1
 	}
@@ -213,7 +213,7 @@ func (g *GeoPackage) Audit(ctx context.Context, limit int) ([]data.AuditEntry, e
 
 // SetMeta sets metadata keys in one transaction and records a "set_meta"
 // entry naming them in the audit trail.
-func (g *GeoPackage) SetMeta(ctx context.Context, kv map[string]string) error {
+func (g *Store) SetMeta(ctx context.Context, kv map[string]string) error {
 	if len(kv) == 0 {
 		return nil
 	}
@@ -234,7 +234,7 @@ func (g *GeoPackage) SetMeta(ctx context.Context, kv map[string]string) error {
 	})
 }
 
-func (g *GeoPackage) setMeta(ctx context.Context, tx *sql.Tx, kv map[string]string) error {
+func (g *Store) setMeta(ctx context.Context, tx *sql.Tx, kv map[string]string) error {
 	if len(kv) == 0 {
 		return nil
 	}
@@ -252,7 +252,7 @@ func (g *GeoPackage) setMeta(ctx context.Context, tx *sql.Tx, kv map[string]stri
 }
 
 // Meta returns all metadata.
-func (g *GeoPackage) Meta(ctx context.Context) (map[string]string, error) {
+func (g *Store) Meta(ctx context.Context) (map[string]string, error) {
 	return readMeta(ctx, g.r)
 }
 
@@ -281,7 +281,7 @@ func readMeta(ctx context.Context, q querier) (map[string]string, error) {
 }
 
 // touch records a change of table in gpkg_contents.last_change.
-func (g *GeoPackage) touch(ctx context.Context, tx *sql.Tx, table string) error {
+func (g *Store) touch(ctx context.Context, tx *sql.Tx, table string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?`, table)
 	if err != nil {
 		return fmt.Errorf("store: update gpkg_contents for %s: %w", table, err)
@@ -291,7 +291,7 @@ func (g *GeoPackage) touch(ctx context.Context, tx *sql.Tx, table string) error 
 
 // extend grows the extent of a feature table in gpkg_contents to cover env
 // (exact doubles: the R-tree holds float32 bounds rounded outwards).
-func (g *GeoPackage) extend(ctx context.Context, tx *sql.Tx, table string, env envelope) error {
+func (g *Store) extend(ctx context.Context, tx *sql.Tx, table string, env envelope) error {
 	_, err := tx.ExecContext(ctx, `UPDATE gpkg_contents SET
 	last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
 	min_x = coalesce(min(min_x, ?1), ?1), max_x = coalesce(max(max_x, ?2), ?2),
@@ -305,7 +305,7 @@ func (g *GeoPackage) extend(ctx context.Context, tx *sql.Tx, table string, env e
 
 // clearExtent empties the extent of a feature table whose rows were all
 // deleted.
-func (g *GeoPackage) clearExtent(ctx context.Context, tx *sql.Tx, table string) error {
+func (g *Store) clearExtent(ctx context.Context, tx *sql.Tx, table string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE gpkg_contents SET
 	last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), min_x = NULL, max_x = NULL, min_y = NULL, max_y = NULL
 	WHERE table_name = ?`, table)

@@ -1,4 +1,4 @@
-package store_test
+package gpkg_test
 
 import (
 	"context"
@@ -10,10 +10,10 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap/gridmap/data"
-	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/gpkg"
 )
 
-func ExampleOpenGeoPackage() {
+func ExampleOpen() {
 	dir, err := os.MkdirTemp("", "gridmap")
 	if err != nil {
 		log.Fatal(err)
@@ -22,7 +22,7 @@ func ExampleOpenGeoPackage() {
 	ctx := context.Background()
 
 	// Opening a missing file creates an empty GeoPackage.
-	g, err := store.OpenGeoPackage(filepath.Join(dir, "city.gpkg"))
+	g, err := gpkg.Open(filepath.Join(dir, "city.gpkg"))
 	if err != nil {
 		log.Fatal(err)
 	}

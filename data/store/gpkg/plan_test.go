@@ -1,4 +1,4 @@
-package store_test
+package gpkg_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/gpkg"
 	"github.com/gridmap/gridmap/data/synth"
 	"github.com/gridmap/gridmap/geo"
 	"github.com/gridmap/gridmap/geo/plan"
@@ -54,7 +55,7 @@ func applyUnderReads(t *testing.T, withDelta bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.OpenGeoPackage(filepath.Join(t.TempDir(), "city.gpkg"))
+	st, err := gpkg.Open(filepath.Join(t.TempDir(), "city.gpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}

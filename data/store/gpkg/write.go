@@ -1,4 +1,4 @@
-package store
+package gpkg
 
 import (
 	"context"
@@ -23,7 +23,7 @@ import (
 // To stay fast it bypasses the R-tree insert triggers: each table's trigger
 // is dropped, rows and their R-tree entries are inserted through prepared
 // statements, and the trigger is recreated, all inside the transaction.
-func (g *GeoPackage) Append(ctx context.Context, part *data.City) error {
+func (g *Store) Append(ctx context.Context, part *data.City) error {
 	if part == nil {
 		return errors.New("store: append: nil city")
 	}
@@ -62,7 +62,7 @@ func (g *GeoPackage) Append(ctx context.Context, part *data.City) error {
 // action) nothing changes. Replacing cadres or reporting units replaces
 // their grid and community lists too; replacing compounds refreshes the
 // compound names in the buildings' addresses.
-func (g *GeoPackage) Replace(ctx context.Context, layer string, city *data.City, entry data.AuditEntry) error {
+func (g *Store) Replace(ctx context.Context, layer string, city *data.City, entry data.AuditEntry) error {
 	if city == nil {
 		return errors.New("store: replace: nil city")
 	}
@@ -112,13 +112,13 @@ func knownLayer(layer string) bool {
 // txWriter writes layers inside one transaction.
 type txWriter struct {
 	ctx       context.Context
-	g         *GeoPackage
+	g         *Store
 	tx        *sql.Tx
 	compounds map[string]string // compound code → name, from the city written
 	nameStmt  *sql.Stmt
 }
 
-func newTxWriter(ctx context.Context, g *GeoPackage, tx *sql.Tx, c *data.City) *txWriter {
+func newTxWriter(ctx context.Context, g *Store, tx *sql.Tx, c *data.City) *txWriter {
 	w := &txWriter{ctx: ctx, g: g, tx: tx, compounds: make(map[string]string, len(c.Compounds))}
 	for _, cp := range c.Compounds {
 		w.compounds[cp.Code] = cp.Name

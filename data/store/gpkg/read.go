@@ -1,4 +1,4 @@
-package store
+package gpkg
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // millisecond; a cadre without grids or a reporting unit without
 // communities comes back with a nil list. NULLs written by other tools
 // read as zero values.
-func (g *GeoPackage) Load(ctx context.Context) (*data.City, error) {
+func (g *Store) Load(ctx context.Context) (*data.City, error) {
 	tx, err := g.r.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: load: begin: %w", err)

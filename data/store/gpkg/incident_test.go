@@ -1,4 +1,4 @@
-package store
+package gpkg
 
 import (
 	"context"
@@ -12,10 +12,11 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store"
 )
 
-func newIncident(key, hash string) NewIncident {
-	return NewIncident{
+func newIncident(key, hash string) store.NewIncident {
+	return store.NewIncident{
 		Record: data.IncidentRecord{
 			Incident: data.Incident{Category: "property.parking", Module: data.ModuleLivelihood, Description: "乱停车",
 				Point: orb.Point{117.5, 34.8}, GridCode: "370402001001001", CommunityCode: "370402001001", StreetCode: "370402001", DistrictCode: "370402"},
@@ -32,7 +33,7 @@ func TestIncidentLifecycleInStore(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	g.now = func() time.Time { return at }
-	res, err := g.CreateIncidents(ctx, []NewIncident{newIncident("k1", "h1"), newIncident("", ""), newIncident("k1", "h1"), newIncident("k1", "other")})
+	res, err := g.CreateIncidents(ctx, []store.NewIncident{newIncident("k1", "h1"), newIncident("", ""), newIncident("k1", "h1"), newIncident("k1", "other")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func TestIncidentLifecycleInStore(t *testing.T) {
 	if !res[2].Replayed || res[2].Record.ID != res[0].Record.ID {
 		t.Errorf("same key in the same batch not replayed: %+v", res[2])
 	}
-	if !errors.Is(res[3].Err, ErrIdempotencyConflict) {
+	if !errors.Is(res[3].Err, store.ErrIdempotencyConflict) {
 		t.Errorf("key reuse: %v", res[3].Err)
 	}
 	id := res[0].Record.ID
@@ -58,7 +59,7 @@ func TestIncidentLifecycleInStore(t *testing.T) {
 		t.Fatalf("read back %+v %+v", rec, hist)
 	}
 	// a retry in a later batch still replays
-	res2, err := g.CreateIncidents(ctx, []NewIncident{newIncident("k1", "h1")})
+	res2, err := g.CreateIncidents(ctx, []store.NewIncident{newIncident("k1", "h1")})
 	if err != nil || !res2[0].Replayed || res2[0].Record.ID != id {
 		t.Fatalf("retry: %+v %v", res2, err)
 	}
@@ -87,19 +88,19 @@ func TestIncidentLifecycleInStore(t *testing.T) {
 		t.Errorf("events after 2: %+v %v", evs, err)
 	}
 	// filters
-	list, total, err := g.Incidents(ctx, IncidentFilter{Statuses: []string{"responded"}})
+	list, total, err := g.Incidents(ctx, store.IncidentFilter{Statuses: []string{"responded"}})
 	if err != nil || total != 1 || len(list) != 1 || list[0].ID != id {
 		t.Errorf("status filter: %d %v", total, err)
 	}
 	b := orb.Bound{Min: orb.Point{117, 34}, Max: orb.Point{118, 35}}
-	if _, total, _ := g.Incidents(ctx, IncidentFilter{BBox: &b, Street: "370402001"}); total != 2 {
+	if _, total, _ := g.Incidents(ctx, store.IncidentFilter{BBox: &b, Street: "370402001"}); total != 2 {
 		t.Errorf("bbox+street: %d", total)
 	}
 	b = orb.Bound{Min: orb.Point{110, 30}, Max: orb.Point{111, 31}}
-	if _, total, _ := g.Incidents(ctx, IncidentFilter{BBox: &b}); total != 0 {
+	if _, total, _ := g.Incidents(ctx, store.IncidentFilter{BBox: &b}); total != 0 {
 		t.Errorf("far bbox: %d", total)
 	}
-	if _, total, _ := g.Incidents(ctx, IncidentFilter{From: at.Add(time.Second)}); total != 0 {
+	if _, total, _ := g.Incidents(ctx, store.IncidentFilter{From: at.Add(time.Second)}); total != 0 {
 		t.Errorf("time range: %d", total)
 	}
 	// overdue: the second incident (still reported) missed its accept deadline
@@ -143,7 +144,7 @@ func TestCreateIncidentsConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 10; i++ {
-				if _, err := g.CreateIncidents(ctx, []NewIncident{newIncident("", ""), newIncident("", "")}); err != nil {
+				if _, err := g.CreateIncidents(ctx, []store.NewIncident{newIncident("", ""), newIncident("", "")}); err != nil {
 					t.Error(err)
 				}
 			}
@@ -167,10 +168,10 @@ func TestTokens(t *testing.T) {
 	g := openTemp(t)
 	ctx := context.Background()
 	h := strings.Repeat("ab", 32)
-	if err := g.CreateToken(ctx, Token{ID: "t1", Name: "wall", Role: "viewer", Hash: h}); err != nil {
+	if err := g.CreateToken(ctx, store.Token{ID: "t1", Name: "wall", Role: "viewer", Hash: h}); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.CreateToken(ctx, Token{ID: "t2", Name: "x", Role: "viewer", Hash: h}); err == nil {
+	if err := g.CreateToken(ctx, store.Token{ID: "t2", Name: "x", Role: "viewer", Hash: h}); err == nil {
 		t.Error("duplicate hash accepted")
 	}
 	tok, err := g.TokenByHash(ctx, h)
@@ -184,10 +185,10 @@ func TestTokens(t *testing.T) {
 	if tok.RevokedAt.IsZero() {
 		t.Error("not revoked")
 	}
-	if _, err := g.RevokeToken(ctx, "wall", "cli"); !errors.Is(err, ErrNotFound) {
+	if _, err := g.RevokeToken(ctx, "wall", "cli"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second revoke: %v", err)
 	}
-	if _, err := g.TokenByHash(ctx, strings.Repeat("cd", 32)); !errors.Is(err, ErrNotFound) {
+	if _, err := g.TokenByHash(ctx, strings.Repeat("cd", 32)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown: %v", err)
 	}
 	v, err := g.SetRules(ctx, data.DefaultRulesJSON(), "admin")
@@ -209,7 +210,7 @@ func BenchmarkCreateIncidents(b *testing.B) {
 			ctx := context.Background()
 			n := 0
 			for b.Loop() {
-				reqs := make([]NewIncident, batch)
+				reqs := make([]store.NewIncident, batch)
 				for i := range reqs {
 					n++
 					reqs[i] = newIncident(fmt.Sprintf("k%d", n), "h")

@@ -1,4 +1,4 @@
-package store
+package gpkg
 
 import (
 	"context"
@@ -18,9 +18,9 @@ import (
 	"github.com/gridmap/gridmap/data"
 )
 
-func openTemp(t testing.TB) *GeoPackage {
+func openTemp(t testing.TB) *Store {
 	t.Helper()
-	g, err := OpenGeoPackage(filepath.Join(t.TempDir(), "city.gpkg"))
+	g, err := Open(filepath.Join(t.TempDir(), "city.gpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestRoundTrip(t *testing.T) {
 
 // checkRTree checks every feature table has its six triggers, one R-tree
 // entry per non-empty geometry, and extents in gpkg_contents.
-func checkRTree(t *testing.T, g *GeoPackage) {
+func checkRTree(t *testing.T, g *Store) {
 	t.Helper()
 	for _, ft := range featureTables {
 		var n, nrt, ntrig int
@@ -250,7 +250,7 @@ func TestReplace(t *testing.T) {
 }
 
 // snapshot captures everything a failed write must leave alone.
-func snapshot(t *testing.T, g *GeoPackage) map[string]string {
+func snapshot(t *testing.T, g *Store) map[string]string {
 	t.Helper()
 	c, err := g.Load(context.Background())
 	if err != nil {
@@ -344,11 +344,11 @@ func TestOpenRefusesOtherDatabases(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if g, err := OpenGeoPackage(path); err == nil {
+	if g, err := Open(path); err == nil {
 		g.Close()
 		t.Fatal("opened a non-GeoPackage database")
 	}
-	if _, err := OpenGeoPackage(filepath.Join(t.TempDir(), "x?mode=ro")); err == nil {
+	if _, err := Open(filepath.Join(t.TempDir(), "x?mode=ro")); err == nil {
 		t.Fatal("accepted a path with a query string")
 	}
 }
@@ -358,7 +358,7 @@ func TestOpenRefusesOtherDatabases(t *testing.T) {
 // then reopens the file.
 func TestDurability(t *testing.T) {
 	if path := os.Getenv("GRIDMAP_STORE_CHILD"); path != "" {
-		g, err := OpenGeoPackage(path)
+		g, err := Open(path)
 		if err != nil {
 			fmt.Println(err)
 			os.Exit(2)
@@ -382,7 +382,7 @@ func TestDurability(t *testing.T) {
 	if _, err := os.Stat(path + "-wal"); err != nil {
 		t.Logf("no WAL left behind (%v); still checking the data", err)
 	}
-	g, err := OpenGeoPackage(path)
+	g, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +406,7 @@ func BenchmarkAppend(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
-		g, err := OpenGeoPackage(filepath.Join(dir, fmt.Sprintf("city%d.gpkg", i)))
+		g, err := Open(filepath.Join(dir, fmt.Sprintf("city%d.gpkg", i)))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -422,7 +422,7 @@ func BenchmarkAppend(b *testing.B) {
 
 func BenchmarkLoad(b *testing.B) {
 	c := synthCity(1230, 10)
-	g, err := OpenGeoPackage(filepath.Join(b.TempDir(), "city.gpkg"))
+	g, err := Open(filepath.Join(b.TempDir(), "city.gpkg"))
 	if err != nil {
 		b.Fatal(err)
 	}

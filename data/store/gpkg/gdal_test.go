@@ -1,4 +1,4 @@
-package store
+package gpkg
 
 import (
 	"context"
@@ -144,7 +144,7 @@ func TestGDALReadsGeoPackage(t *testing.T) {
 	ensureOgrinfo(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "city.gpkg")
-	g, err := OpenGeoPackage(path)
+	g, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
