@@ -35,7 +35,7 @@ func TestMerge(t *testing.T) {
 	p := fullFixture()
 	ch := &Change{
 		Property: []data.PropertyRecord{
-			rec("A2", "2019-12-01", data.PropertyNone, "", nil),                   // replaces A2's first record
+			rec("A2", "2019-12-01", data.PropertyNone, "", nil),                      // replaces A2's first record
 			rec("B2", "2026-07-01", data.PropertyManaged, "PC0002", committee(5, 3)), // a new one
 		},
 		Delete: []Key{{Sheet: SheetProperty, Code: code("B3"), From: "2023-01-01"}},
