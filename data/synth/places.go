@@ -12,9 +12,12 @@ import (
 	"github.com/gridmap/gridmap/data/places"
 )
 
-// PlacesAsOf is the day the generated places records run up to: property
-// and station records, ratings and service logs all lie before it. A
-// generated city records it in its meta as "places_as_of".
+// PlacesAsOf is the default day the generated places records run up to
+// (Options.PlacesAsOf): the service logs, station activities and ratings
+// of the last weeks and months lie just before it; property and station
+// records all lie before it. A generated city records it in its meta as
+// "places_as_of". A later day keeps the demo's visits and activities
+// recent (make run generates up to the day it runs).
 const PlacesAsOf = "2026-12-01"
 
 // PlacesBase is the base day the city reports its property gains against
@@ -80,7 +83,7 @@ func (g *cityGen) places() {
 	pg := &placesGen{
 		g:    g,
 		rng:  rand.New(rand.NewPCG(g.opt.Seed^0x9ACE5EED, uint64(g.k)*0x2545F4914F6CDD1D+7)),
-		asOf: mustDay(PlacesAsOf),
+		asOf: mustDay(g.opt.PlacesAsOf),
 		pl:   &g.city.Places,
 	}
 	pg.groupEstates()
@@ -91,6 +94,8 @@ func (g *cityGen) places() {
 	pg.stations()
 	pg.complaints()
 }
+
+func (pg *placesGen) asOfDay() string { return places.Day(pg.asOf) }
 
 func mustDay(s string) time.Time {
 	t, err := places.ParseDate(s)
@@ -380,7 +385,7 @@ func (pg *placesGen) committees(events [][]event, first, status []string) {
 		elected := pg.members(nil, comply)
 		events[ci] = append(events[ci], event{formed, func(r *data.PropertyRecord) { r.Committee, r.Members = true, elected }})
 		prev := elected
-		for term := addMonths(formed, 60+pg.rng.IntN(4)); term < PlacesAsOf; term = addMonths(term, 60) {
+		for term := addMonths(formed, 60+pg.rng.IntN(4)); term < pg.asOfDay(); term = addMonths(term, 60) {
 			m := pg.members(prev, 0.95)
 			events[ci] = append(events[ci], event{term, func(r *data.PropertyRecord) { r.Members = m }})
 			prev = m
@@ -800,7 +805,7 @@ func (pg *placesGen) stations() {
 		// re-inspection is overdue.
 		last := pg.pl.Stations[len(pg.pl.Stations)-1]
 		var hist []string
-		for d := addMonths(last.From, 2); d < PlacesAsOf; d = addMonths(d, 12) {
+		for d := addMonths(last.From, 2); d < pg.asOfDay(); d = addMonths(d, 12) {
 			hist = append(hist, d)
 		}
 		if len(hist) == 0 {
@@ -838,7 +843,7 @@ func (pg *placesGen) stations() {
 		}
 		if lapse && mode == 1 {
 			cut := last
-			cut.From = pg.between(places.Day(pg.asOf.AddDate(0, -3, 0)), PlacesAsOf, 1)
+			cut.From = pg.between(places.Day(pg.asOf.AddDate(0, -3, 0)), pg.asOfDay(), 1)
 			cut.Hours = hoursFor[map[bool]int{true: 3, false: stars - 1}[stars == 5]][0]
 			cut.Note = "调整开放时间"
 			if cut.From > last.From {

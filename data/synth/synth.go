@@ -31,6 +31,7 @@ import (
 	"strconv"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/places"
 	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
 )
@@ -72,6 +73,10 @@ type Options struct {
 	PropertyRate, OwnersCommitteeRate, PartyOrgRate float64
 
 	Incidents int // historical incidents per copy; 0 means DefaultIncidents
+
+	// PlacesAsOf is the day (yyyy-mm-dd, from PlacesAsOf on) the places
+	// records run up to; "" means PlacesAsOf.
+	PlacesAsOf string
 }
 
 func (o *Options) defaults() error {
@@ -100,6 +105,12 @@ func (o *Options) defaults() error {
 	}
 	if o.Incidents < 0 {
 		return fmt.Errorf("synth: negative incident count %d", o.Incidents)
+	}
+	if o.PlacesAsOf == "" {
+		o.PlacesAsOf = PlacesAsOf
+	}
+	if _, err := places.ParseDate(o.PlacesAsOf); err != nil || o.PlacesAsOf < PlacesAsOf {
+		return fmt.Errorf("synth: places as-of day %q: want a yyyy-mm-dd day from %s on", o.PlacesAsOf, PlacesAsOf)
 	}
 	return nil
 }
@@ -136,7 +147,7 @@ func Generate(opt Options, emit func(*data.City) error) error {
 			"seed":      strconv.FormatUint(opt.Seed, 10),
 			"scale":     strconv.Itoa(opt.Scale),
 			// the day the generated places records run up to
-			"places_as_of": PlacesAsOf,
+			"places_as_of": opt.PlacesAsOf,
 		}
 		if err := emit(part); err != nil {
 			return err
