@@ -26,6 +26,8 @@ type Change struct {
 	Stations       []data.StationRecord      `json:"stations,omitempty"`
 	Ratings        []data.StarRating         `json:"ratings,omitempty"`
 	Delete         []Key                     `json:"delete,omitempty"`
+	// Intervals, when set, replaces the configured visit intervals.
+	Intervals Intervals `json:"intervals,omitempty"`
 }
 
 // Key names one record to delete: its list (a Sheet name) and key parts
@@ -37,10 +39,7 @@ type Key struct {
 }
 
 // Empty reports whether the change writes nothing.
-func (c *Change) Empty() bool {
-	return len(c.Companies)+len(c.CompanyRecords)+len(c.Property)+len(c.Evaluations)+len(c.Teams)+
-		len(c.Targets)+len(c.Logs)+len(c.Stations)+len(c.Ratings)+len(c.Delete) == 0
-}
+func (c *Change) Empty() bool { return c.Size() == 0 && c.Intervals == nil }
 
 // Size counts the records the change writes or deletes.
 func (c *Change) Size() int {
@@ -479,5 +478,75 @@ func ApplyProjection(c *data.City, pr Projection) {
 		if g := c.Grid(t.Code); g != nil {
 			g.VolunteerTeam, g.Volunteers = t.VolunteerTeam, t.Volunteers
 		}
+	}
+}
+
+// keys returns, per list, the keys of the records the change writes or
+// deletes.
+func (c *Change) keys() map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	add := func(sheet, k string) {
+		if out[sheet] == nil {
+			out[sheet] = map[string]bool{}
+		}
+		out[sheet][k] = true
+	}
+	for i := range c.Companies {
+		add(SheetCompanies, companyKey(&c.Companies[i]))
+	}
+	for i := range c.CompanyRecords {
+		add(SheetCompanyRecords, companyRecKey(&c.CompanyRecords[i]))
+	}
+	for i := range c.Property {
+		add(SheetProperty, propertyKey(&c.Property[i]))
+	}
+	for i := range c.Evaluations {
+		add(SheetEvaluations, evalKey(&c.Evaluations[i]))
+	}
+	for i := range c.Teams {
+		add(SheetTeams, teamKey(&c.Teams[i]))
+	}
+	for i := range c.Targets {
+		add(SheetTargets, targetKey(&c.Targets[i]))
+	}
+	for i := range c.Logs {
+		add(SheetLogs, logKey(&c.Logs[i]))
+	}
+	for i := range c.Stations {
+		add(SheetStations, stationKey(&c.Stations[i]))
+	}
+	for i := range c.Ratings {
+		add(SheetRatings, ratingKey(&c.Ratings[i]))
+	}
+	for _, k := range c.Delete {
+		add(k.Sheet, k.String())
+	}
+	return out
+}
+
+func pickOld[T any](l []T, key func(*T) string, want map[string]bool) []T {
+	var out []T
+	for i := range l {
+		if want[key(&l[i])] {
+			out = append(out, l[i])
+		}
+	}
+	return out
+}
+
+// Before returns the records of p that the change replaces or deletes
+// (for the audit trail's before and after).
+func Before(p *data.Places, c *Change) *Change {
+	k := c.keys()
+	return &Change{
+		Companies:      pickOld(p.Companies, companyKey, k[SheetCompanies]),
+		CompanyRecords: pickOld(p.CompanyRecords, companyRecKey, k[SheetCompanyRecords]),
+		Property:       pickOld(p.Property, propertyKey, k[SheetProperty]),
+		Evaluations:    pickOld(p.Evaluations, evalKey, k[SheetEvaluations]),
+		Teams:          pickOld(p.Teams, teamKey, k[SheetTeams]),
+		Targets:        pickOld(p.Targets, targetKey, k[SheetTargets]),
+		Logs:           pickOld(p.Logs, logKey, k[SheetLogs]),
+		Stations:       pickOld(p.Stations, stationKey, k[SheetStations]),
+		Ratings:        pickOld(p.Ratings, ratingKey, k[SheetRatings]),
 	}
 }
