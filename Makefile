@@ -99,6 +99,16 @@ crash:
 	GRIDMAP_CRASH_SECONDS=$(CRASH_SECONDS) $(GO) test -count=1 -run '^TestCrash$$' -timeout 60m -v ./cmd/gridmap/
 
 # The planner: unbalance the demo city (15% of households moved), propose for
-# the whole city, print before/after against the targets.
+# the whole city with a step budget (the same plan on any machine), print
+# before/after against the targets. plan-eval-busy does the same while two
+# busy loops hold both cores (the loops are killed however the run ends).
+PLAN_EVAL := plan eval --seed 1 --share 0.15 --steps 4000000 --budget 10s
+.PHONY: plan-eval plan-eval-busy
 plan-eval: build
-	./$(BIN) plan eval --seed 1 --share 0.15 --budget 10s
+	@uptime
+	./$(BIN) $(PLAN_EVAL)
+
+plan-eval-busy: build
+	@sh -c 'while :; do :; done' & b1=$$!; sh -c 'while :; do :; done' & b2=$$!; \
+	  trap "kill $$b1 $$b2 2>/dev/null" EXIT INT TERM; \
+	  sleep 2; uptime; ./$(BIN) $(PLAN_EVAL); rc=$$?; uptime; exit $$rc

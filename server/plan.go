@@ -703,17 +703,19 @@ func (s *Server) handlePlanPropose(w http.ResponseWriter, r *http.Request) {
 		Street      string       `json:"street"`
 		Seed        uint64       `json:"seed"`
 		BudgetMS    int          `json:"budget_ms"`
+		Steps       int64        `json:"steps"`
 		Effort      int          `json:"effort"`
 		Compact     float64      `json:"compact"`
+		Disruption  float64      `json:"disruption"`
 		Targets     plan.Targets `json:"targets"`
 	}
 	if err := decodeBody(r, &body); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if body.BudgetMS < 0 || body.BudgetMS > 60000 || body.Effort < 0 || body.Effort > 100000 || len(body.Communities) > 10000 ||
-		!(body.Compact >= 0 && body.Compact <= 1000) {
-		writeError(w, http.StatusBadRequest, "budget_ms must be within 0..60000, effort within 0..100000, compact within 0..1000")
+	if body.BudgetMS < 0 || body.BudgetMS > 60000 || body.Steps < 0 || body.Steps > 1e9 || body.Effort < 0 || body.Effort > 100000 || len(body.Communities) > 10000 ||
+		!(body.Compact >= 0 && body.Compact <= 1000) || !(body.Disruption >= 0 && body.Disruption <= 1e6) {
+		writeError(w, http.StatusBadRequest, "budget_ms must be within 0..60000, steps within 0..10^9, effort within 0..100000, compact within 0..1000, disruption within 0..10^6")
 		return
 	}
 	if t := body.Targets.Tolerance; t < 0 || t >= 1 || math.IsNaN(t) {
@@ -728,7 +730,8 @@ func (s *Server) handlePlanPropose(w http.ResponseWriter, r *http.Request) {
 	defer d.mu.Unlock()
 	saved := *d.p
 	pr, err := d.p.Propose(r.Context(), plan.ProposeOptions{Communities: body.Communities, Street: body.Street, Seed: body.Seed,
-		Budget: time.Duration(body.BudgetMS) * time.Millisecond, Effort: body.Effort, Compact: body.Compact, Targets: body.Targets})
+		Budget: time.Duration(body.BudgetMS) * time.Millisecond, Steps: body.Steps, Effort: body.Effort, Compact: body.Compact,
+		Disruption: body.Disruption, Targets: body.Targets})
 	if err != nil {
 		*d.p = saved
 		writePlanError(w, err)

@@ -247,3 +247,62 @@ func samePoly(a, b orb.Ring) bool {
 	}
 	return true
 }
+
+// TestPlanProposeDisruption: the proposal API reports households and
+// compounds moved, grids touched, the lower bound and the ratio, lists
+// each move's reassignments, gives the same plan for the same seed and
+// steps, and refuses bad search parameters without touching the plan.
+func TestPlanProposeDisruption(t *testing.T) {
+	s, _ := planServer(t)
+	c := s.Current().City
+	street := c.Communities[0].StreetCode
+	newPlan := func() string {
+		code, out := planDo(t, s, "POST", "/api/v1/plans", `{"name":"disruption"}`)
+		if code != http.StatusCreated {
+			t.Fatalf("create: %d %v", code, out)
+		}
+		return out["id"].(string)
+	}
+	body := fmt.Sprintf(`{"street":%q,"seed":2,"steps":100000,"disruption":20}`, street)
+	var fps []string
+	for range 2 {
+		id := newPlan()
+		code, out := planDo(t, s, "POST", "/api/v1/plans/"+id+"/propose", body)
+		if code != 200 {
+			t.Fatalf("propose: %d %v", code, out)
+		}
+		pr := out["proposal"].(map[string]any)
+		d := pr["disruption"].(map[string]any)
+		bound := d["bound"].(map[string]any)
+		moves := pr["moves"].([]any)
+		if len(moves) == 0 || d["households_moved"] != pr["moved_households"] || d["compounds_moved"] != float64(len(moves)) ||
+			d["grids_touched"].(float64) < 2 || bound["households"].(float64) <= 0 || d["ratio_to_bound"].(float64) <= 0 {
+			t.Fatalf("disruption %v, bound %v, %d moves", d, bound, len(moves))
+		}
+		if pr["steps"] != float64(100000) || pr["step_budget"] != float64(100000) || pr["fingerprint"] == "" {
+			t.Errorf("steps %v of %v, fingerprint %v", pr["steps"], pr["step_budget"], pr["fingerprint"])
+		}
+		mv := moves[0].(map[string]any)
+		re, _ := mv["reassign"].(map[string]any)
+		if re == nil || len(re["before"].([]any)) == 0 || len(re["after"].([]any)) == 0 {
+			t.Fatalf("move without reassignments: %v", mv)
+		}
+		head := re["before"].([]any)[0].(map[string]any)
+		if g := c.Grid(mv["from"].(string)); head["role"] != plan.RoleGridHead || head["name"] == g.Head.Name || head["phone"] != nil {
+			t.Errorf("the head of %s listed as %v (name %q must be masked, no phone)", g.Code, head, g.Head.Name)
+		}
+		fps = append(fps, pr["fingerprint"].(string))
+	}
+	if fps[0] != fps[1] {
+		t.Errorf("same seed and steps, two plans: %v", fps)
+	}
+	id := newPlan()
+	for _, bad := range []string{`{"steps":-1}`, `{"steps":10000000000}`, `{"disruption":-1}`, `{"disruption":"x"}`, `{"steps":1.5}`, `{"compact":-2}`} {
+		if code, out := planDo(t, s, "POST", "/api/v1/plans/"+id+"/propose", bad); code != http.StatusBadRequest || out["error"] == nil {
+			t.Errorf("%s: %d %v, want 400 with an error", bad, code, out)
+		}
+	}
+	if code, out := planDo(t, s, "GET", "/api/v1/plans/"+id, ""); code != 200 || len(out["edits"].([]any)) != 0 {
+		t.Errorf("refused proposals changed the plan: %d %v", code, out["edits"])
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gridmap/gridmap/data/store/pgtest"
 )
 
 // gridmap runs one command line in-process and returns its exit code and
@@ -53,7 +55,7 @@ func demoCity(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Run(m)
 	if cityDir != "" {
 		os.RemoveAll(cityDir)
 	}

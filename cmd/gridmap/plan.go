@@ -5,10 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -186,25 +189,55 @@ type stringsFlag []string
 func (l *stringsFlag) String() string     { return strings.Join(*l, ",") }
 func (l *stringsFlag) Set(v string) error { *l = append(*l, v); return nil }
 
+// searchFlags are the search's flags, shared by propose and eval.
+type searchFlags struct {
+	seed                *uint64
+	steps               *int64
+	budget              *time.Duration
+	compact, disruption *float64
+}
+
+func addSearchFlags(fs *flag.FlagSet, budget time.Duration) searchFlags {
+	return searchFlags{
+		seed:       fs.Uint64("seed", 1, "random seed"),
+		steps:      fs.Int64("steps", 0, "annealing steps for the whole scope (default 400 per block of the communities that need work); with the same seed and steps the plan is the same on any machine"),
+		budget:     fs.Duration("budget", budget, "time budget: the search cools by the larger of the share of steps done and of time used, and stops at 80% of it"),
+		compact:    fs.Float64("compact", 0, "weight of compactness (default 2; higher keeps shapes rounder, balances less)"),
+		disruption: fs.Float64("disruption", 0, "weight of the households and compounds moved (default 20; higher moves fewer, lower balances and rounds grids more freely)"),
+	}
+}
+
+func (f searchFlags) check() error {
+	if *f.budget <= 0 || *f.steps < 0 || *f.steps > 1e12 || !(*f.compact >= 0 && *f.compact <= 1000) || !(*f.disruption >= 0 && *f.disruption <= 1e6) {
+		return failf(2, "--budget must be positive, --steps within 0..10^12, --compact within 0..1000, --disruption within 0..10^6")
+	}
+	return nil
+}
+
+func (f searchFlags) options() plan.ProposeOptions {
+	return plan.ProposeOptions{Seed: *f.seed, Steps: *f.steps, Budget: *f.budget, Compact: *f.compact, Disruption: *f.disruption}
+}
+
 func cmdPlanPropose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("plan propose", "plan propose --data city.gpkg [--community C]... [--street S] [--seed N] [--budget 10s] [--save --name X]", stderr)
+	fs := newFlags("plan propose", "plan propose --data city.gpkg [--community C]... [--street S] [--seed N] [--steps N] [--budget 10s] [--disruption W] [--moves] [--save --name X]", stderr)
 	path := dataFlag(fs)
 	var comms stringsFlag
 	fs.Var(&comms, "community", "community code to rebalance (repeatable; default the whole city)")
 	street := fs.String("street", "", "rebalance the communities of this street")
-	seed := fs.Uint64("seed", 1, "random seed")
-	budget := fs.Duration("budget", 10*time.Second, "time budget")
+	sf := addSearchFlags(fs, 10*time.Second)
 	tol := fs.Float64("tolerance", plan.DefaultTolerance, "allowed deviation from the community's mean households per grid")
-	compact := fs.Float64("compact", 0, "weight of compactness against balance (default 2; higher keeps shapes rounder, balances less)")
 	save := fs.Bool("save", false, "keep the proposal as a draft plan in the store")
 	name := fs.String("name", "", "name of the saved plan (default: proposal <time>)")
 	actor := fs.String("actor", os.Getenv("USER"), "who proposes (audit trail)")
-	moves := fs.Bool("moves", false, "list every compound moved")
+	moves := fs.Bool("moves", false, "list every compound moved, with the grid workers and cadres its households leave and join")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !(*tol > 0 && *tol < 1) || *budget <= 0 || !(*compact >= 0 && *compact <= 1000) {
-		return failf(2, "--tolerance must be in (0, 1), --budget positive, --compact within 0..1000")
+	if !(*tol > 0 && *tol < 1) {
+		return failf(2, "--tolerance must be in (0, 1)")
+	}
+	if err := sf.check(); err != nil {
+		return err
 	}
 	st, c, err := openCity(ctx, *path)
 	if err != nil {
@@ -215,7 +248,9 @@ func cmdPlanPropose(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	pr, err := p.Propose(ctx, plan.ProposeOptions{Communities: comms, Street: *street, Seed: *seed, Budget: *budget, Compact: *compact, Targets: plan.Targets{Tolerance: *tol}})
+	o := sf.options()
+	o.Communities, o.Street, o.Targets = comms, *street, plan.Targets{Tolerance: *tol}
+	pr, err := p.Propose(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -237,17 +272,65 @@ func cmdPlanPropose(ctx context.Context, args []string, stdout, stderr io.Writer
 	return nil
 }
 
-func printProposal(w io.Writer, pr *plan.Proposal, moves bool) {
-	printSummary(w, "before", pr.Before)
-	printSummary(w, "after", pr.After)
-	fmt.Fprintf(w, "moved %d compounds, %d households; %d communities, %d still with a grid over tolerance; %d steps in %.0f ms", len(pr.Moves), pr.MovedHouseholds, pr.Communities, len(pr.Unsolved), pr.Steps, pr.ElapsedMS)
+// printTable prints the before/after table of a proposal: balance,
+// compactness and what the plan disturbs, one row per side (extra rows
+// first, without disruption figures).
+func printTable(w io.Writer, pr *plan.Proposal, extra ...row) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\tgrids\twithin ±10%\tover\tmax|dev|\tmean|dev|\tnon-contiguous\tmean PP\tmean Reock\thouseholds moved\tcompounds moved\tgrids touched\t")
+	line := func(r row) {
+		s := r.s
+		fmt.Fprintf(tw, "%s\t%d\t%.2f%%\t%d\t%.1f%%\t%.1f%%\t%d\t%.4f\t%.4f\t%s\t%s\t%s\t\n", r.label, s.Grids, 100*s.WithinShare, s.Over,
+			100*s.MaxAbsDeviation, 100*s.MeanAbsDeviation, s.NonContiguous, s.MeanPolsbyPopper, s.MeanReock, r.hh, r.cp, r.gt)
+	}
+	for _, r := range extra {
+		line(r)
+	}
+	d := pr.Disruption
+	line(row{"before", pr.Before, "0", "0", "0"})
+	line(row{"after", pr.After, strconv.Itoa(d.Households), strconv.Itoa(d.Compounds), strconv.Itoa(d.GridsTouched)})
+	tw.Flush()
+	b := d.Bound
+	fmt.Fprintf(w, "lower bound on households moved: %d (the larger of %d above +%.0f%% and %d below −%.0f%%, over all grids); moved %d = %.2f× the bound\n",
+		b.Households, b.Excess, 100*pr.Before.Tolerance, b.Deficit, 100*pr.Before.Tolerance, d.Households, d.Ratio)
+	fmt.Fprintf(w, "search: seed %d, %d of %d steps, %d communities (%d still with a grid over tolerance), plan %s, %.0f ms", pr.Seed, pr.Steps, pr.StepBudget,
+		pr.Communities, len(pr.Unsolved), pr.Fingerprint, pr.ElapsedMS)
 	if pr.TimedOut {
-		fmt.Fprint(w, " (time budget reached)")
+		fmt.Fprint(w, " (time budget reached: the search was cut and repaired)")
 	}
 	fmt.Fprintln(w)
-	if moves {
-		for _, mv := range pr.Moves {
-			fmt.Fprintf(w, "  %s  %s → %s  %d households\n", mv.Compound, mv.From, mv.To, mv.Households)
+}
+
+// row is one line of printTable.
+type row struct {
+	label      string
+	s          plan.Summary
+	hh, cp, gt string
+}
+
+func printProposal(w io.Writer, pr *plan.Proposal, moves bool) {
+	printTable(w, pr)
+	if !moves {
+		return
+	}
+	people := func(as []plan.Assignee) string {
+		var out []string
+		for _, a := range as {
+			x := a.Name
+			if a.ID != "" {
+				x = a.ID + " " + x
+			}
+			out = append(out, a.Role+" "+x)
+		}
+		if len(out) == 0 {
+			return "nobody"
+		}
+		return strings.Join(out, ", ")
+	}
+	for _, mv := range pr.Moves {
+		fmt.Fprintf(w, "  %s %s  %s → %s  %d households\n", mv.Compound, mv.Name, mv.From, mv.To, mv.Households)
+		if mv.Reassign != nil {
+			fmt.Fprintf(w, "      leave: %s\n      join:  %s\n", people(mv.Reassign.Before), people(mv.Reassign.After))
 		}
 	}
 }
@@ -306,18 +389,19 @@ func cmdPlanApply(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func cmdPlanEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("plan eval", "plan eval [--seed 1] [--share 0.15] [--budget 10s]", stderr)
-	seed := fs.Uint64("seed", 1, "seed of the demo city, the unbalancing and the search")
+	fs := newFlags("plan eval", "plan eval [--seed 1] [--share 0.15] [--steps N] [--budget 10s] [--disruption W]", stderr)
 	share := fs.Float64("share", 0.15, "share of households moved to unbalance the city")
-	budget := fs.Duration("budget", 10*time.Second, "time budget of the proposal")
-	compact := fs.Float64("compact", 0, "weight of compactness against balance (default 2)")
+	sf := addSearchFlags(fs, 10*time.Second)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !(*share >= 0 && *share < 1) || *budget <= 0 || !(*compact >= 0 && *compact <= 1000) {
-		return failf(2, "--share must be in [0, 1) and --budget positive")
+	if !(*share >= 0 && *share < 1) {
+		return failf(2, "--share must be in [0, 1)")
 	}
-	c, err := synth.City(synth.Options{Seed: *seed})
+	if err := sf.check(); err != nil {
+		return err
+	}
+	c, err := synth.City(synth.Options{Seed: *sf.seed})
 	if err != nil {
 		return err
 	}
@@ -327,23 +411,32 @@ func cmdPlanEval(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	p := plan.NewPlan(m, nil)
 	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	printSummary(stdout, "demo", p.Measures(plan.Targets{}, at).Summary)
-	moved, err := p.Unbalance(*share, *seed)
+	demo := p.Measures(plan.Targets{}, at).Summary
+	moved, err := p.Unbalance(*share, *sf.seed)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "unbalanced: %d households moved between neighbouring grids (%.1f%%)\n", moved, 100*float64(moved)/float64(p.Measures(plan.Targets{}, at).Summary.Households))
-	pr, err := p.Propose(ctx, plan.ProposeOptions{Seed: *seed, Budget: *budget, Compact: *compact})
+	fmt.Fprintf(stdout, "demo city seed %d, unbalanced: %d households moved between neighbouring grids (%.1f%%); %d cores, load average %s\n",
+		*sf.seed, moved, 100*float64(moved)/float64(demo.Households), runtime.GOMAXPROCS(0), loadAverage())
+	pr, err := p.Propose(ctx, sf.options())
 	if err != nil {
 		return err
 	}
-	printProposal(stdout, pr, false)
+	printTable(stdout, pr, row{label: "demo", s: demo})
 	bd := p.CompoundBound(plan.Targets{})
-	fmt.Fprintf(stdout, "bound: moving whole compounds, at most %d of %d grids (%.2f%%) can be within ±10%%: %d communities have a compound above 110%% of their target or too few households outside such compounds\n",
-		bd.MaxWithin, bd.Grids, 100*bd.MaxWithinShare, len(bd.Communities))
-	a := pr.After
-	fmt.Fprintf(stdout, "targets: within ±10%% ≥ 99%%: %v (%.2f%%); all contiguous: %v; mean PP not lower: %v (%.4f → %.4f); within 10 s: %v (%.1f s)\n",
+	fmt.Fprintf(stdout, "bound on balance: moving whole compounds, at most %d of %d grids (%.2f%%) can be within ±10%%\n", bd.MaxWithin, bd.Grids, 100*bd.MaxWithinShare)
+	a, d := pr.After, pr.Disruption
+	fmt.Fprintf(stdout, "targets: within ±10%% ≥ 99%%: %v (%.2f%%); all contiguous: %v; mean PP not lower: %v (%.4f → %.4f); within 10 s: %v (%.1f s); households moved ≤ 2× the bound: %v (%.2f×)\n",
 		a.WithinShare >= 0.99, 100*a.WithinShare, a.NonContiguous == 0, a.MeanPolsbyPopper >= pr.Before.MeanPolsbyPopper,
-		pr.Before.MeanPolsbyPopper, a.MeanPolsbyPopper, pr.ElapsedMS <= 10000, pr.ElapsedMS/1000)
+		pr.Before.MeanPolsbyPopper, a.MeanPolsbyPopper, pr.ElapsedMS <= 10000, pr.ElapsedMS/1000, d.Ratio <= 2, d.Ratio)
 	return nil
+}
+
+// loadAverage is the 1-, 5- and 15-minute load from /proc/loadavg, or "?".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }

@@ -102,3 +102,8 @@ type IncidentFilter struct {
 	Offset     int
 	Ascending  bool // oldest first (default newest first)
 }
+
+// ErrUnavailable marks an error of a store that cannot be reached right
+// now (the database is down or restarting): the caller may retry later,
+// and a server answers 503 with Retry-After.
+var ErrUnavailable = errors.New("store unavailable")

@@ -6,14 +6,39 @@
 // or a postgres:// URL; nothing outside data/store names a backend.
 //
 // Every write runs in one transaction and is durable when the call returns.
-// Both backends hold the same tables with the same layer and column names
-// (see Tables), so GDAL, QGIS, pg_tileserv and pg_featureserv read either.
+// Both backends hold the same tables with the same layer and column names,
+// declared once in data/store/tables, so GDAL, QGIS, pg_tileserv and
+// pg_featureserv read either, and `gridmap copy` moves any store to any
+// other losslessly.
+//
+// # How to add a table
+//
+//  1. Declare it in data/store/tables: append a Migration (the next
+//     Version) to tables.Migrations with its Table — typed columns, key,
+//     unique indexes, Parents for references checked at commit in
+//     PostgreSQL, AppendOnly for logs. Never edit a migration that has
+//     shipped; a change to an existing table is a new migration with its
+//     SQLite and Postgres statements. Both backends create the table from
+//     that one entry: the GeoPackage when a file is opened (feature table
+//     with R-tree when it has a geometry, else attribute table), PostGIS
+//     in `gridmap migrate` (typed geometry column and GiST index).
+//  2. Write the methods: a small interface for the concern in this package
+//     (like PlanStore), added to Store, and its implementation in
+//     data/store/gpkg (database/sql, ? placeholders) and
+//     data/store/postgis (pgx, $n placeholders), each write one
+//     transaction with its audit entry. A feature layer of the city also
+//     goes into tables.LayerRows and tables.Load, which both backends use.
+//  3. Add its cases to data/store/storetest: they run on both backends.
+//     `gridmap copy` copies every declared table column by column, so
+//     the copy round-trip test covers the new table as soon as it holds
+//     rows in the fixture.
 package store
 
 import (
 	"context"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store/tables"
 )
 
 // CityStore holds the city's layers.
@@ -41,6 +66,16 @@ type AuditLog interface {
 	Audit(ctx context.Context, limit int) ([]data.AuditEntry, error)
 }
 
+// Copier moves a whole store: every table of the schema of record, keys
+// and all (`gridmap copy`).
+type Copier interface {
+	// Dump reads every table in one consistent read and hands them to fn.
+	Dump(ctx context.Context, fn func(tables.Dump) error) error
+	// Restore writes every table of d into this empty store in one
+	// transaction, keeping keys and sequences.
+	Restore(ctx context.Context, d tables.Dump) error
+}
+
 // Store is everything a backend provides: one city and its dispatch,
 // planning, token and audit records.
 type Store interface {
@@ -50,6 +85,7 @@ type Store interface {
 	RuleStore
 	TokenStore
 	PlanStore
+	Copier
 	// Close releases the store.
 	Close() error
 }

@@ -16,6 +16,9 @@ import (
 
 	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/gpkg"
+	"github.com/gridmap/gridmap/data/store/postgis"
+	"github.com/gridmap/gridmap/data/store/tables"
+	"github.com/paulmach/orb"
 )
 
 // EnvData is the environment variable that names the store when a command
@@ -85,7 +88,11 @@ func Describe(target string) string {
 func Open(ctx context.Context, target string, opts ...Option) (store.Store, error) {
 	o := collect(opts)
 	if IsURL(target) {
-		return nil, fmt.Errorf("%s: PostgreSQL is not supported by this build yet", Describe(target))
+		st, err := postgis.Open(ctx, target, postgis.WithLogger(o.log))
+		if errors.Is(err, postgis.ErrSchema) {
+			return nil, fmt.Errorf("%s: %w: %w", Describe(target), ErrNoStore, err)
+		}
+		return st, err
 	}
 	if _, err := os.Stat(target); err != nil {
 		return nil, fmt.Errorf("%s: %w", target, ErrNoStore)
@@ -94,11 +101,14 @@ func Open(ctx context.Context, target string, opts ...Option) (store.Store, erro
 }
 
 // Create opens the store at target, creating an empty one (a new file)
-// when there is none.
+// when there is none, or bringing the database's schema up to date.
 func Create(ctx context.Context, target string, opts ...Option) (store.Store, error) {
 	o := collect(opts)
 	if IsURL(target) {
-		return nil, fmt.Errorf("%s: PostgreSQL is not supported by this build yet", Describe(target))
+		if _, err := postgis.Migrate(ctx, target); err != nil {
+			return nil, err
+		}
+		return postgis.Open(ctx, target, postgis.WithLogger(o.log))
 	}
 	return gpkg.Open(target, gpkg.WithLogger(o.log))
 }
@@ -125,7 +135,7 @@ func (p *Pending) Abort() { p.abort() }
 func Fresh(ctx context.Context, target string, overwrite bool, opts ...Option) (*Pending, error) {
 	o := collect(opts)
 	if IsURL(target) {
-		return nil, fmt.Errorf("%s: PostgreSQL is not supported by this build yet", Describe(target))
+		return freshDatabase(ctx, target, overwrite, o)
 	}
 	if _, err := os.Stat(target); err == nil && !overwrite {
 		return nil, fmt.Errorf("%s: %w", target, ErrExists)
@@ -159,4 +169,91 @@ func Fresh(ctx context.Context, target string, overwrite bool, opts ...Option) (
 		},
 		abort: func() { st.Close(); removeFile(tmp) },
 	}, nil
+}
+
+// freshDatabase migrates the database and checks that it holds no city
+// (or, with overwrite, empties it: every table of the schema, in one
+// transaction). A database is filled in place: Commit closes it, Abort
+// leaves what was written (run again with --force).
+func freshDatabase(ctx context.Context, target string, overwrite bool, o options) (*Pending, error) {
+	if _, err := postgis.Migrate(ctx, target); err != nil {
+		return nil, err
+	}
+	st, err := postgis.Open(ctx, target, postgis.WithLogger(o.log))
+	if err != nil {
+		return nil, err
+	}
+	empty, err := st.Empty(ctx)
+	if err == nil && !empty {
+		if !overwrite {
+			st.Close()
+			return nil, fmt.Errorf("%s: %w", Describe(target), ErrExists)
+		}
+		err = st.Truncate(ctx)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &Pending{Store: st, commit: st.Close, abort: func() { st.Close() }}, nil
+}
+
+// Migrate brings the schema of the store at target up to this build's
+// and returns the version it is at and how many migrations it applied;
+// running it again applies none. A GeoPackage migrates itself when it is
+// opened, so for a file this opens (or creates) it.
+func Migrate(ctx context.Context, target string) (version, applied int, err error) {
+	if IsURL(target) {
+		n, err := postgis.Migrate(ctx, target)
+		if err != nil {
+			return 0, n, err
+		}
+		return tables.Latest(), n, nil
+	}
+	g, err := gpkg.Open(target)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer g.Close()
+	v, err := g.SchemaVersion(ctx)
+	return v, g.Migrated(), err
+}
+
+// Copy copies the store at from into a new store at to (which must hold
+// none, unless overwrite): every table, keys, sequences, history and audit
+// trail included, in one transaction on each side. It returns the rows
+// copied.
+func Copy(ctx context.Context, from, to string, overwrite bool, opts ...Option) (int, error) {
+	if from == to {
+		return 0, errors.New("copy: --from and --to are the same store")
+	}
+	src, err := Open(ctx, from, opts...)
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	dst, err := Fresh(ctx, to, overwrite, opts...)
+	if err != nil {
+		return 0, err
+	}
+	rows := 0
+	err = src.Dump(ctx, func(d tables.Dump) error {
+		return dst.Restore(ctx, counting{d, &rows})
+	})
+	if err != nil {
+		dst.Abort()
+		return 0, err
+	}
+	return rows, dst.Commit()
+}
+
+type counting struct {
+	tables.Dump
+	n *int
+}
+
+func (c counting) Rows(ctx context.Context, t tables.Table) (int, func() ([]any, orb.Geometry, error), func(), error) {
+	n, next, done, err := c.Dump.Rows(ctx, t)
+	*c.n += n
+	return n, next, done, err
 }

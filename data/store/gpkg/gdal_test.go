@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store/tables"
 )
 
 var (
@@ -166,26 +167,28 @@ func TestGDALReadsGeoPackage(t *testing.T) {
 		count    int
 	}
 	wants := map[string]want{
-		data.LayerDistricts:      {"Multi Polygon", len(c.Districts)},
-		data.LayerStreets:        {"Polygon", len(c.Streets)},
-		data.LayerCommunities:    {"Polygon", len(c.Communities)},
-		data.LayerGrids:          {"Polygon", len(c.Grids)},
-		data.LayerCompounds:      {"Polygon", len(c.Compounds)},
-		data.LayerBuildings:      {"Polygon", len(c.Buildings)},
-		data.LayerRoads:          {"Line String", len(c.Roads)},
-		data.LayerStations:       {"Point", len(c.Stations)},
-		data.LayerIncidents:      {"Point", len(c.Incidents)},
-		data.LayerCadres:         {"None", len(c.Cadres)},
-		tableCadreGrids:          {"None", len(c.Cadres)}, // one grid each
-		data.LayerReportingUnits: {"None", 1},
-		tableUnitCommunites:      {"None", 1},
-		tableAudit:               {"None", 2},
-		tableMeta:                {"None", len(c.Meta)},
+		data.LayerDistricts:         {"Multi Polygon", len(c.Districts)},
+		data.LayerStreets:           {"Polygon", len(c.Streets)},
+		data.LayerCommunities:       {"Polygon", len(c.Communities)},
+		data.LayerGrids:             {"Polygon", len(c.Grids)},
+		data.LayerCompounds:         {"Polygon", len(c.Compounds)},
+		data.LayerBuildings:         {"Polygon", len(c.Buildings)},
+		data.LayerRoads:             {"Line String", len(c.Roads)},
+		data.LayerStations:          {"Point", len(c.Stations)},
+		data.LayerIncidents:         {"Point", len(c.Incidents)},
+		data.LayerCadres:            {"None", len(c.Cadres)},
+		tables.TableCadreGrids:      {"None", len(c.Cadres)}, // one grid each
+		data.LayerReportingUnits:    {"None", 1},
+		tables.TableUnitCommunities: {"None", 1},
+		tables.TableAudit:           {"None", 2},
+		tables.TableMeta:            {"None", len(c.Meta)},
 		// the dispatch flow's tables (incident.go, token.go), empty here
-		tableIncidentExt: {"None", 0}, tableIncidentHistory: {"None", 0}, tableIdempotency: {"None", 0},
-		tableRules: {"None", 0}, tableTokens: {"None", 0},
+		tables.TableIncidentExt: {"None", 0}, tables.TableIncidentHistory: {"None", 0}, tables.TableIdempotency: {"None", 0},
+		tables.TableRules: {"None", 0}, tables.TableTokens: {"None", 0},
 		// the planner's tables (plan.go), empty here
-		tablePlans: {"None", 0}, tablePlanVersions: {"None", 0}, tableRetiredCodes: {"None", 0},
+		tables.TablePlans: {"None", 0}, tables.TablePlanVersions: {"None", 0}, tables.TableRetiredCodes: {"None", 0},
+		// the schema versions applied
+		tables.TableSchemaMigrations: {"None", len(tables.Migrations)},
 	}
 	got := parseOgrinfo(t, ogrinfo(t, "-ro", "-so", "-al", path))
 	if len(got) != len(wants) {

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gridmap/gridmap/data/store/tables"
 	"github.com/paulmach/orb"
-	"github.com/twpayne/go-geom"
-	"github.com/twpayne/go-geom/encoding/wkb"
 )
 
 // srsWGS84 is the only spatial reference the store writes and accepts.
@@ -28,65 +27,16 @@ type envelope struct{ minX, maxX, minY, maxY float64 }
 var errEmptyGeom = errors.New("empty geometry")
 
 // encodeGeom writes g as GeoPackage binary with srs_id 4326: a header with
-// an [minx,maxx,miny,maxy] envelope (none for points) and then little-endian
-// WKB written by go-geom. An empty geometry encodes to nil, stored as NULL.
-// Coordinates that are NaN or infinite are rejected.
+// an [minx,maxx,miny,maxy] envelope (none for points) and then the
+// little-endian WKB of tables.EncodeWKB. An empty geometry encodes to nil,
+// stored as NULL. Coordinates that are NaN or infinite are rejected.
 func encodeGeom(g orb.Geometry) ([]byte, envelope, error) {
-	var (
-		t     geom.T
-		flat  []float64
-		point bool
-	)
-	switch g := g.(type) {
-	case orb.Point:
-		flat = []float64{g[0], g[1]}
-		t = geom.NewPointFlat(geom.XY, flat)
-		point = true
-	case orb.LineString:
-		if len(g) == 0 {
-			return nil, envelope{}, nil
-		}
-		flat = flattenPoints(make([]float64, 0, 2*len(g)), g)
-		t = geom.NewLineStringFlat(geom.XY, flat)
-	case orb.Polygon:
-		if len(g) == 0 {
-			return nil, envelope{}, nil
-		}
-		var ends []int
-		flat, ends = flattenPolygon(nil, nil, g)
-		t = geom.NewPolygonFlat(geom.XY, flat, ends)
-	case orb.MultiPolygon:
-		if len(g) == 0 {
-			return nil, envelope{}, nil
-		}
-		endss := make([][]int, len(g))
-		for i, p := range g {
-			var ends []int
-			flat, ends = flattenPolygon(flat, nil, p)
-			endss[i] = ends
-		}
-		t = geom.NewMultiPolygonFlat(geom.XY, flat, endss)
-	case nil:
-		return nil, envelope{}, nil
-	default:
-		return nil, envelope{}, fmt.Errorf("store: unsupported geometry type %T", g)
+	body, e, err := tables.EncodeWKB(g)
+	if err != nil || body == nil {
+		return nil, envelope{}, err
 	}
-	if len(flat) == 0 {
-		return nil, envelope{}, nil
-	}
-	env := envelope{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
-	for i := 0; i+1 < len(flat); i += 2 {
-		x, y := flat[i], flat[i+1]
-		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
-			return nil, envelope{}, fmt.Errorf("store: geometry has a non-finite coordinate (%v, %v)", x, y)
-		}
-		env.minX, env.maxX = min(env.minX, x), max(env.maxX, x)
-		env.minY, env.maxY = min(env.minY, y), max(env.maxY, y)
-	}
-	body, err := wkb.Marshal(t, binary.LittleEndian)
-	if err != nil {
-		return nil, envelope{}, fmt.Errorf("store: encode wkb: %w", err)
-	}
+	env := envelope{e.MinX, e.MaxX, e.MinY, e.MaxY}
+	_, point := g.(orb.Point)
 	hdr := 8
 	flags := byte(gpFlagLittleEndian)
 	if !point {
@@ -135,10 +85,10 @@ type gpHeader struct {
 func parseHeader(b []byte) (gpHeader, error) {
 	var h gpHeader
 	if len(b) < 8 {
-		return h, fmt.Errorf("store: geometry blob of %d bytes is shorter than a GeoPackage header", len(b))
+		return h, fmt.Errorf("store: geometry tables.Blob of %d bytes is shorter than a GeoPackage header", len(b))
 	}
 	if b[0] != 'G' || b[1] != 'P' {
-		return h, errors.New("store: geometry blob lacks the GeoPackage magic")
+		return h, errors.New("store: geometry tables.Blob lacks the GeoPackage magic")
 	}
 	if b[2] != 0 {
 		return h, fmt.Errorf("store: unsupported GeoPackage binary version %d", b[2])
@@ -166,7 +116,7 @@ func parseHeader(b []byte) (gpHeader, error) {
 		return h, fmt.Errorf("store: invalid GeoPackage envelope indicator %d", (flags>>1)&7)
 	}
 	if len(b) < 8+envLen {
-		return h, errors.New("store: geometry blob truncated inside its envelope")
+		return h, errors.New("store: geometry tables.Blob truncated inside its envelope")
 	}
 	if envLen > 0 {
 		f := func(o int) float64 { return math.Float64frombits(bo.Uint64(b[o:])) }
@@ -177,8 +127,8 @@ func parseHeader(b []byte) (gpHeader, error) {
 	return h, nil
 }
 
-// decodeGeom reads a GeoPackage binary blob written in EPSG:4326 into an orb
-// geometry. A NULL blob or an empty geometry decodes to nil. Malformed blobs
+// decodeGeom reads a GeoPackage binary tables.Blob written in EPSG:4326 into an orb
+// geometry. A NULL tables.Blob or an empty geometry decodes to nil. Malformed blobs
 // give an error, never a panic.
 func decodeGeom(b []byte) (orb.Geometry, error) {
 	if b == nil {
@@ -194,7 +144,7 @@ func decodeGeom(b []byte) (orb.Geometry, error) {
 	if h.empty {
 		return nil, nil
 	}
-	g, err := decodeWKB(h.wkb)
+	g, err := tables.DecodeWKB(h.wkb)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +164,7 @@ func geomEnvelope(b []byte) (envelope, bool, error) {
 	if h.hasEnv {
 		return h.env, false, nil
 	}
-	g, err := decodeWKB(h.wkb)
+	g, err := tables.DecodeWKB(h.wkb)
 	if err != nil {
 		return envelope{}, false, err
 	}
@@ -225,58 +175,8 @@ func geomEnvelope(b []byte) (envelope, bool, error) {
 	return envelope{bb.Min[0], bb.Max[0], bb.Min[1], bb.Max[1]}, false, nil
 }
 
-// Typed decoders used by Load. They accept the single/multi variant a GIS
-// may have written in place of the other where that loses nothing.
+// Typed decoders of GeoPackage blobs.
 
-func decodePolygon(b []byte) (orb.Polygon, error) {
-	g, err := decodeGeom(b)
-	switch g := g.(type) {
-	case nil:
-		return nil, err
-	case orb.Polygon:
-		return g, nil
-	case orb.MultiPolygon:
-		if len(g) == 1 {
-			return g[0], nil
-		}
-	}
-	return nil, fmt.Errorf("store: got %s, want Polygon", g.GeoJSONType())
-}
+func decodePolygon(b []byte) (orb.Polygon, error) { return tables.AsPolygon(decodeGeom(b)) }
 
-func decodeMultiPolygon(b []byte) (orb.MultiPolygon, error) {
-	g, err := decodeGeom(b)
-	switch g := g.(type) {
-	case nil:
-		return nil, err
-	case orb.MultiPolygon:
-		return g, nil
-	case orb.Polygon:
-		return orb.MultiPolygon{g}, nil
-	}
-	return nil, fmt.Errorf("store: got %s, want MultiPolygon", g.GeoJSONType())
-}
-
-func decodeLineString(b []byte) (orb.LineString, error) {
-	g, err := decodeGeom(b)
-	switch g := g.(type) {
-	case nil:
-		return nil, err
-	case orb.LineString:
-		return g, nil
-	}
-	return nil, fmt.Errorf("store: got %s, want LineString", g.GeoJSONType())
-}
-
-func decodePoint(b []byte) (orb.Point, error) {
-	g, err := decodeGeom(b)
-	switch g := g.(type) {
-	case nil:
-		if err == nil {
-			err = fmt.Errorf("store: point: %w", errEmptyGeom)
-		}
-		return orb.Point{}, err
-	case orb.Point:
-		return g, nil
-	}
-	return orb.Point{}, fmt.Errorf("store: got %s, want Point", g.GeoJSONType())
-}
+func decodePoint(b []byte) (orb.Point, error) { return tables.AsPoint(decodeGeom(b)) }

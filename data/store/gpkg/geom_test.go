@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gridmap/gridmap/data/store/tables"
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geom/encoding/wkb"
 )
@@ -141,8 +142,8 @@ func TestGeomMalformed(t *testing.T) {
 	if _, err := decodePoint(good); err == nil {
 		t.Error("decodePoint accepted a polygon")
 	}
-	if _, err := decodeLineString(point); err == nil {
-		t.Error("decodeLineString accepted a point")
+	if _, err := tables.AsLineString(decodeGeom(point)); err == nil {
+		t.Error("AsLineString accepted a point")
 	}
 	if _, err := decodePolygon(point); err == nil {
 		t.Error("decodePolygon accepted a point")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store/tables"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -28,6 +29,8 @@ type Store struct {
 	r    *sql.DB // readers, query_only
 	log  *slog.Logger
 	now  func() time.Time
+
+	migrated int // schema versions applied when opened
 }
 
 // Option configures Open.
@@ -37,6 +40,7 @@ type options struct {
 	busyTimeout time.Duration
 	readers     int
 	log         *slog.Logger
+	now         func() time.Time
 }
 
 // WithBusyTimeout sets how long a connection waits for a lock held by
@@ -46,6 +50,10 @@ func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyT
 // WithReaders sets the size of the read connection pool (default 4).
 func WithReaders(n int) Option { return func(o *options) { o.readers = n } }
 
+// WithClock sets the clock of the times the store assigns (default
+// time.Now); tests inject one.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
@@ -54,7 +62,7 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 // a write is durable once acknowledged, foreign keys on, and a busy timeout.
 // A file that is an SQLite database but not a GeoPackage is refused.
 func Open(path string, opts ...Option) (*Store, error) {
-	o := options{busyTimeout: 10 * time.Second, readers: 4, log: slog.Default()}
+	o := options{busyTimeout: 10 * time.Second, readers: 4, log: slog.Default(), now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -76,7 +84,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	g := &Store{path: path, w: w, log: o.log, now: time.Now}
+	g := &Store{path: path, w: w, log: o.log, now: o.now}
 	if err := g.initSchema(context.Background()); err != nil {
 		w.Close()
 		return nil, err
@@ -123,7 +131,7 @@ func (g *Store) initSchema(ctx context.Context) error {
 	if appID != gpkgApplicationID && (appID != 0 || tables != 0) {
 		return fmt.Errorf("store: %s is an SQLite database but not a GeoPackage (application_id %#x)", g.path, appID)
 	}
-	return g.inTx(ctx, func(tx *sql.Tx) error {
+	err := g.inTx(ctx, func(tx *sql.Tx) error {
 		for _, s := range []string{
 			fmt.Sprintf("PRAGMA application_id = %d", gpkgApplicationID),
 			fmt.Sprintf("PRAGMA user_version = %d", gpkgUserVersion),
@@ -132,13 +140,74 @@ func (g *Store) initSchema(ctx context.Context) error {
 				return fmt.Errorf("store: %s: %w", s, err)
 			}
 		}
-		for _, s := range schemaDDL() {
+		for _, s := range append(append([]string(nil), coreDDL...), migrationsDDL...) {
 			if _, err := tx.ExecContext(ctx, s); err != nil {
 				return fmt.Errorf("store: create schema: %w\n%s", err, s)
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	g.migrated, err = g.migrate(ctx)
+	return err
+}
+
+// Migrated returns how many schema versions opening the file applied.
+func (g *Store) Migrated() int { return g.migrated }
+
+// migrate applies the schema versions the file lacks, each in one
+// transaction, and returns how many it applied.
+func (g *Store) migrate(ctx context.Context) (int, error) {
+	applied := map[int]bool{}
+	rows, err := g.w.QueryContext(ctx, "SELECT version FROM "+tables.TableSchemaMigrations)
+	if err != nil {
+		return 0, fmt.Errorf("store: schema versions: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	n := 0
+	for _, m := range tables.Migrations {
+		if applied[m.Version] {
+			continue
+		}
+		err := g.inTx(ctx, func(tx *sql.Tx) error {
+			var ddl []string
+			for _, t := range m.Tables {
+				ddl = append(ddl, tableDDL(t)...)
+			}
+			for _, s := range append(ddl, m.SQLite...) {
+				if _, err := tx.ExecContext(ctx, s); err != nil {
+					return fmt.Errorf("store: schema version %d: %w\n%s", m.Version, err, s)
+				}
+			}
+			_, err := tx.ExecContext(ctx, "INSERT INTO "+tables.TableSchemaMigrations+" (version, name, applied_at) VALUES (?, ?, ?)",
+				m.Version, m.Name, tables.FormatTime(g.now()))
+			return err
+		})
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// SchemaVersion returns the latest schema version applied to the file.
+func (g *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	if err := g.r.QueryRowContext(ctx, "SELECT max(version) FROM "+tables.TableSchemaMigrations).Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return int(v.Int64), nil
 }
 
 // inTx runs fn in one write transaction, committing if it returns nil and
@@ -174,11 +243,11 @@ func (g *Store) appendAudit(ctx context.Context, tx *sql.Tx, e data.AuditEntry) 
 		return errors.New("store: audit entry needs an actor and an action")
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)`,
-		formatTime(e.At), e.Actor, e.Action, e.Target, e.Detail)
+		tables.FormatTime(e.At), e.Actor, e.Action, e.Target, e.Detail)
 	if err != nil {
 		return fmt.Errorf("store: append audit: %w", err)
 	}
-	return g.touch(ctx, tx, tableAudit)
+	return g.touch(ctx, tx, tables.TableAudit)
 }
 
 // Audit returns the latest limit entries, newest first; limit <= 0 returns
@@ -196,13 +265,13 @@ func (g *Store) Audit(ctx context.Context, limit int) ([]data.AuditEntry, error)
 	for rows.Next() {
 		var (
 			e                             data.AuditEntry
-			at                            nullTime
-			actor, action, target, detail nullString
+			at                            tables.Time
+			actor, action, target, detail tables.String
 		)
 		if err := rows.Scan(&e.Seq, &at, &actor, &action, &target, &detail); err != nil {
 			return nil, fmt.Errorf("store: read audit: %w", err)
 		}
-		e.At, e.Actor, e.Action, e.Target, e.Detail = at.t, actor.s, action.s, target.s, detail.s
+		e.At, e.Actor, e.Action, e.Target, e.Detail = at.T, actor.S, action.S, target.S, detail.S
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -230,7 +299,7 @@ func (g *Store) SetMeta(ctx context.Context, kv map[string]string) error {
 		if err := g.setMeta(ctx, tx, kv); err != nil {
 			return err
 		}
-		return g.appendAudit(ctx, tx, data.AuditEntry{Actor: "store", Action: "set_meta", Target: tableMeta, Detail: string(detail)})
+		return g.appendAudit(ctx, tx, data.AuditEntry{Actor: "store", Action: "set_meta", Target: tables.TableMeta, Detail: string(detail)})
 	})
 }
 
@@ -248,7 +317,7 @@ func (g *Store) setMeta(ctx context.Context, tx *sql.Tx, kv map[string]string) e
 			return fmt.Errorf("store: set meta %q: %w", k, err)
 		}
 	}
-	return g.touch(ctx, tx, tableMeta)
+	return g.touch(ctx, tx, tables.TableMeta)
 }
 
 // Meta returns all metadata.
@@ -261,23 +330,7 @@ type querier interface {
 }
 
 func readMeta(ctx context.Context, q querier) (map[string]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT key, value FROM meta ORDER BY key`)
-	if err != nil {
-		return nil, fmt.Errorf("store: read meta: %w", err)
-	}
-	defer rows.Close()
-	m := map[string]string{}
-	for rows.Next() {
-		var k, v nullString
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, fmt.Errorf("store: read meta: %w", err)
-		}
-		m[k.s] = v.s
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: read meta: %w", err)
-	}
-	return m, nil
+	return tables.ReadMeta(ctx, source(q))
 }
 
 // touch records a change of table in gpkg_contents.last_change.

@@ -10,56 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paulmach/orb"
-
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/tables"
 )
-
-// Tables of the dispatch flow, beside the incidents feature table.
-const (
-	tableIncidentExt     = "incident_ext"
-	tableIncidentHistory = "incident_history"
-	tableIdempotency     = "idempotency_keys"
-	tableRules           = "incident_rules"
-)
-
-// The dispatch tables join the schema as GeoPackage attribute tables.
-// incident_history is append-only, like audit_log: its seq is the durable
-// event sequence that live-event clients resume from.
-func init() {
-	attrTables = append(attrTables,
-		attrTable{tableIncidentExt, "Incident dispatch details: caller, responders, SLA, escalation", "fid", `
-	incident_id TEXT NOT NULL, source TEXT, caller_name TEXT, caller_phone TEXT,
-	responders TEXT, -- JSON array of {"role","id","name","phone","unit"}
-	responded TEXT, -- JSON array of department codes
-	duplicate_of TEXT, accept_due DATETIME, resolve_due DATETIME,
-	escalated_at DATETIME, escalated_to TEXT, version INTEGER NOT NULL`,
-			[]string{
-				`CREATE UNIQUE INDEX IF NOT EXISTS idx_incident_ext_id ON incident_ext(incident_id)`,
-				`CREATE INDEX IF NOT EXISTS idx_incident_ext_due ON incident_ext(escalated_at, resolve_due)`,
-			}},
-		attrTable{tableIncidentHistory, "Incident history and live-event sequence (append-only)", "seq", `
-	incident_id TEXT NOT NULL, at DATETIME NOT NULL, actor TEXT NOT NULL, actor_role TEXT,
-	type TEXT NOT NULL, action TEXT, from_status TEXT, to_status TEXT, note TEXT,
-	departments TEXT, -- JSON array
-	incident TEXT -- JSON: the public state after the event
-`,
-			[]string{
-				`CREATE INDEX IF NOT EXISTS idx_incident_history_id ON incident_history(incident_id, seq)`,
-				`CREATE TRIGGER IF NOT EXISTS incident_history_no_update BEFORE UPDATE ON incident_history
-BEGIN SELECT RAISE(ABORT, 'incident_history is append-only'); END`,
-				`CREATE TRIGGER IF NOT EXISTS incident_history_no_delete BEFORE DELETE ON incident_history
-BEGIN SELECT RAISE(ABORT, 'incident_history is append-only'); END`,
-			}},
-		attrTable{tableIdempotency, "Idempotency keys of incident creations", "fid", `
-	actor TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL,
-	incident_id TEXT NOT NULL, created_at DATETIME NOT NULL`,
-			[]string{`CREATE UNIQUE INDEX IF NOT EXISTS idx_idempotency_key ON idempotency_keys(actor, key)`}},
-		attrTable{tableRules, "Incident routing rules, every version (the last one is in force)", "version", `
-	at DATETIME NOT NULL, actor TEXT NOT NULL, body TEXT NOT NULL`, nil},
-	)
-}
 
 // CreateIncidents writes each incident, its first history event and its
 // audit entry, in one transaction: one fsync for the whole batch (group
@@ -99,7 +53,7 @@ func (g *Store) CreateIncidents(ctx context.Context, reqs []store.NewIncident) (
 			if err := g.extend(ctx, tx, data.LayerIncidents, ext); err != nil {
 				return err
 			}
-			return g.touch(ctx, tx, tableAudit)
+			return g.touch(ctx, tx, tables.TableAudit)
 		}
 		return nil
 	})
@@ -199,15 +153,15 @@ func (g *Store) createIncident(ctx context.Context, b *createBatch, req *store.N
 	}
 	ev.Seq = seq
 	if req.IdempotencyKey != "" {
-		if _, err := b.idemPut.ExecContext(ctx, req.Actor, req.IdempotencyKey, req.RequestHash, rec.ID, formatTime(rec.ReportedAt)); err != nil {
+		if _, err := b.idemPut.ExecContext(ctx, req.Actor, req.IdempotencyKey, req.RequestHash, rec.ID, tables.FormatTime(rec.ReportedAt)); err != nil {
 			return store.Created{}, envelope{}, fmt.Errorf("store: idempotency key: %w", err)
 		}
 	}
-	detail, err := json.Marshal(map[string]any{"after": auditView(&rec), "event": seq})
+	detail, err := json.Marshal(map[string]any{"after": tables.AuditView(&rec), "event": seq})
 	if err != nil {
 		return store.Created{}, envelope{}, err
 	}
-	if _, err := b.audit.ExecContext(ctx, formatTime(rec.ReportedAt), req.Actor, "incident.create", rec.ID, string(detail)); err != nil {
+	if _, err := b.audit.ExecContext(ctx, tables.FormatTime(rec.ReportedAt), req.Actor, "incident.create", rec.ID, string(detail)); err != nil {
 		return store.Created{}, envelope{}, fmt.Errorf("store: append audit: %w", err)
 	}
 	return store.Created{Record: rec, Event: ev}, env, nil
@@ -237,24 +191,15 @@ func insertIncidentRow(ctx context.Context, st execer, in *data.Incident) (envel
 	if err != nil {
 		return env, fmt.Errorf("store: incident %s point: %w", in.ID, err)
 	}
-	deps, err := jsonList(in.Departments)
+	deps, err := tables.JSONList(in.Departments)
 	if err != nil {
 		return env, err
 	}
 	if _, err := st.ExecContext(ctx, b, in.ID, in.Module, in.Category, in.Description, in.Status, in.Address,
-		in.GridCode, in.CommunityCode, in.StreetCode, in.DistrictCode, deps, formatTime(in.ReportedAt), formatTime(in.UpdatedAt)); err != nil {
+		in.GridCode, in.CommunityCode, in.StreetCode, in.DistrictCode, deps, tables.FormatTime(in.ReportedAt), tables.FormatTime(in.UpdatedAt)); err != nil {
 		return env, fmt.Errorf("store: insert incident %s: %w", in.ID, err)
 	}
 	return env, nil
-}
-
-// responder is a data.Responder in the incident_ext.responders JSON column.
-type responder struct {
-	Role  string `json:"role"`
-	ID    string `json:"id,omitempty"`
-	Name  string `json:"name,omitempty"`
-	Phone string `json:"phone,omitempty"`
-	Unit  string `json:"unit,omitempty"`
 }
 
 const putExtSQL = `INSERT INTO incident_ext (incident_id, source, caller_name, caller_phone, responders, responded,
@@ -265,79 +210,39 @@ const putExtSQL = `INSERT INTO incident_ext (incident_id, source, caller_name, c
 	escalated_at = excluded.escalated_at, escalated_to = excluded.escalated_to, version = excluded.version`
 
 func putExt(ctx context.Context, st execer, rec *data.IncidentRecord) error {
-	rs := make([]responder, len(rec.Responders))
+	rs := make([]tables.Responder, len(rec.Responders))
 	for i, r := range rec.Responders {
-		rs[i] = responder(r)
+		rs[i] = tables.Responder(r)
 	}
-	resp, err := jsonList(rs)
+	resp, err := tables.JSONList(rs)
 	if err != nil {
 		return err
 	}
-	done, err := jsonList(rec.Responded)
+	done, err := tables.JSONList(rec.Responded)
 	if err != nil {
 		return err
 	}
 	_, err = st.ExecContext(ctx, rec.ID, rec.Source, rec.Caller.Name, rec.Caller.Phone, resp, done, rec.DuplicateOf,
-		formatTime(rec.AcceptDue), formatTime(rec.ResolveDue), formatTime(rec.EscalatedAt), rec.EscalatedTo, rec.Version)
+		tables.FormatTime(rec.AcceptDue), tables.FormatTime(rec.ResolveDue), tables.FormatTime(rec.EscalatedAt), rec.EscalatedTo, rec.Version)
 	if err != nil {
 		return fmt.Errorf("store: incident %s details: %w", rec.ID, err)
 	}
 	return nil
 }
 
-// publicIncident is the public state of an incident in history rows.
-type publicIncident struct {
-	ID            string     `json:"id"`
-	Module        string     `json:"module"`
-	Category      string     `json:"category"`
-	Description   string     `json:"description"`
-	Status        string     `json:"status"`
-	Point         [2]float64 `json:"point"`
-	Address       string     `json:"address"`
-	GridCode      string     `json:"grid_code"`
-	CommunityCode string     `json:"community_code"`
-	StreetCode    string     `json:"street_code"`
-	DistrictCode  string     `json:"district_code"`
-	Departments   []string   `json:"departments"`
-	ReportedAt    time.Time  `json:"reported_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
-}
-
-func toPublic(in data.Incident) publicIncident {
-	return publicIncident{in.ID, in.Module, in.Category, in.Description, in.Status, [2]float64(in.Point), in.Address,
-		in.GridCode, in.CommunityCode, in.StreetCode, in.DistrictCode, in.Departments, in.ReportedAt, in.UpdatedAt}
-}
-
-func fromPublic(p publicIncident) data.Incident {
-	return data.Incident{ID: p.ID, Module: p.Module, Category: p.Category, Description: p.Description, Status: p.Status,
-		Point: orb.Point(p.Point), Address: p.Address, GridCode: p.GridCode, CommunityCode: p.CommunityCode,
-		StreetCode: p.StreetCode, DistrictCode: p.DistrictCode, Departments: p.Departments,
-		ReportedAt: p.ReportedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
-}
-
-// auditView is what the audit trail keeps of a record: the public state
-// and the dispatch fields, with the caller's phone masked (the incident
-// tables hold it; the audit trail need not copy it).
-func auditView(rec *data.IncidentRecord) map[string]any {
-	return map[string]any{
-		"incident": toPublic(rec.Incident), "responded": rec.Responded, "duplicate_of": rec.DuplicateOf,
-		"escalated_to": rec.EscalatedTo, "version": rec.Version, "caller_phone": data.MaskPhone(rec.Caller.Phone),
-	}
-}
-
 const appendEventSQL = `INSERT INTO incident_history (incident_id, at, actor, actor_role, type, action,
 	from_status, to_status, note, departments, incident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func appendEvent(ctx context.Context, st execer, ev *data.IncidentEvent) (int64, error) {
-	deps, err := jsonList(ev.Departments)
+	deps, err := tables.JSONList(ev.Departments)
 	if err != nil {
 		return 0, err
 	}
-	state, err := json.Marshal(toPublic(ev.Incident))
+	state, err := json.Marshal(tables.ToPublic(ev.Incident))
 	if err != nil {
 		return 0, err
 	}
-	res, err := st.ExecContext(ctx, ev.IncidentID, formatTime(ev.At), ev.Actor, ev.ActorRole, ev.Type, ev.Action, ev.From, ev.To, ev.Note, deps, string(state))
+	res, err := st.ExecContext(ctx, ev.IncidentID, tables.FormatTime(ev.At), ev.Actor, ev.ActorRole, ev.Type, ev.Action, ev.From, ev.To, ev.Note, deps, string(state))
 	if err != nil {
 		return 0, fmt.Errorf("store: incident %s history: %w", ev.IncidentID, err)
 	}
@@ -359,7 +264,7 @@ func (g *Store) UpdateIncident(ctx context.Context, id, actor, role string, fn f
 		if rec, err = getIncident(ctx, tx, id); err != nil {
 			return err
 		}
-		before := auditView(&rec)
+		before := tables.AuditView(&rec)
 		ev, err = fn(&rec)
 		if err != nil {
 			return err
@@ -367,12 +272,12 @@ func (g *Store) UpdateIncident(ctx context.Context, id, actor, role string, fn f
 		if ev.Actor == "" {
 			ev.Actor, ev.ActorRole = actor, role
 		}
-		deps, err := jsonList(rec.Departments)
+		deps, err := tables.JSONList(rec.Departments)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE incidents SET status = ?, departments = ?, updated_at = ? WHERE id = ?`,
-			rec.Status, deps, formatTime(rec.UpdatedAt), rec.ID); err != nil {
+			rec.Status, deps, tables.FormatTime(rec.UpdatedAt), rec.ID); err != nil {
 			return fmt.Errorf("store: update incident %s: %w", id, err)
 		}
 		if err := g.touch(ctx, tx, data.LayerIncidents); err != nil {
@@ -384,7 +289,7 @@ func (g *Store) UpdateIncident(ctx context.Context, id, actor, role string, fn f
 		if ev.Seq, err = appendEvent(ctx, txStmt{tx, appendEventSQL}, &ev); err != nil {
 			return err
 		}
-		detail, err := json.Marshal(map[string]any{"before": before, "after": auditView(&rec), "event": ev.Seq})
+		detail, err := json.Marshal(map[string]any{"before": before, "after": tables.AuditView(&rec), "event": ev.Seq})
 		if err != nil {
 			return err
 		}
@@ -410,38 +315,38 @@ type rowScanner interface{ Scan(dest ...any) error }
 
 func scanRecord(r rowScanner) (data.IncidentRecord, error) {
 	var (
-		id, module, cat, desc, status, addr, gc, cc, sc, dc, deps nullString
-		src, cname, cphone, resp, done, dup, escTo                nullString
-		rep, upd, adue, rdue, esc                                 nullTime
-		geom                                                      blob
-		ver                                                       nullInt
+		id, module, cat, desc, status, addr, gc, cc, sc, dc, deps tables.String
+		src, cname, cphone, resp, done, dup, escTo                tables.String
+		rep, upd, adue, rdue, esc                                 tables.Time
+		geom                                                      tables.Blob
+		ver                                                       tables.Int
 	)
 	if err := r.Scan(&id, &module, &cat, &desc, &status, &addr, &gc, &cc, &sc, &dc, &deps, &rep, &upd, &geom,
 		&src, &cname, &cphone, &resp, &done, &dup, &adue, &rdue, &esc, &escTo, &ver); err != nil {
 		return data.IncidentRecord{}, err
 	}
-	pt, err := decodePoint(geom.b)
+	pt, err := decodePoint(geom.B)
 	if err != nil {
-		return data.IncidentRecord{}, fmt.Errorf("store: incident %s: %w", id.s, err)
+		return data.IncidentRecord{}, fmt.Errorf("store: incident %s: %w", id.S, err)
 	}
-	dl, err := parseJSONList[string](deps, "departments")
-	if err != nil {
-		return data.IncidentRecord{}, err
-	}
-	rl, err := parseJSONList[responder](resp, "responders")
+	dl, err := tables.ParseJSONList[string](deps, "departments")
 	if err != nil {
 		return data.IncidentRecord{}, err
 	}
-	dn, err := parseJSONList[string](done, "responded")
+	rl, err := tables.ParseJSONList[tables.Responder](resp, "responders")
+	if err != nil {
+		return data.IncidentRecord{}, err
+	}
+	dn, err := tables.ParseJSONList[string](done, "responded")
 	if err != nil {
 		return data.IncidentRecord{}, err
 	}
 	rec := data.IncidentRecord{
-		Incident: data.Incident{ID: id.s, Module: module.s, Category: cat.s, Description: desc.s, Status: status.s,
-			Point: pt, Address: addr.s, GridCode: gc.s, CommunityCode: cc.s, StreetCode: sc.s, DistrictCode: dc.s,
-			Departments: dl, ReportedAt: rep.t, UpdatedAt: upd.t},
-		Source: src.s, Caller: data.Person{Name: cname.s, Phone: cphone.s}, Responded: dn, DuplicateOf: dup.s,
-		AcceptDue: adue.t, ResolveDue: rdue.t, EscalatedAt: esc.t, EscalatedTo: escTo.s, Version: ver.i,
+		Incident: data.Incident{ID: id.S, Module: module.S, Category: cat.S, Description: desc.S, Status: status.S,
+			Point: pt, Address: addr.S, GridCode: gc.S, CommunityCode: cc.S, StreetCode: sc.S, DistrictCode: dc.S,
+			Departments: dl, ReportedAt: rep.T, UpdatedAt: upd.T},
+		Source: src.S, Caller: data.Person{Name: cname.S, Phone: cphone.S}, Responded: dn, DuplicateOf: dup.S,
+		AcceptDue: adue.T, ResolveDue: rdue.T, EscalatedAt: esc.T, EscalatedTo: escTo.S, Version: ver.I,
 	}
 	for _, r := range rl {
 		rec.Responders = append(rec.Responders, data.Responder(r))
@@ -508,11 +413,11 @@ func (g *Store) Incidents(ctx context.Context, f store.IncidentFilter) ([]data.I
 	}
 	if !f.From.IsZero() {
 		where = append(where, "i.reported_at >= ?")
-		args = append(args, formatTime(f.From))
+		args = append(args, tables.FormatTime(f.From))
 	}
 	if !f.To.IsZero() {
 		where = append(where, "i.reported_at < ?")
-		args = append(args, formatTime(f.To))
+		args = append(args, tables.FormatTime(f.To))
 	}
 	if f.Escalated {
 		where = append(where, "e.escalated_at IS NOT NULL")
@@ -586,24 +491,24 @@ func queryEvents(ctx context.Context, q querier, tail string, args ...any) ([]da
 	for rows.Next() {
 		var (
 			ev                                                    data.IncidentEvent
-			id, actor, role, typ, action, from, to, note, deps, s nullString
-			at                                                    nullTime
+			id, actor, role, typ, action, from, to, note, deps, s tables.String
+			at                                                    tables.Time
 		)
 		if err := rows.Scan(&ev.Seq, &id, &at, &actor, &role, &typ, &action, &from, &to, &note, &deps, &s); err != nil {
 			return nil, fmt.Errorf("store: incident events: %w", err)
 		}
-		ev.IncidentID, ev.At, ev.Actor, ev.ActorRole, ev.Type, ev.Action = id.s, at.t, actor.s, role.s, typ.s, action.s
-		ev.From, ev.To, ev.Note = from.s, to.s, note.s
-		if ev.Departments, err = parseJSONList[string](deps, "departments"); err != nil {
+		ev.IncidentID, ev.At, ev.Actor, ev.ActorRole, ev.Type, ev.Action = id.S, at.T, actor.S, role.S, typ.S, action.S
+		ev.From, ev.To, ev.Note = from.S, to.S, note.S
+		if ev.Departments, err = tables.ParseJSONList[string](deps, "departments"); err != nil {
 			return nil, err
 		}
-		var p publicIncident
-		if s.s != "" {
-			if err := json.Unmarshal([]byte(s.s), &p); err != nil {
+		var p tables.PublicIncident
+		if s.S != "" {
+			if err := json.Unmarshal([]byte(s.S), &p); err != nil {
 				return nil, fmt.Errorf("store: event %d: %w", ev.Seq, err)
 			}
 		}
-		ev.Incident = fromPublic(p)
+		ev.Incident = tables.FromPublic(p)
 		out = append(out, ev)
 	}
 	if err := rows.Err(); err != nil {
@@ -621,12 +526,12 @@ func (g *Store) IncidentCounts(ctx context.Context) (map[string]int, error) {
 	defer rows.Close()
 	m := map[string]int{}
 	for rows.Next() {
-		var s nullString
+		var s tables.String
 		var n int
 		if err := rows.Scan(&s, &n); err != nil {
 			return nil, fmt.Errorf("store: incident counts: %w", err)
 		}
-		m[s.s] += n
+		m[s.S] += n
 	}
 	return m, rows.Err()
 }
@@ -637,7 +542,7 @@ func (g *Store) OverdueIncidents(ctx context.Context, now time.Time, limit int) 
 	if limit <= 0 {
 		limit = 1000
 	}
-	t := formatTime(now)
+	t := tables.FormatTime(now)
 	rows, err := g.r.QueryContext(ctx, "SELECT "+recordCols+recordFrom+` WHERE e.escalated_at IS NULL
 	AND i.status IN ('reported', 'accepted', 'dispatched', 'responded')
 	AND ((i.status = 'reported' AND e.accept_due < ?) OR e.resolve_due < ?) ORDER BY i.fid LIMIT ?`, t, t, limit)
@@ -662,7 +567,7 @@ func (g *Store) SetRules(ctx context.Context, body []byte, actor string) (int64,
 	var v int64
 	err := g.inTx(ctx, func(tx *sql.Tx) error {
 		at := g.now()
-		res, err := tx.ExecContext(ctx, `INSERT INTO incident_rules (at, actor, body) VALUES (?, ?, ?)`, formatTime(at), actor, string(body))
+		res, err := tx.ExecContext(ctx, `INSERT INTO incident_rules (at, actor, body) VALUES (?, ?, ?)`, tables.FormatTime(at), actor, string(body))
 		if err != nil {
 			return fmt.Errorf("store: set rules: %w", err)
 		}
@@ -670,7 +575,7 @@ func (g *Store) SetRules(ctx context.Context, body []byte, actor string) (int64,
 			return err
 		}
 		detail, _ := json.Marshal(map[string]any{"version": v, "bytes": len(body)})
-		return g.appendAudit(ctx, tx, data.AuditEntry{At: at, Actor: actor, Action: "rules.set", Target: tableRules, Detail: string(detail)})
+		return g.appendAudit(ctx, tx, data.AuditEntry{At: at, Actor: actor, Action: "rules.set", Target: tables.TableRules, Detail: string(detail)})
 	})
 	return v, err
 }

@@ -9,45 +9,8 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/tables"
 )
-
-// Tables of the planner. They join the schema as GeoPackage attribute
-// tables through attrTables (created when the store opens, like the
-// dispatch tables), so the planner adds no step to the schema setup.
-const (
-	tablePlans        = "plans"
-	tablePlanVersions = "plan_versions"
-	tableRetiredCodes = "plan_retired_codes"
-)
-
-func init() {
-	attrTables = append(attrTables,
-		attrTable{tablePlans, "Planner drafts: named, versioned boundary plans and their edits", "fid", `
-	id TEXT NOT NULL, name TEXT NOT NULL, base_version INTEGER NOT NULL, status TEXT NOT NULL,
-	created_at DATETIME NOT NULL, created_by TEXT NOT NULL, updated_at DATETIME NOT NULL,
-	applied_at DATETIME, applied_version INTEGER,
-	edits TEXT NOT NULL -- JSON array of edits
-`,
-			[]string{`CREATE UNIQUE INDEX IF NOT EXISTS idx_plans_id ON plans(id)`}},
-		attrTable{tablePlanVersions, "Grid layout versions: every applied plan's layout (version 0: the layout before the first plan)", "version", `
-	at DATETIME NOT NULL, actor TEXT NOT NULL, plan_id TEXT, summary TEXT,
-	snapshot TEXT NOT NULL -- JSON: grids, compound/station/cadre assignment
-`,
-			[]string{
-				`CREATE TRIGGER IF NOT EXISTS plan_versions_no_update BEFORE UPDATE ON plan_versions
-BEGIN SELECT RAISE(ABORT, 'plan_versions is append-only'); END`,
-				`CREATE TRIGGER IF NOT EXISTS plan_versions_no_delete BEFORE DELETE ON plan_versions
-BEGIN SELECT RAISE(ABORT, 'plan_versions is append-only'); END`,
-			}},
-		attrTable{tableRetiredCodes, "Grid codes retired by plans: never reused", "fid", `
-	code TEXT NOT NULL, retired_at DATETIME NOT NULL, plan_id TEXT`,
-			[]string{
-				`CREATE UNIQUE INDEX IF NOT EXISTS idx_plan_retired_codes ON plan_retired_codes(code)`,
-				`CREATE TRIGGER IF NOT EXISTS plan_retired_codes_no_delete BEFORE DELETE ON plan_retired_codes
-BEGIN SELECT RAISE(ABORT, 'retired codes are never reused'); END`,
-			}},
-	)
-}
 
 // SavePlan stores a draft (inserting or updating it by ID). An applied
 // plan cannot be changed.
@@ -68,12 +31,12 @@ func (g *Store) SavePlan(ctx context.Context, p store.PlanRecord) error {
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, `INSERT INTO plans (id, name, base_version, status, created_at, created_by, updated_at, edits)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.Name, p.BaseVersion, store.PlanDraft, formatTime(p.CreatedAt), p.CreatedBy, formatTime(now), string(p.Edits))
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.Name, p.BaseVersion, store.PlanDraft, tables.FormatTime(p.CreatedAt), p.CreatedBy, tables.FormatTime(now), string(p.Edits))
 		case err != nil:
 		case status == store.PlanApplied:
 			return store.ErrPlanApplied
 		default:
-			_, err = tx.ExecContext(ctx, `UPDATE plans SET name = ?, edits = ?, updated_at = ? WHERE id = ?`, p.Name, string(p.Edits), formatTime(now), p.ID)
+			_, err = tx.ExecContext(ctx, `UPDATE plans SET name = ?, edits = ?, updated_at = ? WHERE id = ?`, p.Name, string(p.Edits), tables.FormatTime(now), p.ID)
 		}
 		if err != nil {
 			return fmt.Errorf("store: save plan %s: %w", p.ID, err)
@@ -86,15 +49,15 @@ const planCols = `id, name, base_version, status, created_at, created_by, update
 
 func scanPlan(r interface{ Scan(...any) error }) (store.PlanRecord, error) {
 	var p store.PlanRecord
-	var created, updated, applied nullTime
-	var av nullInt
-	var edits nullString
+	var created, updated, applied tables.Time
+	var av tables.Int
+	var edits tables.String
 	if err := r.Scan(&p.ID, &p.Name, &p.BaseVersion, &p.Status, &created, &p.CreatedBy, &updated, &applied, &av, &edits); err != nil {
 		return p, err
 	}
-	p.CreatedAt, p.UpdatedAt, p.AppliedAt = created.t, updated.t, applied.t
-	p.AppliedVersion = av.i
-	p.Edits = []byte(edits.s)
+	p.CreatedAt, p.UpdatedAt, p.AppliedAt = created.T, updated.T, applied.T
+	p.AppliedVersion = av.I
+	p.Edits = []byte(edits.S)
 	return p, nil
 }
 
@@ -173,12 +136,12 @@ func (g *Store) LayoutVersions(ctx context.Context) ([]store.LayoutVersion, erro
 	var out []store.LayoutVersion
 	for rows.Next() {
 		var v store.LayoutVersion
-		var at nullTime
-		var pid, sum nullString
+		var at tables.Time
+		var pid, sum tables.String
 		if err := rows.Scan(&v.Version, &at, &v.Actor, &pid, &sum); err != nil {
 			return nil, err
 		}
-		v.At, v.PlanID, v.Summary = at.t, pid.s, sum.s
+		v.At, v.PlanID, v.Summary = at.T, pid.S, sum.S
 		out = append(out, v)
 	}
 	return out, rows.Err()
@@ -187,8 +150,8 @@ func (g *Store) LayoutVersions(ctx context.Context) ([]store.LayoutVersion, erro
 // LayoutVersion returns one stored layout version with its snapshot.
 func (g *Store) LayoutVersion(ctx context.Context, version int64) (store.LayoutVersion, error) {
 	var v store.LayoutVersion
-	var at nullTime
-	var pid, sum nullString
+	var at tables.Time
+	var pid, sum tables.String
 	err := g.r.QueryRowContext(ctx, "SELECT version, at, actor, plan_id, summary, snapshot FROM plan_versions WHERE version = ?", version).
 		Scan(&v.Version, &at, &v.Actor, &pid, &sum, &v.Snapshot)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -197,7 +160,7 @@ func (g *Store) LayoutVersion(ctx context.Context, version int64) (store.LayoutV
 	if err != nil {
 		return v, fmt.Errorf("store: layout version %d: %w", version, err)
 	}
-	v.At, v.PlanID, v.Summary = at.t, pid.s, sum.s
+	v.At, v.PlanID, v.Summary = at.T, pid.S, sum.S
 	return v, nil
 }
 
@@ -242,7 +205,7 @@ func (g *Store) ApplyPlan(ctx context.Context, a store.PlanApply) (int64, error)
 				return errors.New("store: apply plan: the first plan needs the snapshot before it")
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO plan_versions (version, at, actor, plan_id, summary, snapshot) VALUES (0, ?, ?, NULL, ?, ?)`,
-				formatTime(now), a.Actor, `{"note":"layout before the first plan"}`, string(a.Before)); err != nil {
+				tables.FormatTime(now), a.Actor, `{"note":"layout before the first plan"}`, string(a.Before)); err != nil {
 				return fmt.Errorf("store: apply plan: version 0: %w", err)
 			}
 		}
@@ -295,17 +258,17 @@ func (g *Store) ApplyPlan(ctx context.Context, a store.PlanApply) (int64, error)
 			}
 		}
 		for _, c := range a.Retired {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO plan_retired_codes (code, retired_at, plan_id) VALUES (?, ?, ?)", c, formatTime(now), a.PlanID); err != nil {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO plan_retired_codes (code, retired_at, plan_id) VALUES (?, ?, ?)", c, tables.FormatTime(now), a.PlanID); err != nil {
 				return fmt.Errorf("store: apply plan: retire %s: %w", c, err)
 			}
 		}
 		version = cur + 1
 		if _, err := tx.ExecContext(ctx, `INSERT INTO plan_versions (version, at, actor, plan_id, summary, snapshot) VALUES (?, ?, ?, ?, ?, ?)`,
-			version, formatTime(now), a.Actor, a.PlanID, a.Summary, string(a.After)); err != nil {
+			version, tables.FormatTime(now), a.Actor, a.PlanID, a.Summary, string(a.After)); err != nil {
 			return fmt.Errorf("store: apply plan: version: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE plans SET status = ?, applied_at = ?, applied_version = ?, updated_at = ? WHERE id = ?",
-			store.PlanApplied, formatTime(now), version, formatTime(now), a.PlanID); err != nil {
+			store.PlanApplied, tables.FormatTime(now), version, tables.FormatTime(now), a.PlanID); err != nil {
 			return fmt.Errorf("store: apply plan: %w", err)
 		}
 		if err := g.setMeta(ctx, tx, map[string]string{"layout_version": strconv.FormatInt(version, 10)}); err != nil {
@@ -398,7 +361,7 @@ func (g *Store) applyDelta(ctx context.Context, tx *sql.Tx, w *txWriter, a store
 			}
 		}
 	}
-	for _, t := range []string{data.LayerGrids, data.LayerCompounds, data.LayerBuildings, data.LayerStations, data.LayerCadres, tableCadreGrids} {
+	for _, t := range []string{data.LayerGrids, data.LayerCompounds, data.LayerBuildings, data.LayerStations, data.LayerCadres, tables.TableCadreGrids} {
 		if err := g.touch(ctx, tx, t); err != nil {
 			return err
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store/tables"
 )
 
 // GeoPackage identity (GeoPackage 1.3 §1.1.1.1).
@@ -13,112 +13,94 @@ const (
 	gpkgUserVersion   = 10300
 )
 
-// Table names beyond the layer names of package data.
-const (
-	tableCadreGrids     = "cadre_grids"
-	tableUnitCommunites = "reporting_unit_communities"
-	tableAudit          = "audit_log"
-	tableMeta           = "meta"
-)
+// The GeoPackage renders the schema of record (package tables) as feature
+// tables (geometry column geom in EPSG:4326, registered in gpkg_contents and
+// gpkg_geometry_columns, with the R-tree spatial index extension) and
+// attribute tables (registered in gpkg_contents). Its own schema version
+// lives in the gridmap_schema attribute table: opening a file applies the
+// migrations it lacks, each in one transaction, and records them there.
+// Every statement is idempotent (IF NOT EXISTS), so a file written before
+// the table existed upgrades in place.
 
-// featureTable describes one spatial layer's table.
-type featureTable struct {
-	name     string
-	geomType string // GeoPackage geometry_type_name
-	title    string
-	cols     string // column definitions besides fid and geom
-	codeCol  string // the column holding the unique code
+func sqliteType(t tables.Type) string {
+	switch t {
+	case tables.Integer:
+		return "INTEGER"
+	case tables.Real:
+		return "DOUBLE"
+	case tables.Boolean:
+		return "BOOLEAN"
+	case tables.DateTime:
+		return "DATETIME"
+	}
+	return "TEXT"
 }
 
-// attrTable describes one attribute (non-spatial) table.
-type attrTable struct {
-	name  string
-	title string
-	pk    string // the INTEGER PRIMARY KEY column
-	cols  string // column definitions besides the primary key
-	extra []string
+func isFeature(name string) bool {
+	t, ok := tables.ByName(name)
+	return ok && t.Geometry != ""
 }
 
-var featureTables = []featureTable{
-	{data.LayerDistricts, "MULTIPOLYGON", "Districts (区)", `
-	code TEXT NOT NULL, name TEXT NOT NULL, seat_lon DOUBLE, seat_lat DOUBLE`, "code"},
-	{data.LayerStreets, "POLYGON", "Streets (街道)", `
-	code TEXT NOT NULL, name TEXT NOT NULL, district_code TEXT NOT NULL`, "code"},
-	{data.LayerCommunities, "POLYGON", "Communities (社区)", `
-	code TEXT NOT NULL, name TEXT NOT NULL, street_code TEXT NOT NULL, district_code TEXT NOT NULL`, "code"},
-	{data.LayerGrids, "POLYGON", "Grids (网格)", `
-	code TEXT NOT NULL, name TEXT NOT NULL,
-	community_code TEXT NOT NULL, street_code TEXT NOT NULL, district_code TEXT NOT NULL,
-	seq INTEGER NOT NULL,
-	head_name TEXT, head_phone TEXT, head_title TEXT,
-	team TEXT, -- JSON array of {"name","phone","title"}
-	volunteer_team TEXT, volunteers INTEGER NOT NULL,
-	buildings INTEGER NOT NULL, households INTEGER NOT NULL, population INTEGER NOT NULL`, "code"},
-	{data.LayerCompounds, "POLYGON", "Compounds (小区)", `
-	code TEXT NOT NULL, name TEXT NOT NULL,
-	aliases TEXT, -- JSON array of strings
-	grid_code TEXT NOT NULL, community_code TEXT NOT NULL,
-	property_status TEXT, property_company TEXT,
-	owners_committee BOOLEAN NOT NULL, party_org BOOLEAN NOT NULL`, "code"},
-	{data.LayerBuildings, "POLYGON", "Buildings (楼栋) with their standard address", `
-	code TEXT NOT NULL,
-	compound_code TEXT NOT NULL, grid_code TEXT NOT NULL, community_code TEXT NOT NULL,
-	street_code TEXT NOT NULL, district_code TEXT NOT NULL,
-	road TEXT, house_number INTEGER NOT NULL,
-	compound_name TEXT, -- denormalised from compounds for the address
-	number INTEGER NOT NULL, units INTEGER NOT NULL,
-	floors INTEGER NOT NULL, households INTEGER NOT NULL, population INTEGER NOT NULL,
-	entrance_lon DOUBLE, entrance_lat DOUBLE`, "code"},
-	{data.LayerRoads, "LINESTRING", "Road segments", `
-	road_id INTEGER NOT NULL, name TEXT, class TEXT,
-	from_node INTEGER NOT NULL, to_node INTEGER NOT NULL,
-	left_from INTEGER NOT NULL, left_to INTEGER NOT NULL,
-	right_from INTEGER NOT NULL, right_to INTEGER NOT NULL`, "road_id"},
-	{data.LayerStations, "POINT", "Stations (党群服务中心, 网格驿站)", `
-	code TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
-	stars INTEGER NOT NULL, grid_code TEXT, community_code TEXT`, "code"},
-	{data.LayerIncidents, "POINT", "Incidents", `
-	id TEXT NOT NULL, module TEXT, category TEXT, description TEXT, status TEXT,
-	address TEXT, grid_code TEXT, community_code TEXT, street_code TEXT, district_code TEXT,
-	departments TEXT, -- JSON array of strings
-	reported_at DATETIME, updated_at DATETIME`, "id"},
-}
-
-var attrTables = []attrTable{
-	{data.LayerCadres, "Cadres sunk to grids (下沉干部)", "fid", `
-	id TEXT NOT NULL, name TEXT NOT NULL, unit TEXT, rank TEXT, phone TEXT`,
-		[]string{`CREATE UNIQUE INDEX IF NOT EXISTS idx_cadres_id ON cadres(id)`}},
-	{tableCadreGrids, "Grids each cadre helps", "fid", `
-	cadre_id TEXT NOT NULL REFERENCES cadres(id) ON DELETE CASCADE,
-	seq INTEGER NOT NULL, grid_code TEXT NOT NULL`,
-		[]string{`CREATE UNIQUE INDEX IF NOT EXISTS idx_cadre_grids_cadre ON cadre_grids(cadre_id, seq)`}},
-	{data.LayerReportingUnits, "Reporting units (双报到)", "fid", `
-	code TEXT NOT NULL, name TEXT NOT NULL, level TEXT, members INTEGER NOT NULL`,
-		[]string{`CREATE UNIQUE INDEX IF NOT EXISTS idx_reporting_units_code ON reporting_units(code)`}},
-	{tableUnitCommunites, "Communities each reporting unit reports to", "fid", `
-	unit_code TEXT NOT NULL REFERENCES reporting_units(code) ON DELETE CASCADE,
-	seq INTEGER NOT NULL, community_code TEXT NOT NULL`,
-		[]string{`CREATE UNIQUE INDEX IF NOT EXISTS idx_ruc_unit ON reporting_unit_communities(unit_code, seq)`}},
-	{tableAudit, "Audit trail of every write (append-only)", "seq", `
-	at DATETIME NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail TEXT`,
-		[]string{
-			`CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
-			`CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
-		}},
-	{tableMeta, "Key/value metadata (seed, scale, version …)", "fid", `
-	key TEXT NOT NULL, value TEXT`,
-		[]string{`CREATE UNIQUE INDEX IF NOT EXISTS idx_meta_key ON meta(key)`}},
-}
-
-func featureTableByName(name string) (featureTable, bool) {
-	for _, t := range featureTables {
-		if t.name == name {
-			return t, true
+// tableDDL returns the statements that create t.
+func tableDDL(t tables.Table) []string {
+	var cols strings.Builder
+	key := t.Key + " INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"
+	if t.KeyGiven {
+		key = t.Key + " INTEGER PRIMARY KEY NOT NULL"
+	}
+	cols.WriteString("\n\t" + key)
+	if t.Geometry != "" {
+		cols.WriteString(",\n\tgeom " + t.Geometry)
+	}
+	for _, c := range t.Columns {
+		cols.WriteString(",\n\t" + c.Name + " " + sqliteType(c.Type))
+		if c.NotNull {
+			cols.WriteString(" NOT NULL")
+		}
+		if c.Ref != "" {
+			cols.WriteString(" REFERENCES " + c.Ref + " ON DELETE CASCADE")
 		}
 	}
-	return featureTable{}, false
+	ddl := []string{fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (%s)", t.Name, cols.String())}
+	for _, ix := range t.Unique {
+		ddl = append(ddl, fmt.Sprintf("CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s(%s)", ix.Name, t.Name, strings.Join(ix.Cols, ", ")))
+	}
+	for _, ix := range t.Indexes {
+		ddl = append(ddl, fmt.Sprintf("CREATE INDEX IF NOT EXISTS %s ON %s(%s)", ix.Name, t.Name, strings.Join(ix.Cols, ", ")))
+	}
+	if t.Geometry != "" {
+		ddl = append(ddl,
+			fmt.Sprintf(`INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+	VALUES ('%s', 'features', '%s', '%s', %d)`, t.Name, t.Name, sqlQuote(t.Title), srsWGS84),
+			fmt.Sprintf(`INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('%s', 'geom', '%s', %d, 0, 0)`, t.Name, t.Geometry, srsWGS84),
+			fmt.Sprintf(`INSERT OR IGNORE INTO gpkg_extensions VALUES ('%s', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')`, t.Name),
+			fmt.Sprintf("CREATE VIRTUAL TABLE IF NOT EXISTS rtree_%s_geom USING rtree(id, minx, maxx, miny, maxy)", t.Name),
+		)
+		ddl = append(ddl, rtreeTriggers(t.Name)...)
+	} else {
+		ddl = append(ddl, fmt.Sprintf(`INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+	VALUES ('%s', 'attributes', '%s', '%s')`, t.Name, t.Name, sqlQuote(t.Title)))
+	}
+	guard := func(op string) string {
+		return fmt.Sprintf(`CREATE TRIGGER IF NOT EXISTS %s_no_%s BEFORE %s ON %s
+BEGIN SELECT RAISE(ABORT, '%s is append-only'); END`, t.Name, strings.ToLower(op), op, t.Name, t.Name)
+	}
+	switch {
+	case t.AppendOnly:
+		ddl = append(ddl, guard("UPDATE"), guard("DELETE"))
+	case t.NoDelete:
+		ddl = append(ddl, fmt.Sprintf(`CREATE TRIGGER IF NOT EXISTS %s_no_delete BEFORE DELETE ON %s
+BEGIN SELECT RAISE(ABORT, 'rows of %s are never deleted'); END`, t.Name, t.Name, t.Name))
+	}
+	return ddl
+}
+
+// migrationsDDL creates the table of applied schema versions.
+var migrationsDDL = []string{
+	`CREATE TABLE IF NOT EXISTS ` + tables.TableSchemaMigrations + ` (
+	version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, applied_at DATETIME NOT NULL)`,
+	`INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+	VALUES ('` + tables.TableSchemaMigrations + `', 'attributes', '` + tables.TableSchemaMigrations + `', '` + tables.MigrationsTitle + `')`,
 }
 
 const wgs84WKT = `GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]`
@@ -164,33 +146,6 @@ var coreDDL = []string{
 	definition TEXT NOT NULL,
 	scope TEXT NOT NULL,
 	CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))`,
-}
-
-// schemaDDL returns every statement that creates the store's schema; all of
-// them are idempotent so that opening an existing file re-runs them safely.
-func schemaDDL() []string {
-	ddl := append([]string(nil), coreDDL...)
-	for _, t := range featureTables {
-		ddl = append(ddl,
-			fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (\n\tfid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,\n\tgeom %s,%s)", t.name, t.geomType, t.cols),
-			fmt.Sprintf("CREATE UNIQUE INDEX IF NOT EXISTS idx_%s_%s ON %s(%s)", t.name, t.codeCol, t.name, t.codeCol),
-			fmt.Sprintf(`INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-	VALUES ('%s', 'features', '%s', '%s', %d)`, t.name, t.name, sqlQuote(t.title), srsWGS84),
-			fmt.Sprintf(`INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('%s', 'geom', '%s', %d, 0, 0)`, t.name, t.geomType, srsWGS84),
-			fmt.Sprintf(`INSERT OR IGNORE INTO gpkg_extensions VALUES ('%s', 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')`, t.name),
-			fmt.Sprintf("CREATE VIRTUAL TABLE IF NOT EXISTS rtree_%s_geom USING rtree(id, minx, maxx, miny, maxy)", t.name),
-		)
-		ddl = append(ddl, rtreeTriggers(t.name)...)
-	}
-	for _, t := range attrTables {
-		ddl = append(ddl,
-			fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (\n\t%s INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,%s)", t.name, t.pk, t.cols),
-			fmt.Sprintf(`INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
-	VALUES ('%s', 'attributes', '%s', '%s')`, t.name, t.name, sqlQuote(t.title)),
-		)
-		ddl = append(ddl, t.extra...)
-	}
-	return ddl
 }
 
 func sqlQuote(s string) string { return strings.ReplaceAll(s, "'", "''") }

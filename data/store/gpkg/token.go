@@ -9,19 +9,8 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/store/tables"
 )
-
-const tableTokens = "api_tokens"
-
-func init() {
-	attrTables = append(attrTables, attrTable{tableTokens, "API bearer tokens: only a hash of each secret is kept", "fid", `
-	id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL,
-	created_at DATETIME NOT NULL, created_by TEXT, revoked_at DATETIME`,
-		[]string{
-			`CREATE UNIQUE INDEX IF NOT EXISTS idx_api_tokens_id ON api_tokens(id)`,
-			`CREATE UNIQUE INDEX IF NOT EXISTS idx_api_tokens_hash ON api_tokens(hash)`,
-		}})
-}
 
 // CreateToken stores a token and audits its creation (without the hash).
 func (g *Store) CreateToken(ctx context.Context, t store.Token) error {
@@ -36,7 +25,7 @@ func (g *Store) CreateToken(ctx context.Context, t store.Token) error {
 	}
 	return g.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, name, role, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
-			t.ID, t.Name, t.Role, t.Hash, formatTime(t.CreatedAt), t.CreatedBy); err != nil {
+			t.ID, t.Name, t.Role, t.Hash, tables.FormatTime(t.CreatedAt), t.CreatedBy); err != nil {
 			return fmt.Errorf("store: create token: %w", err)
 		}
 		detail, _ := json.Marshal(map[string]string{"id": t.ID, "name": t.Name, "role": t.Role})
@@ -51,7 +40,7 @@ func (g *Store) RevokeToken(ctx context.Context, idOrName, actor string) (int, e
 	err := g.inTx(ctx, func(tx *sql.Tx) error {
 		at := g.now()
 		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ?1 WHERE revoked_at IS NULL AND (id = ?2 OR name = ?2)`,
-			formatTime(at), idOrName)
+			tables.FormatTime(at), idOrName)
 		if err != nil {
 			return fmt.Errorf("store: revoke token: %w", err)
 		}
@@ -72,13 +61,13 @@ const tokenCols = `id, name, role, hash, created_at, created_by, revoked_at`
 func scanToken(r rowScanner) (store.Token, error) {
 	var (
 		t                               store.Token
-		id, name, role, hash, createdBy nullString
-		created, revoked                nullTime
+		id, name, role, hash, createdBy tables.String
+		created, revoked                tables.Time
 	)
 	if err := r.Scan(&id, &name, &role, &hash, &created, &createdBy, &revoked); err != nil {
 		return t, err
 	}
-	return store.Token{ID: id.s, Name: name.s, Role: role.s, Hash: hash.s, CreatedAt: created.t, CreatedBy: createdBy.s, RevokedAt: revoked.t}, nil
+	return store.Token{ID: id.S, Name: name.S, Role: role.S, Hash: hash.S, CreatedAt: created.T, CreatedBy: createdBy.S, RevokedAt: revoked.T}, nil
 }
 
 // TokenByHash returns the token whose secret hashes to hash, revoked or

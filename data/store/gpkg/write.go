@@ -3,16 +3,14 @@ package gpkg
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
 
-	"github.com/paulmach/orb"
-
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store/tables"
 )
 
 // Append adds every feature of part, and part.Meta, in one transaction, and
@@ -148,30 +146,30 @@ func firstLine(s string) string {
 
 // clear deletes every row of layer (and of its child tables).
 func (w *txWriter) clear(layer string) error {
-	if t, ok := featureTableByName(layer); ok {
-		del := rtreeTriggerNames(t.name)[5]
+	if isFeature(layer) {
+		del := rtreeTriggerNames(layer)[5]
 		for _, q := range []string{
 			"DROP TRIGGER IF EXISTS " + del,
-			"DELETE FROM " + t.name,
-			"DELETE FROM rtree_" + t.name + "_geom",
-			rtreeTriggers(t.name)[5],
+			"DELETE FROM " + layer,
+			"DELETE FROM rtree_" + layer + "_geom",
+			rtreeTriggers(layer)[5],
 		} {
 			if err := w.exec(q); err != nil {
 				return err
 			}
 		}
-		return w.g.clearExtent(w.ctx, w.tx, t.name)
+		return w.g.clearExtent(w.ctx, w.tx, layer)
 	}
-	var tables []string
+	var ts []string
 	switch layer {
 	case data.LayerCadres:
-		tables = []string{tableCadreGrids, data.LayerCadres}
+		ts = []string{tables.TableCadreGrids, data.LayerCadres}
 	case data.LayerReportingUnits:
-		tables = []string{tableUnitCommunites, data.LayerReportingUnits}
+		ts = []string{tables.TableUnitCommunities, data.LayerReportingUnits}
 	default:
 		return fmt.Errorf("store: clear: unknown layer %q", layer)
 	}
-	for _, t := range tables {
+	for _, t := range ts {
 		if err := w.exec("DELETE FROM " + t); err != nil {
 			return err
 		}
@@ -184,115 +182,43 @@ func (w *txWriter) clear(layer string) error {
 
 // writeLayer inserts layer's slice of c and returns how many rows it added.
 func (w *txWriter) writeLayer(layer string, c *data.City) (int, error) {
-	switch layer {
-	case data.LayerDistricts:
-		return len(c.Districts), w.features(layer, []string{"code", "name", "seat_lon", "seat_lat"}, len(c.Districts),
-			func(i int, a []any) (orb.Geometry, error) {
-				d := &c.Districts[i]
-				a[0], a[1], a[2], a[3] = d.Code, d.Name, d.Seat[0], d.Seat[1]
-				return d.Geom, nil
-			})
-	case data.LayerStreets:
-		return len(c.Streets), w.features(layer, []string{"code", "name", "district_code"}, len(c.Streets),
-			func(i int, a []any) (orb.Geometry, error) {
-				s := &c.Streets[i]
-				a[0], a[1], a[2] = s.Code, s.Name, s.DistrictCode
-				return s.Geom, nil
-			})
-	case data.LayerCommunities:
-		return len(c.Communities), w.features(layer, []string{"code", "name", "street_code", "district_code"}, len(c.Communities),
-			func(i int, a []any) (orb.Geometry, error) {
-				m := &c.Communities[i]
-				a[0], a[1], a[2], a[3] = m.Code, m.Name, m.StreetCode, m.DistrictCode
-				return m.Geom, nil
-			})
-	case data.LayerGrids:
-		return len(c.Grids), w.features(layer, []string{"code", "name", "community_code", "street_code", "district_code", "seq",
-			"head_name", "head_phone", "head_title", "team", "volunteer_team", "volunteers",
-			"buildings", "households", "population"}, len(c.Grids),
-			func(i int, a []any) (orb.Geometry, error) {
-				gr := &c.Grids[i]
-				team, err := teamJSON(gr.Team)
-				if err != nil {
-					return nil, err
-				}
-				a[0], a[1], a[2], a[3], a[4], a[5] = gr.Code, gr.Name, gr.CommunityCode, gr.StreetCode, gr.DistrictCode, int64(gr.Seq)
-				a[6], a[7], a[8], a[9], a[10], a[11] = gr.Head.Name, gr.Head.Phone, gr.Head.Title, team, gr.VolunteerTeam, int64(gr.Volunteers)
-				a[12], a[13], a[14] = int64(gr.Buildings), int64(gr.Households), int64(gr.Population)
-				return gr.Geom, nil
-			})
-	case data.LayerCompounds:
-		return len(c.Compounds), w.features(layer, []string{"code", "name", "aliases", "grid_code", "community_code",
-			"property_status", "property_company", "owners_committee", "party_org"}, len(c.Compounds),
-			func(i int, a []any) (orb.Geometry, error) {
-				cp := &c.Compounds[i]
-				aliases, err := jsonList(cp.Aliases)
-				if err != nil {
-					return nil, err
-				}
-				a[0], a[1], a[2], a[3], a[4] = cp.Code, cp.Name, aliases, cp.GridCode, cp.CommunityCode
-				a[5], a[6], a[7], a[8] = cp.PropertyStatus, cp.PropertyCompany, cp.OwnersCommittee, cp.PartyOrg
-				return cp.Geom, nil
-			})
-	case data.LayerBuildings:
-		return len(c.Buildings), w.features(layer, []string{"code", "compound_code", "grid_code", "community_code",
-			"street_code", "district_code", "road", "house_number", "compound_name", "number", "units",
-			"floors", "households", "population", "entrance_lon", "entrance_lat"}, len(c.Buildings),
-			func(i int, a []any) (orb.Geometry, error) {
-				b := &c.Buildings[i]
-				name, err := w.compoundName(b.CompoundCode)
-				if err != nil {
-					return nil, err
-				}
-				a[0], a[1], a[2], a[3], a[4], a[5] = b.Code, b.CompoundCode, b.GridCode, b.CommunityCode, b.StreetCode, b.DistrictCode
-				a[6], a[7], a[8], a[9], a[10] = b.Road, int64(b.HouseNumber), name, int64(b.Number), int64(b.Units)
-				a[11], a[12], a[13], a[14], a[15] = int64(b.Floors), int64(b.Households), int64(b.Population), b.Entrance[0], b.Entrance[1]
-				return b.Geom, nil
-			})
-	case data.LayerRoads:
-		return len(c.Roads), w.features(layer, []string{"road_id", "name", "class", "from_node", "to_node",
-			"left_from", "left_to", "right_from", "right_to"}, len(c.Roads),
-			func(i int, a []any) (orb.Geometry, error) {
-				r := &c.Roads[i]
-				a[0], a[1], a[2], a[3], a[4] = r.ID, r.Name, r.Class, r.FromNode, r.ToNode
-				a[5], a[6], a[7], a[8] = int64(r.LeftFrom), int64(r.LeftTo), int64(r.RightFrom), int64(r.RightTo)
-				return r.Geom, nil
-			})
-	case data.LayerStations:
-		return len(c.Stations), w.features(layer, []string{"code", "name", "kind", "status", "stars", "grid_code", "community_code"}, len(c.Stations),
-			func(i int, a []any) (orb.Geometry, error) {
-				s := &c.Stations[i]
-				a[0], a[1], a[2], a[3], a[4], a[5], a[6] = s.Code, s.Name, s.Kind, s.Status, int64(s.Stars), s.GridCode, s.CommunityCode
-				return s.Point, nil
-			})
-	case data.LayerIncidents:
-		return len(c.Incidents), w.features(layer, []string{"id", "module", "category", "description", "status", "address",
-			"grid_code", "community_code", "street_code", "district_code", "departments", "reported_at", "updated_at"}, len(c.Incidents),
-			func(i int, a []any) (orb.Geometry, error) {
-				in := &c.Incidents[i]
-				deps, err := jsonList(in.Departments)
-				if err != nil {
-					return nil, err
-				}
-				a[0], a[1], a[2], a[3], a[4], a[5] = in.ID, in.Module, in.Category, in.Description, in.Status, in.Address
-				a[6], a[7], a[8], a[9], a[10] = in.GridCode, in.CommunityCode, in.StreetCode, in.DistrictCode, deps
-				a[11], a[12] = formatTime(in.ReportedAt), formatTime(in.UpdatedAt)
-				return in.Point, nil
-			})
-	case data.LayerCadres:
-		return len(c.Cadres), w.cadres(c.Cadres)
-	case data.LayerReportingUnits:
-		return len(c.ReportingUnits), w.reportingUnits(c.ReportingUnits)
+	rs, err := tables.LayerRows(layer, c, w.compoundName)
+	if err != nil {
+		return 0, err
 	}
-	return 0, fmt.Errorf("store: unknown layer %q", layer)
+	for _, r := range rs {
+		if err := w.insert(r); err != nil {
+			return 0, err
+		}
+	}
+	return rs[0].N, nil
 }
 
-// features inserts n rows into a feature table with prepared statements,
-// writing each row's R-tree entry directly instead of through the insert
-// trigger, which is dropped for the duration and recreated after.
-func (w *txWriter) features(table string, cols []string, n int, row func(i int, args []any) (orb.Geometry, error)) error {
-	if n == 0 {
+// insert writes a batch of rows with prepared statements. Rows of a
+// feature table get their R-tree entry directly instead of through the
+// insert trigger, which is dropped for the duration and recreated after.
+func (w *txWriter) insert(bt tables.Batch) error {
+	if bt.N == 0 {
 		return nil
+	}
+	table, cols := bt.Table, bt.Cols
+	if !bt.Geom {
+		st, err := w.tx.PrepareContext(w.ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (?%s)",
+			table, strings.Join(cols, ", "), strings.Repeat(", ?", len(cols)-1)))
+		if err != nil {
+			return fmt.Errorf("store: prepare insert into %s: %w", table, err)
+		}
+		defer st.Close()
+		args := make([]any, len(cols))
+		for i := range bt.N {
+			if _, err := bt.Row(i, args); err != nil {
+				return fmt.Errorf("store: %s[%d]: %w", table, i, err)
+			}
+			if _, err := st.ExecContext(w.ctx, args...); err != nil {
+				return fmt.Errorf("store: insert %s[%d] %v: %w", table, i, args[0], err)
+			}
+		}
+		return w.g.touch(w.ctx, w.tx, table)
 	}
 	ins := rtreeTriggerNames(table)[0]
 	if err := w.exec("DROP TRIGGER IF EXISTS " + ins); err != nil {
@@ -311,8 +237,8 @@ func (w *txWriter) features(table string, cols []string, n int, row func(i int, 
 	defer rt.Close()
 	args := make([]any, len(cols)+1)
 	ext := envelope{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
-	for i := range n {
-		g, err := row(i, args[1:])
+	for i := range bt.N {
+		g, err := bt.Row(i, args[1:])
 		if err != nil {
 			return fmt.Errorf("store: %s[%d]: %w", table, i, err)
 		}
@@ -363,99 +289,11 @@ func (w *txWriter) compoundName(code string) (string, error) {
 		}
 		w.nameStmt = st
 	}
-	var name nullString
+	var name tables.String
 	err := w.nameStmt.QueryRowContext(w.ctx, code).Scan(&name)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("store: look up compound %q: %w", code, err)
 	}
-	w.compounds[code] = name.s
-	return name.s, nil
-}
-
-func (w *txWriter) cadres(cs []data.Cadre) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	st, err := w.tx.PrepareContext(w.ctx, "INSERT INTO cadres (id, name, unit, rank, phone) VALUES (?, ?, ?, ?, ?)")
-	if err != nil {
-		return fmt.Errorf("store: prepare insert into cadres: %w", err)
-	}
-	defer st.Close()
-	lst, err := w.tx.PrepareContext(w.ctx, "INSERT INTO cadre_grids (cadre_id, seq, grid_code) VALUES (?, ?, ?)")
-	if err != nil {
-		return fmt.Errorf("store: prepare insert into cadre_grids: %w", err)
-	}
-	defer lst.Close()
-	for i := range cs {
-		c := &cs[i]
-		if _, err := st.ExecContext(w.ctx, c.ID, c.Name, c.Unit, c.Rank, c.Phone); err != nil {
-			return fmt.Errorf("store: insert cadres[%d] %q: %w", i, c.ID, err)
-		}
-		for j, gc := range c.GridCodes {
-			if _, err := lst.ExecContext(w.ctx, c.ID, int64(j), gc); err != nil {
-				return fmt.Errorf("store: insert cadre %q grid %q: %w", c.ID, gc, err)
-			}
-		}
-	}
-	for _, t := range []string{data.LayerCadres, tableCadreGrids} {
-		if err := w.g.touch(w.ctx, w.tx, t); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (w *txWriter) reportingUnits(us []data.ReportingUnit) error {
-	if len(us) == 0 {
-		return nil
-	}
-	st, err := w.tx.PrepareContext(w.ctx, "INSERT INTO reporting_units (code, name, level, members) VALUES (?, ?, ?, ?)")
-	if err != nil {
-		return fmt.Errorf("store: prepare insert into reporting_units: %w", err)
-	}
-	defer st.Close()
-	lst, err := w.tx.PrepareContext(w.ctx, "INSERT INTO reporting_unit_communities (unit_code, seq, community_code) VALUES (?, ?, ?)")
-	if err != nil {
-		return fmt.Errorf("store: prepare insert into reporting_unit_communities: %w", err)
-	}
-	defer lst.Close()
-	for i := range us {
-		u := &us[i]
-		if _, err := st.ExecContext(w.ctx, u.Code, u.Name, u.Level, int64(u.Members)); err != nil {
-			return fmt.Errorf("store: insert reporting_units[%d] %q: %w", i, u.Code, err)
-		}
-		for j, cc := range u.CommunityCodes {
-			if _, err := lst.ExecContext(w.ctx, u.Code, int64(j), cc); err != nil {
-				return fmt.Errorf("store: insert reporting unit %q community %q: %w", u.Code, cc, err)
-			}
-		}
-	}
-	for _, t := range []string{data.LayerReportingUnits, tableUnitCommunites} {
-		if err := w.g.touch(w.ctx, w.tx, t); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// person is a Person in the grids.team JSON column.
-type person struct {
-	Name  string `json:"name"`
-	Phone string `json:"phone,omitempty"`
-	Title string `json:"title,omitempty"`
-}
-
-func teamJSON(team []data.Person) (any, error) {
-	if team == nil {
-		return nil, nil
-	}
-	ps := make([]person, len(team))
-	for i, p := range team {
-		ps[i] = person(p)
-	}
-	b, err := json.Marshal(ps)
-	if err != nil {
-		return nil, fmt.Errorf("team: %w", err)
-	}
-	return string(b), nil
+	w.compounds[code] = name.S
+	return name.S, nil
 }

@@ -1,4 +1,4 @@
-package gpkg
+package tables
 
 import (
 	"encoding/binary"
@@ -8,14 +8,14 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// decodeWKB reads the XY WKB types the store writes (Point, LineString,
+// DecodeWKB reads the XY WKB types the store writes (Point, LineString,
 // Polygon, MultiPolygon) straight into orb values. Writing goes through
 // go-geom's encoder; reading is done here because it is Load's hot path and
 // because go-geom's reader sizes its allocations from counts in the blob
 // (its limits are process-global and off by default), so a corrupt count
 // could ask for gigabytes. Here every count is checked against the bytes
 // left before anything is allocated.
-func decodeWKB(b []byte) (orb.Geometry, error) {
+func DecodeWKB(b []byte) (orb.Geometry, error) {
 	r := wkbReader{b: b}
 	g, err := r.geometry(0)
 	if err != nil {

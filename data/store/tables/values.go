@@ -1,4 +1,4 @@
-package gpkg
+package tables
 
 import (
 	"encoding/json"
@@ -8,98 +8,102 @@ import (
 	"time"
 )
 
-// The scanners below let Load read columns without database/sql's
+// The scanners below let the backends read columns without database/sql's
 // reflection path and treat NULL as the zero value, so that a file edited
 // in a GIS (which may write NULLs) still loads.
 
-// timeFormat is the GeoPackage DATETIME form (ISO 8601, UTC, milliseconds).
-const timeFormat = "2006-01-02T15:04:05.000Z"
+// TimeFormat is the GeoPackage DATETIME form (ISO 8601, UTC, milliseconds).
+const TimeFormat = "2006-01-02T15:04:05.000Z"
 
-// formatTime renders t for a DATETIME column; the zero time is NULL.
+// FormatTime renders t for a DATETIME column; the zero time is NULL.
 // Precision below a millisecond is dropped.
-func formatTime(t time.Time) any {
+func FormatTime(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return t.UTC().Format(timeFormat)
+	return t.UTC().Format(TimeFormat)
 }
 
-type nullString struct{ s string }
+// String reads a text column; NULL is "".
+type String struct{ S string }
 
-func (n *nullString) Scan(v any) error {
+func (n *String) Scan(v any) error {
 	switch v := v.(type) {
 	case nil:
-		n.s = ""
+		n.S = ""
 	case string:
-		n.s = v
+		n.S = v
 	case []byte:
-		n.s = string(v)
+		n.S = string(v)
 	case int64:
-		n.s = strconv.FormatInt(v, 10)
+		n.S = strconv.FormatInt(v, 10)
 	case float64:
-		n.s = strconv.FormatFloat(v, 'g', -1, 64)
+		n.S = strconv.FormatFloat(v, 'g', -1, 64)
 	default:
 		return fmt.Errorf("store: cannot read %T as text", v)
 	}
 	return nil
 }
 
-type nullInt struct{ i int64 }
+// Int reads an integer column; NULL is 0.
+type Int struct{ I int64 }
 
-func (n *nullInt) Scan(v any) error {
+func (n *Int) Scan(v any) error {
 	switch v := v.(type) {
 	case nil:
-		n.i = 0
+		n.I = 0
 	case int64:
-		n.i = v
+		n.I = v
 	case float64:
 		if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
 			return fmt.Errorf("store: %v is not an integer", v)
 		}
-		n.i = int64(v)
+		n.I = int64(v)
 	case bool:
-		n.i = 0
+		n.I = 0
 		if v {
-			n.i = 1
+			n.I = 1
 		}
 	case string:
 		i, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return fmt.Errorf("store: %q is not an integer", v)
 		}
-		n.i = i
+		n.I = i
 	default:
 		return fmt.Errorf("store: cannot read %T as an integer", v)
 	}
 	return nil
 }
 
-type nullFloat struct{ f float64 }
+// Float reads a number column; NULL is 0.
+type Float struct{ F float64 }
 
-func (n *nullFloat) Scan(v any) error {
+func (n *Float) Scan(v any) error {
 	switch v := v.(type) {
 	case nil:
-		n.f = 0
+		n.F = 0
 	case float64:
-		n.f = v
+		n.F = v
 	case int64:
-		n.f = float64(v)
+		n.F = float64(v)
 	default:
 		return fmt.Errorf("store: cannot read %T as a number", v)
 	}
 	return nil
 }
 
-type nullTime struct{ t time.Time }
+// Time reads a time column (a time, or DATETIME text); NULL is the zero time.
+type Time struct{ T time.Time }
 
-func (n *nullTime) Scan(v any) error {
+func (n *Time) Scan(v any) error {
 	var s string
 	switch v := v.(type) {
 	case nil:
-		n.t = time.Time{}
+		n.T = time.Time{}
 		return nil
 	case time.Time:
-		n.t = v.UTC()
+		n.T = v.UTC()
 		return nil
 	case string:
 		s = v
@@ -109,34 +113,34 @@ func (n *nullTime) Scan(v any) error {
 		return fmt.Errorf("store: cannot read %T as a time", v)
 	}
 	if s == "" {
-		n.t = time.Time{}
+		n.T = time.Time{}
 		return nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return fmt.Errorf("store: bad time %q: %w", s, err)
 	}
-	n.t = t.UTC()
+	n.T = t.UTC()
 	return nil
 }
 
-// blob holds a BLOB column; the bytes are only valid until the next Scan.
-type blob struct{ b []byte }
+// Blob holds a BLOB column; the bytes are only valid until the next Scan.
+type Blob struct{ B []byte }
 
-func (n *blob) Scan(v any) error {
+func (n *Blob) Scan(v any) error {
 	switch v := v.(type) {
 	case nil:
-		n.b = nil
+		n.B = nil
 	case []byte:
-		n.b = v
+		n.B = v
 	default:
 		return fmt.Errorf("store: cannot read %T as a geometry blob", v)
 	}
 	return nil
 }
 
-// jsonList encodes a list as JSON text; a nil list is NULL.
-func jsonList[T any](l []T) (any, error) {
+// JSONList encodes a list as JSON text; a nil list is NULL.
+func JSONList[T any](l []T) (any, error) {
 	if l == nil {
 		return nil, nil
 	}
@@ -147,13 +151,13 @@ func jsonList[T any](l []T) (any, error) {
 	return string(b), nil
 }
 
-// parseJSONList decodes JSON text written by jsonList; NULL or "" is nil.
-func parseJSONList[T any](s nullString, what string) ([]T, error) {
-	if s.s == "" || s.s == "null" {
+// ParseJSONList decodes JSON text written by JSONList; NULL or "" is nil.
+func ParseJSONList[T any](s String, what string) ([]T, error) {
+	if s.S == "" || s.S == "null" {
 		return nil, nil
 	}
 	var l []T
-	if err := json.Unmarshal([]byte(s.s), &l); err != nil {
+	if err := json.Unmarshal([]byte(s.S), &l); err != nil {
 		return nil, fmt.Errorf("store: bad %s JSON: %w", what, err)
 	}
 	if l == nil {
