@@ -187,6 +187,10 @@ func TestGDALReadsGeoPackage(t *testing.T) {
 		tables.TableRules: {"None", 0}, tables.TableTokens: {"None", 0},
 		// the planner's tables (plan.go), empty here
 		tables.TablePlans: {"None", 0}, tables.TablePlanVersions: {"None", 0}, tables.TableRetiredCodes: {"None", 0},
+		// the places records (places.go), empty here
+		tables.TableCompanies: {"None", 0}, tables.TableCompanyRecords: {"None", 0}, tables.TableProperty: {"None", 0},
+		tables.TableEvaluations: {"None", 0}, tables.TableTeams: {"None", 0}, tables.TableTargets: {"None", 0},
+		tables.TableLogs: {"None", 0}, tables.TableStationRecords: {"None", 0}, tables.TableRatings: {"None", 0},
 		// the schema versions applied
 		tables.TableSchemaMigrations: {"None", len(tables.Migrations)},
 	}

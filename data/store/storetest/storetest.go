@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"Tokens", testTokens},
 		{"Rules", testRules},
 		{"Plans", testPlans},
+		{"Places", testPlaces},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })

@@ -220,6 +220,7 @@ var Migrations = []Migration{
 			nn("created_at", DateTime), col("created_by", Text), col("revoked_at", DateTime)},
 			Unique: []Index{uniq("idx_api_tokens_id", "id"), uniq("idx_api_tokens_hash", "hash")}},
 	}},
+	{Version: 2, Name: "places: property, volunteers and their service targets, stations", Tables: placesTables},
 }
 
 // Latest is the schema version this build writes.
