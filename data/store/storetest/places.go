@@ -8,6 +8,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/places"
+	"github.com/gridmap/gridmap/data/store"
 )
 
 // SmallPlaces are places records over SmallCity that set every field of
@@ -181,4 +182,46 @@ func sorted(p data.Places) *data.Places {
 	q.Logs = append([]data.ServiceLog(nil), p.Logs...)
 	sortBy(len(q.Logs), func(i, j int) bool { return q.Logs[i].ID < q.Logs[j].ID }, func(i, j int) { q.Logs[i], q.Logs[j] = q.Logs[j], q.Logs[i] })
 	return &q
+}
+
+// testPlacesFollowPlans: a plan that re-codes a compound takes its places
+// records along — property records, project evaluations, the service
+// targets in its buildings.
+func testPlacesFollowPlans(t *testing.T, open Opener) {
+	ctx := context.Background()
+	g := open(t, fixed)
+	c := SmallCity()
+	c.Places = SmallPlaces()
+	c.Places.Evaluations = append(c.Places.Evaluations, data.PropertyEvaluation{Year: 2025, Kind: data.EvalProject, SubjectCode: "37040200101300101", Score: 91})
+	if err := g.Append(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.SavePlan(ctx, store.PlanRecord{ID: "p1", Name: "move", CreatedBy: "li", Edits: []byte(`[]`)}); err != nil {
+		t.Fatal(err)
+	}
+	// The compound moves to grid 2: 37040200101300101 → 37040200101300201.
+	after := SmallCity()
+	old, nc := after.Compounds[0].Code, "37040200101300201"
+	after.Compounds[0].Code, after.Compounds[0].GridCode = nc, "370402001013002"
+	for i := range after.Buildings {
+		after.Buildings[i].Code = nc + after.Buildings[i].Code[17:]
+		after.Buildings[i].CompoundCode, after.Buildings[i].GridCode = nc, "370402001013002"
+	}
+	apply := store.PlanApply{PlanID: "p1", Actor: "li", City: after, Before: []byte(`{}`), After: []byte(`{}`), Summary: `{}`,
+		Delta: &store.PlanDelta{Grids: []string{"370402001013001", "370402001013002"}, Compounds: map[string]string{old: nc}}}
+	if _, err := g.ApplyPlan(ctx, apply); err != nil {
+		t.Fatal(err)
+	}
+	got := load(t, g).Places
+	for _, r := range got.Property {
+		if r.CompoundCode != nc {
+			t.Errorf("property record of %s after the re-code", r.CompoundCode)
+		}
+	}
+	if got.Evaluations[1].SubjectCode != nc || got.Evaluations[0].SubjectCode != "PC0001" {
+		t.Errorf("evaluations %+v", got.Evaluations)
+	}
+	if got.Targets[0].BuildingCode != nc+"001" {
+		t.Errorf("target building %s, want %s001", got.Targets[0].BuildingCode, nc)
+	}
 }

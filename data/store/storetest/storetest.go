@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"Rules", testRules},
 		{"Plans", testPlans},
 		{"Places", testPlaces},
+		{"PlacesFollowPlans", testPlacesFollowPlans},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })

@@ -488,3 +488,41 @@ func PlacesWrites(ch *places.Change, pr places.Projection) (stmts []Stmt, writte
 	}
 	return stmts, written, nil
 }
+
+// RecodePlaces re-codes the places records of compounds a plan re-codes
+// (old → new code): their property records, their project evaluations, and
+// the service targets in their buildings (a building's code is its
+// compound's and three digits). Codes may move between compounds, so every
+// record goes through a temporary code first.
+func RecodePlaces(m map[string]string) []Stmt {
+	if len(m) == 0 {
+		return nil
+	}
+	olds := make([]string, 0, len(m))
+	for o := range m {
+		olds = append(olds, o)
+	}
+	sortStrings(olds)
+	var out []Stmt
+	for _, o := range olds {
+		tmp := "~" + m[o]
+		out = append(out,
+			Stmt{"UPDATE " + TableProperty + " SET compound_code = ? WHERE compound_code = ?", []any{tmp, o}},
+			Stmt{"UPDATE " + TableEvaluations + " SET subject_code = ? WHERE kind = 'project' AND subject_code = ?", []any{tmp, o}},
+			Stmt{"UPDATE " + TableTargets + " SET building_code = CAST(? AS TEXT) || substr(building_code, 18) WHERE substr(building_code, 1, 17) = ?", []any{tmp, o}},
+		)
+	}
+	return append(out,
+		Stmt{"UPDATE " + TableProperty + " SET compound_code = substr(compound_code, 2) WHERE compound_code LIKE '~%'", nil},
+		Stmt{"UPDATE " + TableEvaluations + " SET subject_code = substr(subject_code, 2) WHERE subject_code LIKE '~%'", nil},
+		Stmt{"UPDATE " + TableTargets + " SET building_code = substr(building_code, 2) WHERE building_code LIKE '~%'", nil},
+	)
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
