@@ -79,7 +79,7 @@ func buildPlaces(sn *Snapshot) (any, error) {
 	}
 	var resolve places.Resolver
 	if g, ok := sn.Ext("geocode").(*geocode.Gazetteer); ok && g != nil {
-		resolve = addressResolver(g)
+		resolve = ComplaintResolver(g)
 	}
 	st.linker = places.NewLinker(c, resolve)
 	st.intervals = places.DefaultIntervals
@@ -95,9 +95,10 @@ func buildPlaces(sn *Snapshot) (any, error) {
 // metaIntervals is the meta key of the configured visit intervals.
 const metaIntervals = "places_intervals"
 
-// addressResolver links a complaint by its address when the geocoder is
-// sure: a confident building or compound candidate.
-func addressResolver(g *geocode.Gazetteer) places.Resolver {
+// ComplaintResolver links a complaint by its address when the geocoder is
+// sure: a confident building or compound candidate (confidence ≥ 0.8,
+// status ok).
+func ComplaintResolver(g *geocode.Gazetteer) places.Resolver {
 	return func(addr string) (string, bool) {
 		ans, err := g.Geocode(addr, 1)
 		if err != nil || ans.Status != geocode.StatusOK {
