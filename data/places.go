@@ -33,42 +33,42 @@ var PartyOrgForms = []string{PartyOrgNone, PartyOrgIndependent, PartyOrgJoint}
 
 // PropertyCompany is a property service company (物业服务企业).
 type PropertyCompany struct {
-	Code         string // PC + digits, unique in the city
-	Name         string
-	CreditCode   string // 统一社会信用代码 (18 characters), may be empty
-	DistrictCode string // where it is registered
-	Hotline      string // the company's public service line (not personal data)
+	Code         string `json:"code"` // PC + digits, unique in the city
+	Name         string `json:"name"`
+	CreditCode   string `json:"credit_code,omitempty"`              // 统一社会信用代码 (18 characters), may be empty
+	DistrictCode string `json:"district_code,omitempty"`            // where it is registered
+	Hotline      string `json:"hotline,omitempty" privacy:"public"` // the company's public service line (not personal data)
 }
 
 // CompanyRecord is a property company's party organisation from a date.
 type CompanyRecord struct {
-	CompanyCode  string
-	From         string // yyyy-mm-dd
-	PartyOrg     string // PartyOrgNone, PartyOrgIndependent or PartyOrgJoint
-	PartyOrgName string // e.g. 某某物业公司党支部
-	PartyMembers int    // party members on the company's staff
-	Note         string
+	CompanyCode  string `json:"company_code,omitempty"`
+	From         string `json:"from"`                     // yyyy-mm-dd
+	PartyOrg     string `json:"party_org"`                // PartyOrgNone, PartyOrgIndependent or PartyOrgJoint
+	PartyOrgName string `json:"party_org_name,omitempty"` // e.g. 某某物业公司党支部
+	PartyMembers int    `json:"party_members"`            // party members on the company's staff
+	Note         string `json:"note,omitempty" privacy:"text"`
 }
 
 // CommitteeMember is a member of an owners' committee (业主委员会委员).
 // Names and phones are personal data.
 type CommitteeMember struct {
-	Name        string
-	Phone       string
-	Role        string // 主任, 副主任, 委员
-	PartyMember bool
+	Name        string `json:"name" privacy:"name"`
+	Phone       string `json:"phone,omitempty" privacy:"phone"`
+	Role        string `json:"role"` // 主任, 副主任, 委员
+	PartyMember bool   `json:"party_member"`
 }
 
 // PropertyRecord is a compound's property service from a date: its state,
 // its company, and its owners' committee.
 type PropertyRecord struct {
-	CompoundCode string
-	From         string // yyyy-mm-dd
-	Status       string // one of PropertyStatuses
-	CompanyCode  string // the serving company; set exactly when Status is PropertyManaged
-	Committee    bool   // an owners' committee (业主委员会) is established
-	Members      []CommitteeMember
-	Note         string
+	CompoundCode string            `json:"compound_code"`
+	From         string            `json:"from"`                   // yyyy-mm-dd
+	Status       string            `json:"status"`                 // one of PropertyStatuses
+	CompanyCode  string            `json:"company_code,omitempty"` // the serving company; set exactly when Status is PropertyManaged
+	Committee    bool              `json:"committee"`              // an owners' committee (业主委员会) is established
+	Members      []CommitteeMember `json:"members,omitempty"`
+	Note         string            `json:"note,omitempty" privacy:"text"`
 }
 
 // Evaluation kinds and the titles they award.
@@ -83,12 +83,12 @@ const (
 // PropertyEvaluation is one year's evaluation of a property company or of
 // a project (a compound and the company serving it).
 type PropertyEvaluation struct {
-	Year        int
-	Kind        string // EvalCompany or EvalProject
-	SubjectCode string // the company code, or the compound code for a project
-	Score       float64
-	Benchmark   bool // awarded the year's benchmark title of its kind
-	Note        string
+	Year        int     `json:"year"`
+	Kind        string  `json:"kind"`         // EvalCompany or EvalProject
+	SubjectCode string  `json:"subject_code"` // the company code, or the compound code for a project
+	Score       float64 `json:"score"`
+	Benchmark   bool    `json:"benchmark"` // awarded the year's benchmark title of its kind
+	Note        string  `json:"note,omitempty"`
 }
 
 // Service target kinds (服务对象): personal data, stored with a building.
@@ -121,20 +121,20 @@ var ServiceItems = []string{ItemHome, ItemCare, ItemErrands, ItemTutoring, ItemH
 // Volunteer is a member of a grid's party volunteer team. Names and
 // phones are personal data.
 type Volunteer struct {
-	Name        string
-	Phone       string
-	PartyMember bool
+	Name        string `json:"name" privacy:"name"`
+	Phone       string `json:"phone,omitempty" privacy:"phone"`
+	PartyMember bool   `json:"party_member"`
 }
 
 // VolunteerTeam is a grid's fixed party volunteer team (党员志愿服务队):
 // one per grid.
 type VolunteerTeam struct {
-	GridCode    string
-	Name        string
-	Leader      string // the leader's name
-	LeaderPhone string // the team's contact
-	Members     []Volunteer
-	Founded     string // yyyy-mm-dd
+	GridCode    string      `json:"grid_code"`
+	Name        string      `json:"name"`
+	Leader      string      `json:"leader" privacy:"name"`        // the leader's name
+	LeaderPhone string      `json:"leader_phone" privacy:"phone"` // the team's contact
+	Members     []Volunteer `json:"members,omitempty"`
+	Founded     string      `json:"founded,omitempty"` // yyyy-mm-dd
 }
 
 // ServiceTarget is a resident the grid's volunteer team serves. Every
@@ -142,35 +142,35 @@ type VolunteerTeam struct {
 // the roles that manage the service see it, and maps show targets counted
 // by grid at the finest.
 type ServiceTarget struct {
-	ID           string // T + digits
-	Kind         string // one of TargetKinds
-	Name         string
-	Gender       string // 男 / 女
-	BirthYear    int
-	Phone        string // the target's or the guardian's
-	Guardian     string // guardian or family contact (children, disabled)
-	BuildingCode string
-	Room         string   // unit and room, e.g. 2单元301
-	Items        []string // the service items needed
-	IntervalDays int      // visit interval; 0 means the configured default for the kind
-	Since        string   // yyyy-mm-dd, served from
-	Until        string   // yyyy-mm-dd, no longer served from (empty: still served)
-	Note         string
+	ID           string   `json:"id"`   // T + digits
+	Kind         string   `json:"kind"` // one of TargetKinds
+	Name         string   `json:"name" privacy:"name"`
+	Gender       string   `json:"gender" privacy:"personal"` // 男 / 女
+	BirthYear    int      `json:"birth_year" privacy:"personal"`
+	Phone        string   `json:"phone,omitempty" privacy:"phone"`   // the target's or the guardian's
+	Guardian     string   `json:"guardian,omitempty" privacy:"name"` // guardian or family contact (children, disabled)
+	BuildingCode string   `json:"building_code"`
+	Room         string   `json:"room,omitempty" privacy:"personal"` // unit and room, e.g. 2单元301
+	Items        []string `json:"items,omitempty"`                   // the service items needed
+	IntervalDays int      `json:"interval_days"`                     // visit interval; 0 means the configured default for the kind
+	Since        string   `json:"since"`                             // yyyy-mm-dd, served from
+	Until        string   `json:"until,omitempty"`                   // yyyy-mm-dd, no longer served from (empty: still served)
+	Note         string   `json:"note,omitempty" privacy:"text"`
 }
 
 // ServiceLog records one service: who gave it, what, when, for whom.
 // TargetID is empty for an activity that served no one target (a station
 // event), StationCode empty for a service at the target's home.
 type ServiceLog struct {
-	ID          string // L + digits
-	GridCode    string // the team's grid
-	TargetID    string
-	StationCode string
-	Item        string // one of ServiceItems, or "activity" for a station event
-	At          time.Time
-	Minutes     int
-	Volunteers  []string // names of the volunteers who served
-	Note        string
+	ID          string    `json:"id"`        // L + digits
+	GridCode    string    `json:"grid_code"` // the team's grid
+	TargetID    string    `json:"target_id,omitempty"`
+	StationCode string    `json:"station_code,omitempty"`
+	Item        string    `json:"item"` // one of ServiceItems, or "activity" for a station event
+	At          time.Time `json:"at"`
+	Minutes     int       `json:"minutes"`
+	Volunteers  []string  `json:"volunteers,omitempty" privacy:"name"` // names of the volunteers who served
+	Note        string    `json:"note,omitempty" privacy:"text"`
 }
 
 // ItemActivity marks a service log that is a station activity (居民活动,
@@ -200,13 +200,13 @@ var StationFunctions = []string{FuncPolicy, FuncEducation, FuncServices, FuncAct
 // StationRecord is a station's state from a date: its place in the
 // lifecycle, opening hours, functions and floor area.
 type StationRecord struct {
-	StationCode string
-	From        string // yyyy-mm-dd
-	Status      string // one of StationLifecycle
-	Hours       string // opening hours, e.g. "1-5 08:30-17:30; 6 09:00-12:00" (see places.ParseHours)
-	Functions   []string
-	AreaM2      int
-	Note        string
+	StationCode string   `json:"station_code,omitempty"`
+	From        string   `json:"from"`            // yyyy-mm-dd
+	Status      string   `json:"status"`          // one of StationLifecycle
+	Hours       string   `json:"hours,omitempty"` // opening hours, e.g. "1-5 08:30-17:30; 6 09:00-12:00" (see places.ParseHours)
+	Functions   []string `json:"functions,omitempty"`
+	AreaM2      int      `json:"area_m2"`
+	Note        string   `json:"note,omitempty"`
 }
 
 // Star rating entry kinds.
@@ -219,26 +219,26 @@ const (
 // lists the inspected criteria found met; a downgrade lists the criteria
 // that lapsed.
 type StarRating struct {
-	StationCode string
-	At          time.Time
-	Stars       int // 0–5
-	Kind        string
-	Criteria    []string // award: inspected criteria met; downgrade: criteria lapsed
-	Actor       string
-	Note        string
+	StationCode string    `json:"station_code,omitempty"`
+	At          time.Time `json:"at"`
+	Stars       int       `json:"stars"` // 0–5
+	Kind        string    `json:"kind"`
+	Criteria    []string  `json:"criteria,omitempty"` // award: inspected criteria met; downgrade: criteria lapsed
+	Actor       string    `json:"actor,omitempty" privacy:"name"`
+	Note        string    `json:"note,omitempty"`
 }
 
 // Places holds every places record of a city.
 type Places struct {
-	Companies      []PropertyCompany
-	CompanyRecords []CompanyRecord
-	Property       []PropertyRecord
-	Evaluations    []PropertyEvaluation
-	Teams          []VolunteerTeam
-	Targets        []ServiceTarget
-	Logs           []ServiceLog
-	Stations       []StationRecord
-	Ratings        []StarRating
+	Companies      []PropertyCompany    `json:"companies,omitempty"`
+	CompanyRecords []CompanyRecord      `json:"company_records,omitempty"`
+	Property       []PropertyRecord     `json:"property,omitempty"`
+	Evaluations    []PropertyEvaluation `json:"evaluations,omitempty"`
+	Teams          []VolunteerTeam      `json:"teams,omitempty"`
+	Targets        []ServiceTarget      `json:"targets,omitempty"`
+	Logs           []ServiceLog         `json:"logs,omitempty"`
+	Stations       []StationRecord      `json:"stations,omitempty"`
+	Ratings        []StarRating         `json:"ratings,omitempty"`
 }
 
 // Empty reports whether p holds no record.

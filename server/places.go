@@ -250,6 +250,18 @@ func (s *Server) applyPlaces(ctx context.Context, p *Principal, action, target s
 	return ch, nil
 }
 
+// downgrades are the rating entries of a written change that the system
+// made (criteria lapsed).
+func downgrades(ch *places.Change) []data.StarRating {
+	out := []data.StarRating{}
+	for _, r := range ch.Ratings {
+		if r.Kind == data.RatingDowngrade {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 var errNoPlacesStore = errors.New("this server's store does not keep places records")
 
 // writePlacesError answers a failed places write.
@@ -278,7 +290,7 @@ func (s *Server) writeChange(w http.ResponseWriter, r *http.Request, action, tar
 		writePlacesError(w, err)
 		return
 	}
-	writeJSON(w, status, map[string]any{"written": done.Size(), "downgrades": done.Ratings, "change": done})
+	writeJSON(w, status, map[string]any{"written": done.Size(), "downgrades": downgrades(done)})
 }
 
 // names gives the lists the names beside codes.
@@ -420,7 +432,7 @@ func (s *Server) handlePlacesImport(w http.ResponseWriter, r *http.Request) {
 		writePlacesError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"written": done.Size(), "downgrades": done.Ratings})
+	writeJSON(w, http.StatusOK, map[string]any{"written": done.Size(), "downgrades": downgrades(done)})
 }
 
 // handlePlacesChange is POST /api/v1/places/changes: a whole places.Change

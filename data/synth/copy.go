@@ -73,7 +73,9 @@ func generateAttempt(ref *reference, opt Options, k int, attempt uint64) (*data.
 	g.cadres()
 	g.reportingUnits()
 	g.incidents()
-	g.places() // places.go: its own random stream, after everything else
+	if err := g.places(); err != nil { // places.go: its own random stream, after everything else
+		return nil, err
+	}
 	return g.city, nil
 }
 
