@@ -340,7 +340,7 @@ async function showCompound(code) {
     <h3>历史记录</h3><table class="grid"><thead><tr><th>生效日期</th><th>状态</th><th>企业</th><th>业委会党员</th></tr></thead><tbody>${hist}</tbody></table>`;
   if (places.editor) {
     html += `<h3>登记物业变更</h3><form id="prop-form" class="form">
-      <label>生效日期 <input name="from" type="date" value="${places.day}" required></label>
+      <label>生效日期 <input name="day" type="date" value="${places.day}" required></label>
       <label>物业状态 <select name="status">${Object.entries(STATUS).map(([k, v]) => `<option value="${k}"${cur && cur.status === k ? ' selected' : ''}>${v}</option>`).join('')}</select></label>
       <label>物业企业编码 <input name="company_code" value="${esc(cur ? cur.company_code || '' : '')}" placeholder="专业化物业时必填"></label>
       <label>已成立业委会 <input name="committee" type="checkbox"${cur && cur.committee ? ' checked' : ''}></label>
@@ -382,7 +382,7 @@ async function saveProperty(code, form) {
   const committee = form.elements.committee.checked;
   const body = { status: f.get('status'), company_code: f.get('status') === 'managed' ? f.get('company_code').trim() : '', committee,
     members: committee ? parseMembers(f.get('members')) : [], note: f.get('note') };
-  const res = await api(`/api/v1/property/compounds/${code}/records/${f.get('from')}`, { method: 'PUT', body });
+  const res = await api(`/api/v1/property/compounds/${code}/records/${f.get('day')}`, { method: 'PUT', body });
   toast(`已保存${res.downgrades && res.downgrades.length ? `，${res.downgrades.length} 个驿站因条件失效降星` : ''}`);
   await refresh();
   await showCompound(code);
@@ -544,7 +544,7 @@ async function showStation(code) {
   if (places.editor) {
     const next = { planned: ['planned', 'under_construction'], under_construction: ['under_construction', 'built'], built: ['built'] }[s.status] || ['planned'];
     html += `<h3>登记建设与开放信息</h3><form id="st-form" class="form">
-      <label>生效日期 <input name="from" type="date" value="${places.day}" required></label>
+      <label>生效日期 <input name="day" type="date" value="${places.day}" required></label>
       <label>建设状态 <select name="status">${next.map((k) => `<option value="${k}">${LIFE[k]}</option>`).join('')}</select></label>
       <label>开放时间 <input name="hours" value="${esc(s.hours)}" placeholder="1-5 08:30-17:30; 6 09:00-12:00"></label>
       <label>功能 <span class="checks">${Object.entries(FUNCS).map(([k, v]) => `<label><input type="checkbox" name="fn" value="${k}"${s.functions.includes(k) ? ' checked' : ''}> ${v}</label>`).join('')}</span></label>
@@ -568,7 +568,7 @@ async function showStation(code) {
 async function saveStation(code, form) {
   const f = new FormData(form);
   const body = { status: f.get('status'), hours: f.get('hours').trim(), functions: f.getAll('fn'), area_m2: Number(f.get('area_m2')) };
-  const res = await api(`/api/v1/stations/${code}/records/${f.get('from')}`, { method: 'PUT', body });
+  const res = await api(`/api/v1/stations/${code}/records/${f.get('day')}`, { method: 'PUT', body });
   toast(res.downgrades && res.downgrades.length ? `已保存；条件失效，降为 ${res.downgrades[0].stars} 星` : '已保存');
   await refresh();
   await showStation(code);
