@@ -6,7 +6,7 @@ SEED    ?= 1
 ADDR    ?= :8080
 GOFILES := $(shell find . -name '*.go' -not -path './node_modules/*' -not -path './frontend/node_modules/*')
 
-.PHONY: all build run test fmt-check vet test-deps bench scale clean frontend vendor e2e bench-tiles test-tiles-full
+.PHONY: all build run test fmt-check vet test-deps bench bench-all scale clean frontend vendor e2e bench-tiles test-tiles-full
 
 all: build
 
@@ -33,11 +33,23 @@ test: test-deps frontend fmt-check vet
 	$(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) e2e
 
-# Benchmarks of the hot paths (generate, store load, locate …), then the
-# HTTP load test of the locate endpoints (wrk from Debian, on loopback).
+# The figures of the hot paths in one table: the in-process benchmarks of
+# locate and tiles (ns/op, allocs/op), the mutex profile of cold tiles,
+# then the HTTP load runs (scripts/bench-http.sh: locate compact and full,
+# pipelined, NDJSON stream; cold z12, the cold z10–z16 list with its GC
+# cycles, warm tiles), ending in a table: name, value, target, met.
+# Needs a quiet machine; `uptime` is printed beside the figures.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./... | tee bench.txt
+	@uptime
+	$(GO) test -run '^$$' -bench 'LocateServe|TileServe|TileColdServe|^BenchmarkLocate$$|TileZ12|EncodeZ12' -benchmem -count 1 \
+	  -mutexprofile /tmp/gridmap-mutex.out ./server/ | tee bench.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkLocate$$|TileZ12|EncodeZ12' -benchmem -count 1 ./geo/ ./tiles/ | tee -a bench.txt
+	$(GO) tool pprof -top -nodecount 6 /tmp/gridmap-mutex.out 2>/dev/null | sed -n '4,12p' | tee -a bench.txt
 	./scripts/bench-http.sh 15 | tee -a bench.txt
+
+# Every benchmark of every package, three times.
+bench-all:
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./... | tee bench-all.txt
 
 # Tiles: cold render per tile (median and p90) at z12/z14/z16, warm tiles
 # through the HTTP handler, then a timed z8–z16 PMTiles bake.
@@ -112,3 +124,15 @@ plan-eval-busy: build
 	@sh -c 'while :; do :; done' & b1=$$!; sh -c 'while :; do :; done' & b2=$$!; \
 	  trap "kill $$b1 $$b2 2>/dev/null" EXIT INT TERM; \
 	  sleep 2; uptime; ./$(BIN) $(PLAN_EVAL); rc=$$?; uptime; exit $$rc
+
+# The PostGIS store against the GeoPackage: incident POST throughput and
+# p99, SSE fan-out latency across two replicas (p50/p99), gridmap copy time
+# of the demo city and of --scale 100. Figures with uptime beside them.
+.PHONY: bench-pg cluster-demo
+bench-pg: test-deps
+	./scripts/bench-pg.sh 2>&1 | tee /tmp/gridmap-bench-pg.txt
+
+# PostgreSQL/PostGIS and two gridmap replicas on loopback (ports 8081 and
+# 8082, or PORT_A/PORT_B), on the demo city; prints their URLs.
+cluster-demo: test-deps frontend
+	./scripts/cluster-demo.sh

@@ -13,9 +13,12 @@ package frontend
 
 import (
 	"embed"
+	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -24,12 +27,18 @@ import (
 //go:embed web
 var web embed.FS
 
+// site/ is the page of the static site `gridmap bake --site` writes.
+//
+//go:embed site
+var site embed.FS
+
 // The vendored files are named one by one, so a checkout that lost one
 // fails to compile instead of serving a page without its map library.
 //
 //go:embed vendor/manifest.json
 //go:embed vendor/maplibre-gl/maplibre-gl.mjs vendor/maplibre-gl/maplibre-gl-worker.mjs
 //go:embed vendor/maplibre-gl/maplibre-gl.css vendor/maplibre-gl/LICENSE.txt
+//go:embed vendor/pmtiles/pmtiles.js
 var vendor embed.FS
 
 // VendorDir is where the vendored libraries appear among the Assets.
@@ -44,6 +53,49 @@ func Pages() fs.FS { return sub(web, "web") }
 
 // Vendor returns the vendored libraries alone (vendor/).
 func Vendor() fs.FS { return sub(vendor, "vendor") }
+
+// SiteShared names the files of web/ the static site uses as they are.
+var SiteShared = []string{"wall.css", "fatal.js"}
+
+// SiteGenerated names the files of the static site that the bake writes
+// from the city: the MapLibre style, the tiles and the key figures.
+var SiteGenerated = []string{"style.json", "city.pmtiles", "city.json"}
+
+// Site returns the static site's own page files (site/), without
+// SiteShared, the vendored libraries or SiteGenerated.
+func Site() fs.FS { return sub(site, "site") }
+
+// WriteSite copies the static site's page files into dir: site/, the
+// SiteShared files of web/ and the vendored libraries under vendor/
+// (dir must exist). The caller writes SiteGenerated beside them.
+func WriteSite(dir string) error {
+	copyTree := func(from fs.FS, to string, keep func(string) bool) error {
+		return fs.WalkDir(from, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || (keep != nil && !keep(p)) {
+				return err
+			}
+			dst := filepath.Join(to, filepath.FromSlash(p))
+			if d.IsDir() {
+				return os.MkdirAll(dst, 0o755)
+			}
+			b, err := fs.ReadFile(from, p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(dst, b, 0o644)
+		})
+	}
+	if err := copyTree(Site(), dir, nil); err != nil {
+		return fmt.Errorf("frontend: site: %w", err)
+	}
+	if err := copyTree(Pages(), dir, func(p string) bool { return p == "." || slices.Contains(SiteShared, p) }); err != nil {
+		return fmt.Errorf("frontend: site: %w", err)
+	}
+	if err := copyTree(Vendor(), filepath.Join(dir, VendorDir), nil); err != nil {
+		return fmt.Errorf("frontend: site: %w", err)
+	}
+	return nil
+}
 
 func sub(f embed.FS, dir string) fs.FS {
 	s, err := fs.Sub(f, dir)

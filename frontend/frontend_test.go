@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -49,8 +50,21 @@ func TestAssetsOffline(t *testing.T) {
 		}
 	}
 	glyphs := regexp.MustCompile(`['"]?\b(glyphs|sprite|text-field)['"]?\s*:\s*['"\[{]`)
+	type page struct {
+		fsys fs.FS
+		name string
+	}
+	var pages []page
 	for _, name := range ownFiles(t) {
-		b, err := fs.ReadFile(a, name)
+		pages = append(pages, page{a, name})
+	}
+	siteFiles, _ := fs.Glob(Site(), "*")
+	for _, name := range siteFiles {
+		pages = append(pages, page{Site(), name})
+	}
+	for _, p := range pages {
+		name := p.name
+		b, err := fs.ReadFile(p.fsys, name)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -136,6 +150,41 @@ func TestReferencedAssetsExist(t *testing.T) {
 	}
 	if n < 10 {
 		t.Errorf("only %d references found in the pages: the patterns are broken", n)
+	}
+}
+
+// TestSiteReferencesExist does the same for the static site's page: what
+// it refers to is written by WriteSite or is one of SiteGenerated.
+func TestSiteReferencesExist(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteSite(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range SiteGenerated {
+		os.WriteFile(filepath.Join(dir, g), nil, 0o644)
+	}
+	out := os.DirFS(dir)
+	n := 0
+	fs.WalkDir(Site(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := fs.ReadFile(Site(), name)
+		for _, r := range references(name, b) {
+			n++
+			if _, err := fs.Stat(out, r[0]); err != nil {
+				t.Errorf("site/%s refers to %q, which the static site lacks", name, r[1])
+			}
+		}
+		return nil
+	})
+	if n < 5 {
+		t.Errorf("only %d references in the site's page", n)
+	}
+	for _, f := range append([]string{"index.html", "site.js", "vendor/pmtiles/pmtiles.js", "vendor/maplibre-gl/maplibre-gl-worker.mjs"}, SiteShared...) {
+		if _, err := fs.Stat(out, f); err != nil {
+			t.Errorf("the static site lacks %s", f)
+		}
 	}
 }
 

@@ -372,6 +372,27 @@ func (ix *Index) NearestStations(p orb.Point, k int) []Hit {
 	return nearest(&ix.stationTree, p, k, func(i int32) orb.Point { return ix.city.Stations[i].Point })
 }
 
+// NearestStation returns the station nearest to p, as NearestStations(p,
+// 1) would, without allocating; false when there is none.
+func (ix *Index) NearestStation(p orb.Point) (Hit, bool) {
+	tr := &ix.stationTree
+	if !finite(p) || tr.Len() == 0 {
+		return Hit{}, false
+	}
+	kx := math.Cos(p[1] * math.Pi / 180)
+	var best Hit
+	found := false
+	tr.Nearby(func(mn, mx [2]float64, _ int32, _ bool) float64 {
+		dx := math.Max(0, math.Max(mn[0]-p[0], p[0]-mx[0])) * kx
+		dy := math.Max(0, math.Max(mn[1]-p[1], p[1]-mx[1]))
+		return dx*dx + dy*dy
+	}, func(_, _ [2]float64, id int32, _ float64) bool {
+		best, found = Hit{Index: int(id), DistanceM: Distance(p, ix.city.Stations[id].Point)}, true
+		return false
+	})
+	return best, found
+}
+
 // NearestBuildings returns up to k buildings whose entrances are nearest to
 // p, nearest first.
 func (ix *Index) NearestBuildings(p orb.Point, k int) []Hit {

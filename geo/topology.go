@@ -1195,7 +1195,8 @@ func (v *validator) contents() {
 		if t.n == 0 {
 			v.add(Problem{Check: CheckBuildings, Layer: data.LayerGrids, Code: g.Code, Detail: "no building"})
 		}
-		if strings.TrimSpace(g.Head.Name) == "" {
+		// With managed people records the head rule is data/people's.
+		if strings.TrimSpace(g.Head.Name) == "" && !c.HasStaff() {
 			v.add(Problem{Check: CheckHead, Layer: data.LayerGrids, Code: g.Code, Detail: "no grid head"})
 		}
 		if g.Buildings != t.n || g.Households != t.households || g.Population != t.population {

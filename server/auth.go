@@ -132,6 +132,9 @@ func (s *Server) lookupToken(ctx context.Context, secret string) (*Principal, er
 		return e.p, e.err
 	}
 	t, err := o.tokens.TokenByHash(ctx, hash)
+	if errors.Is(err, store.ErrUnavailable) && ok {
+		return e.p, e.err // the store is down: the last verdict stands until it is back
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		e = tokenEntry{err: errBadToken}
@@ -191,10 +194,10 @@ func require(w http.ResponseWriter, r *http.Request, roles []string) (*Principal
 
 // personal reports whether the caller may see names and phones unmasked:
 // dispatchers, planners and admins may; viewers and anonymous callers not.
-func (s *Server) personal(r *http.Request) bool {
-	p := PrincipalFrom(r.Context())
-	return p != nil && slices.Contains(personalRoles, p.Role)
-}
+func (s *Server) personal(r *http.Request) bool { return personalRole(PrincipalFrom(r.Context())) }
+
+// personalRole reports whether p's role sees names and phones unmasked.
+func personalRole(p *Principal) bool { return p != nil && slices.Contains(personalRoles, p.Role) }
 
 // rateLimiter is a token bucket per caller (token id, or the address of an
 // anonymous caller).

@@ -327,7 +327,7 @@ func (c *committer) commitBatch(batch []*pendingCreate, reqs []store.NewIncident
 	res, err := c.st.CreateIncidents(ctx, reqs)
 	cancel()
 	c.m.commitBatches.Add(1)
-	if err != nil && len(batch) > 1 {
+	if err != nil && len(batch) > 1 && !errors.Is(err, store.ErrUnavailable) {
 		c.log.Warn("incidents: group commit failed; committing one by one", "batch", len(batch), "err", err)
 		for i := range batch {
 			c.commitBatch(batch[i:i+1], reqs[i:i+1])
@@ -434,6 +434,9 @@ func (s *Server) handleCreateIncident(w http.ResponseWriter, r *http.Request) {
 	sum := sha256.Sum256(body)
 	res, aerr := s.createIncident(p, in, key, hex.EncodeToString(sum[:]))
 	if aerr != nil {
+		if aerr.status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", retryAfter)
+		}
 		writeError(w, aerr.status, aerr.msg)
 		return
 	}

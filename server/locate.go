@@ -117,19 +117,6 @@ func ParsePoint(lonS, latS, crs string) (orb.Point, string, error) {
 	return orb.Point{}, "", fmt.Errorf("crs %q unknown (want wgs84 or gcj02)", crs)
 }
 
-func (s *Server) handleLocate(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	p, crs, err := ParsePoint(q.Get("lon"), q.Get("lat"), q.Get("crs"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	sn := s.Current()
-	lon, _ := strconv.ParseFloat(q.Get("lon"), 64)
-	lat, _ := strconv.ParseFloat(q.Get("lat"), 64)
-	s.writeLocate(w, sn, p, LocateQuery{Lon: lon, Lat: lat, CRS: crs}, s.personal(r))
-}
-
 // Locate answers one WGS84 point from an index: the grid, its hierarchy
 // and people, and the nearest station.
 func Locate(ix *geo.Index, p orb.Point, personal bool) *LocateAnswer {
@@ -144,7 +131,7 @@ func Locate(ix *geo.Index, p orb.Point, personal bool) *LocateAnswer {
 		ans.Community, ans.Street, ans.District = &ans.Grid.Community, &ans.Grid.Street, &ans.Grid.District
 	default:
 		if res.Match == geo.MatchNearest {
-			d := math.Round(res.DistanceM*10) / 10
+			d := round1(res.DistanceM)
 			ans.DistanceM = &d
 			ans.NearestGrid = gridCard(c, &c.Grids[res.Nearest], personal)
 		}
@@ -158,12 +145,12 @@ func Locate(ix *geo.Index, p orb.Point, personal bool) *LocateAnswer {
 			ans.District = &Area{c.Districts[res.District].Code, c.Districts[res.District].Name}
 		}
 	}
-	if hits := ix.NearestStations(p, 1); len(hits) > 0 {
-		st := c.Stations[hits[0].Index]
+	if hit, ok := ix.NearestStation(p); ok {
+		st := c.Stations[hit.Index]
 		ans.NearestStation = &StationAnswer{
 			Code: st.Code, Name: st.Name, Kind: st.Kind, Status: st.Status, Stars: st.Stars,
 			GridCode: st.GridCode, Point: [2]float64{st.Point[0], st.Point[1]},
-			DistanceM: math.Round(hits[0].DistanceM*10) / 10,
+			DistanceM: round1(hit.DistanceM),
 		}
 	}
 	return ans
@@ -203,28 +190,47 @@ func gridCard(c *data.City, g *data.Grid, personal bool) *GridCard {
 
 // handleLocateBatch streams a batch: CSV "id,lon,lat" (text/csv) or a
 // GeoJSON FeatureCollection of points (application/geo+json or
-// application/json). Malformed rows come back as rows with match "error";
+// application/json), or newline-delimited JSON points answered as GETs
+// (application/x-ndjson, locate_stream.go). Malformed rows come back as rows with match "error";
 // their line numbers and reasons follow in the X-Gridmap-Row-Errors
 // trailer, and per-row in the body for GeoJSON.
 func (s *Server) handleLocateBatch(w http.ResponseWriter, r *http.Request) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	crs := r.URL.Query().Get("crs")
+	lq, err := parseLocateQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	crs := lq.crs
 	if _, _, err := ParsePoint("0", "0", crs); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	ix := s.Current().Index
 	var errs strings.Builder
-	opt := geo.BatchOptions{CRS: crs, Errors: &limitedWriter{&errs, 64 << 10}}
+	// One trailer line: HTTP clients refuse long ones (Go's past 4 KiB).
+	rowErrs := &limitedWriter{b: &errs, n: 3 << 10}
+	opt := geo.BatchOptions{CRS: crs, Errors: rowErrs}
 	var locate func(context.Context, io.Reader, io.Writer, *geo.Index, geo.BatchOptions) (geo.BatchStats, error)
 	var outType string
-	switch ct {
-	case "text/csv", "text/plain", "application/csv":
+	switch {
+	case isNDJSON(ct):
+		fields, err := parseFields(lq.fields)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		personal := s.personal(r)
+		locate, outType = func(ctx context.Context, body io.Reader, out io.Writer, _ *geo.Index, opt geo.BatchOptions) (geo.BatchStats, error) {
+			rows, bad, err := s.locateNDJSON(ctx, body, out, opt.CRS, fields, personal, opt.Errors)
+			return geo.BatchStats{Rows: rows, Errors: bad}, err
+		}, "application/x-ndjson"
+	case ct == "text/csv" || ct == "text/plain" || ct == "application/csv":
 		locate, outType = geo.LocateCSV, "text/csv; charset=utf-8"
-	case "application/geo+json", "application/json":
+	case ct == "application/geo+json" || ct == "application/json":
 		locate, outType = geo.LocateGeoJSON, "application/geo+json"
 	default:
-		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send text/csv (id,lon,lat) or application/geo+json", ct))
+		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send text/csv (id,lon,lat), application/geo+json or application/x-ndjson (one {\"id\",\"lon\",\"lat\"} or [lon,lat] a line)", ct))
 		return
 	}
 	// Hold the first part of the answer back, so that a body that fails
@@ -261,7 +267,11 @@ func (s *Server) handleLocateBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Gridmap-Rows", strconv.FormatInt(st.Rows, 10))
 	w.Header().Set("X-Gridmap-Errors", strconv.FormatInt(st.Errors, 10))
-	w.Header().Set("X-Gridmap-Row-Errors", strings.ReplaceAll(strings.TrimSpace(errs.String()), "\n", "; "))
+	rowErrors := strings.ReplaceAll(strings.TrimSpace(errs.String()), "\n", "; ")
+	if rowErrs.dropped > 0 {
+		rowErrors += fmt.Sprintf("; … %d more", rowErrs.dropped)
+	}
+	w.Header().Set("X-Gridmap-Row-Errors", rowErrors)
 }
 
 // deferredWriter buffers up to limit bytes before sending the status line
@@ -299,15 +309,19 @@ func (d *deferredWriter) Flush() error {
 	return nil
 }
 
-// limitedWriter keeps at most n bytes.
+// limitedWriter keeps whole writes (one error line each) while they fit
+// in n bytes, and counts those it drops.
 type limitedWriter struct {
-	b *strings.Builder
-	n int
+	b       *strings.Builder
+	n       int
+	dropped int
 }
 
 func (l *limitedWriter) Write(p []byte) (int, error) {
-	if room := l.n - l.b.Len(); room > 0 {
-		l.b.Write(p[:min(len(p), room)])
+	if l.b.Len()+len(p) <= l.n {
+		l.b.Write(p)
+	} else {
+		l.dropped++
 	}
 	return len(p), nil
 }

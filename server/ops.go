@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store"
 )
 
 // ops is the server-wide state of the operational and dispatch features:
@@ -33,6 +34,7 @@ type ops struct {
 	rulesVer   atomic.Int64
 
 	stop      chan struct{}
+	unwatch   context.CancelFunc // ends the change subscription
 	stopOnce  sync.Once
 	wg        sync.WaitGroup
 	escalateN atomic.Int64 // escalations so far
@@ -110,6 +112,13 @@ func (s *Server) startOps(ctx context.Context) error {
 	o.wg.Add(2)
 	go func() { defer o.wg.Done(); o.hub.run(o.stop) }()
 	go func() { defer o.wg.Done(); o.commit.run() }()
+	if w, ok := s.cfg.Store.(store.Watcher); ok {
+		wctx, cancel := context.WithCancel(context.Background())
+		o.unwatch = cancel
+		ch := w.Watch(wctx)
+		o.wg.Add(1)
+		go func() { defer o.wg.Done(); s.watchChanges(ch) }()
+	}
 	every := s.cfg.EscalationInterval
 	if every == 0 {
 		every = defaultEscalationInterval
@@ -151,6 +160,9 @@ func (s *Server) Close() {
 		s.CloseEvents()
 		if s.ops.commit != nil {
 			s.ops.commit.close()
+		}
+		if s.ops.unwatch != nil {
+			s.ops.unwatch()
 		}
 		close(s.ops.stop)
 		s.ops.wg.Wait()
@@ -203,47 +215,14 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request, serve http.Handle
 			code = http.StatusOK
 		}
 		o.metrics.observe(route, r.Method, code, d)
-		actor := "anonymous"
-		if p != nil {
-			actor = p.Actor()
-		}
-		lvl := slog.LevelDebug
-		if code >= 500 {
-			lvl = slog.LevelWarn
-		}
-		s.log.Log(ctx, lvl, "request", "method", r.Method, "path", r.URL.Path, "route", route, "status", code,
-			"bytes", sw.bytes, "took", d, "actor", actor)
+		s.logRequest(ctx, r, route, code, sw.bytes, d, p)
 	}()
-	var err error
-	p, err = s.authenticate(r.WithContext(ctx))
-	if err != nil {
-		if errors.Is(err, errBadToken) {
-			w := http.ResponseWriter(sw)
-			w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, err.Error())
-			return
-		}
-		if _, ok := err.(interface{ Timeout() bool }); ok || errors.Is(err, context.Canceled) {
-			writeError(sw, http.StatusServiceUnavailable, "token check: "+err.Error())
-			return
-		}
-		writeError(sw, http.StatusUnauthorized, err.Error())
+	var ok bool
+	if p, ok = s.admit(sw, r.WithContext(ctx)); !ok {
 		return
 	}
 	if p != nil {
 		ctx = context.WithValue(ctx, principalKey{}, p)
-	}
-	lim, key := o.anonLimit, "ip:"+remoteHost(r)
-	if p != nil {
-		lim, key = o.limiter, "token:"+p.TokenID
-	}
-	if lim != nil && !exemptFromLimit(r.URL.Path) {
-		if ok, wait := lim.allow(key, time.Now()); !ok {
-			o.metrics.rateLimited.Add(1)
-			sw.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-			writeError(sw, http.StatusTooManyRequests, "rate limit exceeded; retry later")
-			return
-		}
 	}
 	if !streaming(r) && o.timeout > 0 {
 		var cancel context.CancelFunc
@@ -251,6 +230,66 @@ func (s *Server) front(w http.ResponseWriter, r *http.Request, serve http.Handle
 		defer cancel()
 	}
 	serve(sw, r.WithContext(ctx))
+}
+
+// logRequest writes a request's log line (debug; warn for a 5xx), taking
+// no time when that level is off.
+func (s *Server) logRequest(ctx context.Context, r *http.Request, route string, code int, bytes int64, d time.Duration, p *Principal) {
+	lvl := slog.LevelDebug
+	if code >= 500 {
+		lvl = slog.LevelWarn
+	}
+	if !s.log.Enabled(ctx, lvl) {
+		return
+	}
+	actor := "anonymous"
+	if p != nil {
+		actor = p.Actor()
+	}
+	s.log.Log(ctx, lvl, "request", "method", r.Method, "path", r.URL.Path, "route", route, "status", code,
+		"bytes", bytes, "took", d, "actor", actor)
+}
+
+// admit authenticates the caller of r and applies the rate limit; when it
+// refuses (bad token, limit exceeded) it has written the answer and
+// returns false.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) (*Principal, bool) {
+	o := s.ops
+	p, err := s.authenticate(r)
+	if err != nil {
+		if errors.Is(err, errBadToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gridmap", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, err.Error())
+			return nil, false
+		}
+		if errors.Is(err, store.ErrUnavailable) {
+			unavailable(w, err)
+			return nil, false
+		}
+		if _, ok := err.(interface{ Timeout() bool }); ok || errors.Is(err, context.Canceled) {
+			writeError(w, http.StatusServiceUnavailable, "token check: "+err.Error())
+			return nil, false
+		}
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return nil, false
+	}
+	lim := o.anonLimit
+	if p != nil {
+		lim = o.limiter
+	}
+	if lim != nil && !exemptFromLimit(r.URL.Path) {
+		key := "ip:" + remoteHost(r)
+		if p != nil {
+			key = "token:" + p.TokenID
+		}
+		if ok, wait := lim.allow(key, time.Now()); !ok {
+			o.metrics.rateLimited.Add(1)
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			writeError(w, http.StatusTooManyRequests, "rate limit exceeded; retry later")
+			return p, false
+		}
+	}
+	return p, true
 }
 
 func exemptFromLimit(path string) bool {
@@ -302,10 +341,105 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // internal logs an unexpected error and answers 500 (503 when the request
 // ran out of time).
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, store.ErrUnavailable) {
+		unavailable(w, err)
+		return
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		writeError(w, http.StatusServiceUnavailable, "request timed out or was cancelled")
 		return
 	}
 	s.log.Error("internal error", "path", r.URL.Path, "err", err)
 	writeError(w, http.StatusInternalServerError, "internal error")
+}
+
+// retryAfter is what a client is told to wait while the store is down.
+const retryAfter = "2"
+
+// unavailable answers 503 with Retry-After: the store of record cannot be
+// reached right now (the database restarts); what is served from memory
+// (locate, geocode, tiles) goes on meanwhile.
+func unavailable(w http.ResponseWriter, err error) {
+	w.Header().Set("Retry-After", retryAfter)
+	writeError(w, http.StatusServiceUnavailable, "the store is unavailable; retry later: "+err.Error())
+}
+
+// watchChanges applies the store's change notifications (store.Watcher):
+// new events are fanned out, token caches dropped, rules and the city
+// reloaded. Each replica of a shared database hears every replica's
+// writes this way.
+func (s *Server) watchChanges(ch <-chan store.Change) {
+	o := s.ops
+	reload := make(chan time.Time, 1)
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		for {
+			var heard time.Time
+			select {
+			case <-o.stop:
+				return
+			case heard = <-reload:
+			}
+			// A write made through this server reloads right after its
+			// commit (plan apply): give it a moment, and skip the reload
+			// when one began after the change was heard.
+			select {
+			case <-o.stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if s.reloadStarted.Load() > heard.UnixNano() {
+				continue
+			}
+			if err := s.Reload(context.Background()); err != nil {
+				s.log.Error("reload after a change", "err", err)
+			}
+		}
+	}()
+	for c := range ch {
+		all := c.Kind == store.ChangeAll
+		if (all || c.Kind == store.ChangeEvents) && o.hub != nil {
+			o.hub.notify()
+		}
+		if all || c.Kind == store.ChangeTokens {
+			o.tokenCache.mu.Lock()
+			clear(o.tokenCache.m)
+			o.tokenCache.mu.Unlock()
+		}
+		if all || c.Kind == store.ChangeRules {
+			s.reloadRules()
+		}
+		if all || c.Kind == store.ChangeCity {
+			select { // one pending reload, for the latest change heard
+			case <-reload:
+			default:
+			}
+			reload <- time.Now()
+		}
+	}
+}
+
+// reloadRules takes the latest stored rules when they are newer than the
+// ones in force.
+func (s *Server) reloadRules() {
+	o := s.ops
+	if o.inc == nil {
+		return
+	}
+	body, v, err := o.inc.Rules(context.Background())
+	if err != nil || v <= o.rulesVer.Load() {
+		if err != nil && !isNotFound(err) {
+			s.log.Error("reload rules", "err", err)
+		}
+		return
+	}
+	r, err := data.ParseRules(body)
+	if err != nil {
+		s.log.Error("reload rules", "version", v, "err", err)
+		return
+	}
+	o.rules.Store(r)
+	o.rulesVer.Store(v)
+	s.log.Info("rules reloaded", "version", v)
 }

@@ -109,6 +109,8 @@ type Server struct {
 	snap   atomic.Pointer[Snapshot]
 	router *mux.Router
 	ops    *ops // auth, limits, metrics and the dispatch flow (ops.go)
+
+	reloadStarted atomic.Int64 // when the last Reload began (unix ns)
 }
 
 // New loads the city from the store and builds the router.
@@ -136,6 +138,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 // Reload reads the city from the store and swaps it in atomically.
 func (s *Server) Reload(ctx context.Context) error {
+	s.reloadStarted.Store(time.Now().UnixNano())
 	c, err := s.cfg.Store.Load(ctx)
 	if err != nil {
 		return fmt.Errorf("server: load city: %w", err)
@@ -169,7 +172,19 @@ func (s *Server) Current() *Snapshot { return s.snap.Load() }
 
 // ServeHTTP implements http.Handler: authentication, rate limits, the
 // request timeout and metrics (ops.go) around the router.
+// GET /api/v1/locate and GET /tiles/{z}/{x}/{y}.mvt, the hot paths, take
+// a shorter way with the same checks (serveDirect, locate_fast.go).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		if r.URL.Path == locatePath {
+			s.serveLocate(w, r)
+			return
+		}
+		if z, x, y, ok := tileZXY(r.URL.Path); ok {
+			s.serveTileDirect(w, r, z, x, y)
+			return
+		}
+	}
 	s.front(w, r, s.serveHTTP)
 }
 

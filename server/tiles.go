@@ -50,7 +50,7 @@ func buildTiles(sn *Snapshot) (any, error) {
 
 func tileRoutes(s *Server, root, _ *mux.Router) {
 	get := []string{http.MethodGet, http.MethodHead}
-	root.HandleFunc("/tiles/{z}/{x}/{y}.mvt", s.handleTile).Methods(get...)
+	root.HandleFunc(tilePathRoute, s.handleTile).Methods(get...)
 	root.HandleFunc("/tiles/{layer}/{z}/{x}/{y}.mvt", s.handleTile).Methods(get...)
 	root.HandleFunc("/tiles.json", s.handleTileJSON).Methods(get...)
 	root.HandleFunc("/style.json", s.handleStyle).Methods(get...)
@@ -76,12 +76,12 @@ func (s *Server) InvalidateTiles(b orb.Bound) int {
 
 // parseTile reads z/x/y from the route: non-numbers are a 400, tiles
 // outside the pyramid a 404.
-func parseTile(v map[string]string) (z, x, y int, status int, err error) {
+func parseTile(zs, xs, ys string) (z, x, y int, status int, err error) {
 	var n [3]int
-	for i, k := range []string{"z", "x", "y"} {
-		n[i], err = strconv.Atoi(v[k])
+	for i, v := range [3]string{zs, xs, ys} {
+		n[i], err = strconv.Atoi(v)
 		if err != nil {
-			return 0, 0, 0, http.StatusBadRequest, fmt.Errorf("tile %s %q is not an integer", k, v[k])
+			return 0, 0, 0, http.StatusBadRequest, fmt.Errorf("tile %s %q is not an integer", [3]string{"z", "x", "y"}[i], v)
 		}
 	}
 	if err := tiles.CheckTile(n[0], n[1], n[2]); err != nil {
@@ -91,26 +91,61 @@ func parseTile(v map[string]string) (z, x, y int, status int, err error) {
 }
 
 func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
+	v := mux.Vars(r)
+	s.answerTile(w, r, v["layer"], v["z"], v["x"], v["y"])
+}
+
+// tilePathRoute is the route template of all-layer tiles.
+const tilePathRoute = "/tiles/{z}/{x}/{y}.mvt"
+
+// tileZXY splits a path the all-layer tile route matches,
+// /tiles/{z}/{x}/{y}.mvt with no slash in a part, as the router would.
+func tileZXY(path string) (z, x, y string, ok bool) {
+	rest, ok := strings.CutPrefix(path, "/tiles/")
+	if !ok {
+		return "", "", "", false
+	}
+	rest, ok = strings.CutSuffix(rest, ".mvt")
+	if !ok {
+		return "", "", "", false
+	}
+	z, rest, ok1 := strings.Cut(rest, "/")
+	x, y, ok2 := strings.Cut(rest, "/")
+	if !ok1 || !ok2 || z == "" || x == "" || y == "" || strings.IndexByte(y, '/') >= 0 {
+		return "", "", "", false
+	}
+	return z, x, y, true
+}
+
+// serveTileDirect is GET /tiles/{z}/{x}/{y}.mvt without the router.
+func (s *Server) serveTileDirect(w http.ResponseWriter, r *http.Request, z, x, y string) {
+	s.serveDirect(w, r, tilePathRoute, func(w http.ResponseWriter, _ *Principal) int {
+		return s.answerTile(w, r, "", z, x, y)
+	})
+}
+
+// answerTile writes tile z/x/y of layer ("" for all layers) and returns
+// the status written.
+func (s *Server) answerTile(w http.ResponseWriter, r *http.Request, layer, zs, xs, ys string) int {
 	st := s.tileState()
 	if st == nil {
 		writeError(w, http.StatusServiceUnavailable, "tiles not ready")
-		return
+		return http.StatusServiceUnavailable
 	}
-	v := mux.Vars(r)
-	z, x, y, status, err := parseTile(v)
+	z, x, y, status, err := parseTile(zs, xs, ys)
 	if err != nil {
 		writeError(w, status, err.Error())
-		return
+		return status
 	}
 	var enc *tiles.Encoded
-	if layer := v["layer"]; layer != "" {
+	if layer != "" {
 		known := false
 		for _, l := range st.tiler.Layers() {
 			known = known || l.Name == layer
 		}
 		if !known {
 			writeError(w, http.StatusNotFound, fmt.Sprintf("no tile layer %q", layer))
-			return
+			return http.StatusNotFound
 		}
 		raw, err := st.tiler.TileLayers(z, x, y, layer)
 		if err == nil {
@@ -119,7 +154,7 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			s.log.Error("tile", "z", z, "x", x, "y", y, "layer", layer, "err", err)
 			writeError(w, http.StatusInternalServerError, "tile rendering failed")
-			return
+			return http.StatusInternalServerError
 		}
 	} else {
 		enc, err = st.cache.GetOrRender(maptile.New(uint32(x), uint32(y), maptile.Zoom(z)), func() (*tiles.Encoded, error) {
@@ -132,44 +167,59 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			s.log.Error("tile", "z", z, "x", x, "y", y, "err", err)
 			writeError(w, http.StatusInternalServerError, "tile rendering failed")
-			return
+			return http.StatusInternalServerError
 		}
 	}
-	serveTile(w, r, enc)
+	return serveTile(w, r, enc)
 }
+
+// Header values shared by every tile answer (full slices: an append copies).
+var (
+	hdrVaryEncoding = []string{"Accept-Encoding"}[:1:1]
+	hdrTileCache    = []string{"public, max-age=300, stale-while-revalidate=60"}[:1:1]
+	hdrGzip         = []string{"gzip"}[:1:1]
+	hdrMVT          = []string{"application/vnd.mapbox-vector-tile"}[:1:1]
+)
 
 // serveTile writes an encoded tile: gzip when the client takes it, a
 // strong ETag per encoding, 304 when If-None-Match holds it, 204 for a
-// tile with no features.
-func serveTile(w http.ResponseWriter, r *http.Request, enc *tiles.Encoded) {
+// tile with no features. It returns the status.
+func serveTile(w http.ResponseWriter, r *http.Request, enc *tiles.Encoded) int {
 	h := w.Header()
-	h.Set("Vary", "Accept-Encoding")
-	h.Set("Cache-Control", "public, max-age=300, stale-while-revalidate=60")
+	h["Vary"] = hdrVaryEncoding
+	h["Cache-Control"] = hdrTileCache
 	gz := len(enc.Gzip) > 0 && acceptsGzip(r.Header.Get("Accept-Encoding"))
-	etag := enc.ETag
+	etag := enc.ETagValue
 	if gz {
-		etag = enc.GzipETag
+		etag = enc.GzipETagValue
 	}
-	h.Set("ETag", etag)
-	if etagMatch(r.Header.Get("If-None-Match"), etag) {
+	if len(etag) == 0 { // an Encoded made by hand
+		etag = []string{enc.ETag}
+		if gz {
+			etag = []string{enc.GzipETag}
+		}
+	}
+	h["Etag"] = etag
+	if etagMatch(r.Header.Get("If-None-Match"), etag[0]) {
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return http.StatusNotModified
 	}
 	if len(enc.Raw) == 0 {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return http.StatusNoContent
 	}
 	body := enc.Raw
 	if gz {
 		body = enc.Gzip
-		h.Set("Content-Encoding", "gzip")
+		h["Content-Encoding"] = hdrGzip
 	}
-	h.Set("Content-Type", "application/vnd.mapbox-vector-tile")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Type"] = hdrMVT
+	h["Content-Length"] = contentLength(len(body))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+	return http.StatusOK
 }
 
 // acceptsGzip reports whether an Accept-Encoding header allows gzip
@@ -177,11 +227,15 @@ func serveTile(w http.ResponseWriter, r *http.Request, enc *tiles.Encoded) {
 func acceptsGzip(h string) bool {
 	star, gzip := false, false
 	gzipSeen := false
-	for _, part := range strings.Split(h, ",") {
+	for rest := h; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
+		name = strings.TrimSpace(name)
 		ok := true
-		for _, p := range strings.Split(params, ";") {
+		for params != "" {
+			var p string
+			p, params, _ = strings.Cut(params, ";")
 			k, val, found := strings.Cut(strings.TrimSpace(p), "=")
 			if found && strings.EqualFold(strings.TrimSpace(k), "q") {
 				if q, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err != nil || q <= 0 {
@@ -189,10 +243,10 @@ func acceptsGzip(h string) bool {
 				}
 			}
 		}
-		switch name {
-		case "gzip", "x-gzip":
+		switch {
+		case strings.EqualFold(name, "gzip") || strings.EqualFold(name, "x-gzip"):
 			gzipSeen, gzip = true, ok
-		case "*":
+		case name == "*":
 			star = ok
 		}
 	}
@@ -208,7 +262,9 @@ func etagMatch(h, etag string) bool {
 	if h == "" {
 		return false
 	}
-	for _, t := range strings.Split(h, ",") {
+	for h != "" {
+		var t string
+		t, h, _ = strings.Cut(h, ",")
 		t = strings.TrimSpace(t)
 		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
 			return true

@@ -85,3 +85,26 @@ func BenchmarkCacheHit(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkEncodeZ12 is the other half of a cold tile: gzip and ETags of
+// rendered z12 tiles (what the server caches), as Encode does them.
+func BenchmarkEncodeZ12(b *testing.B) {
+	_, tl := demo(b)
+	ks := urbanTiles(b, tl, 12)
+	raws := make([][]byte, len(ks))
+	for i, k := range ks {
+		raws[i], _ = tl.Tile(12, int(k.X), int(k.Y))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	in, out := 0, 0
+	for i := 0; i < b.N; i++ {
+		e, err := Encode(raws[i%len(raws)], "v1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		in, out = in+len(e.Raw), out+len(e.Gzip)
+	}
+	b.ReportMetric(float64(in)/float64(b.N), "raw-bytes/tile")
+	b.ReportMetric(float64(out)/float64(b.N), "gzip-bytes/tile")
+}

@@ -45,7 +45,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("archive tiles:", r.Header().AddressedTiles == uint64(st.Written))
+	fmt.Println("archive tiles:", r.Header().AddressedTilesCount == uint64(st.Written))
 	// Output:
 	// layers in the first z12 tile: true
 	// tiles: tile coordinates out of range: zoom 17 not in 0..16

@@ -11,113 +11,27 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
+	"slices"
+
+	"github.com/protomaps/go-pmtiles/pmtiles"
 )
 
-// PMTiles v3 constants (https://github.com/protomaps/PMTiles/blob/main/spec/v3/spec.md).
-const (
-	pmHeaderLen    = 127
-	pmRootMax      = 16384 - pmHeaderLen
-	pmCompressNone = 1
-	pmCompressGzip = 2
-	pmTypeMVT      = 1
-)
+// PMTiles v3 archives through the format's own library
+// (github.com/protomaps/go-pmtiles): its header, directory and metadata
+// codecs, tile ids and directory layout. What the library leaves to its
+// callers is here: gathering the baked tiles into deduplicated, run-length
+// entries in tile-id order, and reading from an io.ReaderAt with errors
+// for damaged input instead of panics.
+
+// rootMax is what the header and root directory may take: the first 16 KiB.
+const rootMax = 16384 - pmtiles.HeaderV3LenBytes
 
 // PMTilesHeader is the fixed header of a PMTiles v3 archive.
-type PMTilesHeader struct {
-	RootOffset, RootLength         uint64
-	MetadataOffset, MetadataLength uint64
-	LeafOffset, LeafLength         uint64
-	DataOffset, DataLength         uint64
-	AddressedTiles, TileEntries    uint64
-	TileContents                   uint64
-	Clustered                      bool
-	InternalCompression            uint8
-	TileCompression                uint8
-	TileType                       uint8
-	MinZoom, MaxZoom               uint8
-	MinLonE7, MinLatE7             int32
-	MaxLonE7, MaxLatE7             int32
-	CenterZoom                     uint8
-	CenterLonE7, CenterLatE7       int32
-}
-
-func (h *PMTilesHeader) marshal() []byte {
-	b := make([]byte, pmHeaderLen)
-	copy(b, "PMTiles")
-	b[7] = 3
-	le := binary.LittleEndian
-	for i, v := range []uint64{h.RootOffset, h.RootLength, h.MetadataOffset, h.MetadataLength,
-		h.LeafOffset, h.LeafLength, h.DataOffset, h.DataLength, h.AddressedTiles, h.TileEntries, h.TileContents} {
-		le.PutUint64(b[8+8*i:], v)
-	}
-	if h.Clustered {
-		b[96] = 1
-	}
-	b[97], b[98], b[99], b[100], b[101] = h.InternalCompression, h.TileCompression, h.TileType, h.MinZoom, h.MaxZoom
-	for i, v := range []int32{h.MinLonE7, h.MinLatE7, h.MaxLonE7, h.MaxLatE7} {
-		le.PutUint32(b[102+4*i:], uint32(v))
-	}
-	b[118] = h.CenterZoom
-	le.PutUint32(b[119:], uint32(h.CenterLonE7))
-	le.PutUint32(b[123:], uint32(h.CenterLatE7))
-	return b
-}
-
-func unmarshalPMHeader(b []byte) (PMTilesHeader, error) {
-	var h PMTilesHeader
-	if len(b) < pmHeaderLen || string(b[:7]) != "PMTiles" {
-		return h, errors.New("pmtiles: not a PMTiles archive")
-	}
-	if b[7] != 3 {
-		return h, fmt.Errorf("pmtiles: version %d, want 3", b[7])
-	}
-	le := binary.LittleEndian
-	u := make([]uint64, 11)
-	for i := range u {
-		u[i] = le.Uint64(b[8+8*i:])
-	}
-	h.RootOffset, h.RootLength, h.MetadataOffset, h.MetadataLength = u[0], u[1], u[2], u[3]
-	h.LeafOffset, h.LeafLength, h.DataOffset, h.DataLength = u[4], u[5], u[6], u[7]
-	h.AddressedTiles, h.TileEntries, h.TileContents = u[8], u[9], u[10]
-	h.Clustered = b[96] == 1
-	h.InternalCompression, h.TileCompression, h.TileType, h.MinZoom, h.MaxZoom = b[97], b[98], b[99], b[100], b[101]
-	h.MinLonE7, h.MinLatE7 = int32(le.Uint32(b[102:])), int32(le.Uint32(b[106:]))
-	h.MaxLonE7, h.MaxLatE7 = int32(le.Uint32(b[110:])), int32(le.Uint32(b[114:]))
-	h.CenterZoom = b[118]
-	h.CenterLonE7, h.CenterLatE7 = int32(le.Uint32(b[119:])), int32(le.Uint32(b[123:]))
-	return h, nil
-}
+type PMTilesHeader = pmtiles.HeaderV3
 
 // TileID is the PMTiles tile id of z/x/y: the tiles of all lower zooms
 // counted first, then the position along the zoom's Hilbert curve.
-func TileID(z, x, y int) uint64 {
-	var acc uint64
-	for i := 0; i < z; i++ {
-		acc += uint64(1) << (2 * i)
-	}
-	n := uint64(1) << z
-	tx, ty := uint64(x), uint64(y)
-	var d uint64
-	for s := n / 2; s > 0; s /= 2 {
-		var rx, ry uint64
-		if tx&s != 0 {
-			rx = 1
-		}
-		if ty&s != 0 {
-			ry = 1
-		}
-		d += s * s * ((3 * rx) ^ ry)
-		// Rotate the quadrant so the curve stays continuous.
-		if ry == 0 {
-			if rx == 1 {
-				tx, ty = s-1-tx, s-1-ty
-			}
-			tx, ty = ty, tx
-		}
-	}
-	return acc + d
-}
+func TileID(z, x, y int) uint64 { return pmtiles.ZxyToID(uint8(z), uint32(x), uint32(y)) }
 
 // ArchiveTile is one tile for a PMTiles archive: its coordinates and its
 // bytes as they are to be stored (already compressed).
@@ -129,10 +43,10 @@ type ArchiveTile struct {
 // PMTilesOptions describe an archive.
 type PMTilesOptions struct {
 	MinZoom, MaxZoom int
-	Bounds           [4]float64 // min lon, min lat, max lon, max lat
-	Center           [3]float64 // lon, lat, zoom
-	Gzipped          bool       // tile data is gzip-compressed
-	Metadata         any        // JSON metadata, e.g. TileJSON with vector_layers
+	Bounds           [4]float64     // min lon, min lat, max lon, max lat
+	Center           [3]float64     // lon, lat, zoom
+	Gzipped          bool           // tile data is gzip-compressed
+	Metadata         map[string]any // JSON metadata, e.g. TileJSON with vector_layers
 }
 
 // PMTilesStats reports what WritePMTiles wrote.
@@ -142,17 +56,10 @@ type PMTilesStats struct {
 	Bytes                        int64
 }
 
-type pmEntry struct {
-	id     uint64
-	offset uint64
-	length uint32
-	run    uint32
-}
-
 // WritePMTiles writes a clustered PMTiles v3 archive of tiles to w: tiles
-// in Hilbert order, identical contents stored once, directories and
-// metadata gzip-compressed, leaf directories when the root would not fit
-// in the first 16 KiB. Empty tiles are left out.
+// in Hilbert order, identical contents stored once (runs of them as one
+// entry), directories and metadata gzip-compressed, leaf directories when
+// the root would not fit in the first 16 KiB. Empty tiles are left out.
 func WritePMTiles(w io.Writer, tiles []ArchiveTile, opt PMTilesOptions) (PMTilesStats, error) {
 	var st PMTilesStats
 	type idTile struct {
@@ -168,68 +75,67 @@ func WritePMTiles(w io.Writer, tiles []ArchiveTile, opt PMTilesOptions) (PMTiles
 		if len(t.Data) == 0 {
 			continue
 		}
+		if len(t.Data) > math.MaxUint32 {
+			return st, fmt.Errorf("pmtiles: tile %d/%d/%d is over 4 GiB", t.Z, t.X, t.Y)
+		}
 		ts = append(ts, idTile{TileID(t.Z, t.X, t.Y), t})
 	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].id < ts[j].id })
-	var entries []pmEntry
-	var data [][]byte
-	var dataLen uint64
-	seen := map[[32]byte]pmEntry{}
+	slices.SortFunc(ts, func(a, b idTile) int { return cmpU64(a.id, b.id) })
+	var (
+		entries []pmtiles.EntryV3
+		data    [][]byte
+		dataLen uint64
+		seen    = map[[32]byte]pmtiles.EntryV3{}
+	)
 	for i, t := range ts {
 		if i > 0 && ts[i-1].id == t.id {
 			return st, fmt.Errorf("pmtiles: tile %d/%d/%d given twice", t.t.Z, t.t.X, t.t.Y)
 		}
+		st.Addressed++
 		sum := sha256.Sum256(t.t.Data)
 		e, dup := seen[sum]
 		if !dup {
-			e = pmEntry{offset: dataLen, length: uint32(len(t.t.Data))}
+			e = pmtiles.EntryV3{Offset: dataLen, Length: uint32(len(t.t.Data))}
 			seen[sum] = e
 			data = append(data, t.t.Data)
 			dataLen += uint64(len(t.t.Data))
 		}
-		if n := len(entries); n > 0 && entries[n-1].offset == e.offset && entries[n-1].id+uint64(entries[n-1].run) == t.id {
-			entries[n-1].run++
-			st.Addressed++
+		if n := len(entries); n > 0 && entries[n-1].Offset == e.Offset && entries[n-1].TileID+uint64(entries[n-1].RunLength) == t.id {
+			entries[n-1].RunLength++
 			continue
 		}
-		entries = append(entries, pmEntry{id: t.id, offset: e.offset, length: e.length, run: 1})
-		st.Addressed++
+		entries = append(entries, pmtiles.EntryV3{TileID: t.id, Offset: e.Offset, Length: e.Length, RunLength: 1})
 	}
 	st.Entries, st.Contents = len(entries), len(data)
 
-	root, leaves, nLeaves, err := buildDirectories(entries)
-	if err != nil {
-		return st, err
-	}
+	root, leaves, nLeaves := pmtiles.BuildDirectories(entries, rootMax, pmtiles.Gzip)
 	st.Leaves = nLeaves
-	meta, err := json.Marshal(opt.Metadata)
+	meta, err := pmtiles.SerializeMetadata(opt.Metadata, pmtiles.Gzip)
 	if err != nil {
 		return st, fmt.Errorf("pmtiles: metadata: %w", err)
 	}
-	if meta, err = gzipBytes(meta); err != nil {
-		return st, err
-	}
 	e7 := func(v float64) int32 { return int32(math.Round(v * 1e7)) }
-	h := PMTilesHeader{
-		RootOffset: pmHeaderLen, RootLength: uint64(len(root)),
-		LeafLength: uint64(len(leaves)), DataLength: dataLen,
-		AddressedTiles: uint64(st.Addressed), TileEntries: uint64(st.Entries), TileContents: uint64(st.Contents),
-		Clustered: true, InternalCompression: pmCompressGzip, TileCompression: pmCompressNone, TileType: pmTypeMVT,
+	h := pmtiles.HeaderV3{
+		SpecVersion: 3,
+		RootOffset:  pmtiles.HeaderV3LenBytes, RootLength: uint64(len(root)),
+		LeafDirectoryLength: uint64(len(leaves)), TileDataLength: dataLen,
+		AddressedTilesCount: uint64(st.Addressed), TileEntriesCount: uint64(st.Entries), TileContentsCount: uint64(st.Contents),
+		Clustered: true, InternalCompression: pmtiles.Gzip, TileCompression: pmtiles.NoCompression, TileType: pmtiles.Mvt,
 		MinZoom: uint8(opt.MinZoom), MaxZoom: uint8(opt.MaxZoom),
 		MinLonE7: e7(opt.Bounds[0]), MinLatE7: e7(opt.Bounds[1]), MaxLonE7: e7(opt.Bounds[2]), MaxLatE7: e7(opt.Bounds[3]),
 		CenterZoom:  uint8(max(opt.MinZoom, min(opt.MaxZoom, int(opt.Center[2])))),
 		CenterLonE7: e7(opt.Center[0]), CenterLatE7: e7(opt.Center[1]),
 	}
 	if opt.Gzipped {
-		h.TileCompression = pmCompressGzip
+		h.TileCompression = pmtiles.Gzip
 	}
 	h.MetadataOffset = h.RootOffset + h.RootLength
 	h.MetadataLength = uint64(len(meta))
-	h.LeafOffset = h.MetadataOffset + h.MetadataLength
-	h.DataOffset = h.LeafOffset + h.LeafLength
+	h.LeafDirectoryOffset = h.MetadataOffset + h.MetadataLength
+	h.TileDataOffset = h.LeafDirectoryOffset + h.LeafDirectoryLength
 
 	bw := bufio.NewWriterSize(w, 1<<20)
-	for _, part := range [][]byte{h.marshal(), root, meta, leaves} {
+	for _, part := range [][]byte{pmtiles.SerializeHeader(h), root, meta, leaves} {
 		if _, err := bw.Write(part); err != nil {
 			return st, err
 		}
@@ -242,62 +148,18 @@ func WritePMTiles(w io.Writer, tiles []ArchiveTile, opt PMTilesOptions) (PMTiles
 	if err := bw.Flush(); err != nil {
 		return st, err
 	}
-	st.Bytes = int64(h.DataOffset + h.DataLength)
+	st.Bytes = int64(h.TileDataOffset + h.TileDataLength)
 	return st, nil
 }
 
-// buildDirectories serializes the entries as a root directory alone when
-// it fits in the first 16 KiB, else as leaves of growing size under a root.
-func buildDirectories(entries []pmEntry) (root, leaves []byte, nLeaves int, err error) {
-	if root, err = serializeDir(entries); err != nil {
-		return nil, nil, 0, err
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
 	}
-	if len(root) <= pmRootMax {
-		return root, nil, 0, nil
-	}
-	for size := 4096; ; size *= 2 {
-		var rootEntries []pmEntry
-		var lb bytes.Buffer
-		for i := 0; i < len(entries); i += size {
-			chunk := entries[i:min(len(entries), i+size)]
-			b, err := serializeDir(chunk)
-			if err != nil {
-				return nil, nil, 0, err
-			}
-			rootEntries = append(rootEntries, pmEntry{id: chunk[0].id, offset: uint64(lb.Len()), length: uint32(len(b))})
-			lb.Write(b)
-		}
-		if root, err = serializeDir(rootEntries); err != nil {
-			return nil, nil, 0, err
-		}
-		if len(root) <= pmRootMax {
-			return root, lb.Bytes(), len(rootEntries), nil
-		}
-	}
-}
-
-func serializeDir(entries []pmEntry) ([]byte, error) {
-	var raw []byte
-	raw = binary.AppendUvarint(raw, uint64(len(entries)))
-	var last uint64
-	for _, e := range entries {
-		raw = binary.AppendUvarint(raw, e.id-last)
-		last = e.id
-	}
-	for _, e := range entries {
-		raw = binary.AppendUvarint(raw, uint64(e.run))
-	}
-	for _, e := range entries {
-		raw = binary.AppendUvarint(raw, uint64(e.length))
-	}
-	for i, e := range entries {
-		if i > 0 && e.offset == entries[i-1].offset+uint64(entries[i-1].length) {
-			raw = binary.AppendUvarint(raw, 0)
-		} else {
-			raw = binary.AppendUvarint(raw, e.offset+1)
-		}
-	}
-	return gzipBytes(raw)
+	return 0
 }
 
 func gzipBytes(b []byte) ([]byte, error) {
@@ -315,18 +177,24 @@ func gzipBytes(b []byte) ([]byte, error) {
 // PMTilesReader reads tiles from a PMTiles v3 archive.
 type PMTilesReader struct {
 	r io.ReaderAt
-	h PMTilesHeader
+	h pmtiles.HeaderV3
 }
 
 // OpenPMTiles reads the header of an archive.
 func OpenPMTiles(r io.ReaderAt) (*PMTilesReader, error) {
-	b := make([]byte, pmHeaderLen)
+	b := make([]byte, pmtiles.HeaderV3LenBytes)
 	if _, err := r.ReadAt(b, 0); err != nil {
 		return nil, fmt.Errorf("pmtiles: header: %w", err)
 	}
-	h, err := unmarshalPMHeader(b)
+	h, err := pmtiles.DeserializeHeader(b)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pmtiles: %w", err)
+	}
+	if h.SpecVersion != 3 {
+		return nil, fmt.Errorf("pmtiles: version %d, want 3", h.SpecVersion)
+	}
+	if h.InternalCompression != pmtiles.Gzip && h.InternalCompression != pmtiles.NoCompression {
+		return nil, fmt.Errorf("pmtiles: internal compression %d not supported", h.InternalCompression)
 	}
 	return &PMTilesReader{r: r, h: h}, nil
 }
@@ -334,75 +202,52 @@ func OpenPMTiles(r io.ReaderAt) (*PMTilesReader, error) {
 // Header returns the archive's header.
 func (p *PMTilesReader) Header() PMTilesHeader { return p.h }
 
+// maxSection bounds what one directory or the metadata may take, read or
+// uncompressed, so a damaged header cannot make the reader allocate
+// without limit.
+const maxSection = 1 << 30
+
+// section reads n bytes at off and undoes the internal compression.
 func (p *PMTilesReader) section(off, n uint64) ([]byte, error) {
-	if n > 1<<30 {
+	if n > maxSection {
 		return nil, errors.New("pmtiles: section too large")
 	}
 	b := make([]byte, n)
 	if _, err := p.r.ReadAt(b, int64(off)); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pmtiles: read %d bytes at %d: %w", n, off, err)
 	}
-	if p.h.InternalCompression == pmCompressGzip {
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return nil, err
-		}
-		return io.ReadAll(io.LimitReader(zr, 1<<30))
+	if p.h.InternalCompression != pmtiles.Gzip {
+		return b, nil
 	}
-	return b, nil
+	out, err := pmtiles.DeserializeMetadataBytes(io.LimitReader(bytes.NewReader(b), maxSection), pmtiles.Gzip)
+	if err != nil {
+		return nil, fmt.Errorf("pmtiles: section at %d: %w", off, err)
+	}
+	return out, nil
 }
 
 // Metadata returns the archive's JSON metadata.
 func (p *PMTilesReader) Metadata() ([]byte, error) {
-	return p.section(p.h.MetadataOffset, p.h.MetadataLength)
+	b, err := p.section(p.h.MetadataOffset, p.h.MetadataLength)
+	if err == nil && !json.Valid(b) {
+		err = errors.New("pmtiles: metadata is not JSON")
+	}
+	return b, err
 }
 
-func (p *PMTilesReader) dir(off, n uint64) ([]pmEntry, error) {
+// dir reads one directory. The library's decoder trusts its input, so the
+// entry count is checked first against what the bytes can hold (each
+// entry takes at least four bytes).
+func (p *PMTilesReader) dir(off, n uint64) ([]pmtiles.EntryV3, error) {
 	b, err := p.section(off, n)
 	if err != nil {
 		return nil, err
 	}
-	r := bytes.NewReader(b)
-	count, err := binary.ReadUvarint(r)
-	if err != nil || count > uint64(len(b)) {
-		return nil, errors.New("pmtiles: bad directory")
+	count, k := binary.Uvarint(b)
+	if k <= 0 || count > uint64(len(b)-k)/4 {
+		return nil, fmt.Errorf("pmtiles: damaged directory at %d", off)
 	}
-	es := make([]pmEntry, count)
-	var last uint64
-	for i := range es {
-		d, err := binary.ReadUvarint(r)
-		if err != nil {
-			return nil, err
-		}
-		last += d
-		es[i].id = last
-	}
-	for i := range es {
-		v, err := binary.ReadUvarint(r)
-		if err != nil {
-			return nil, err
-		}
-		es[i].run = uint32(v)
-	}
-	for i := range es {
-		v, err := binary.ReadUvarint(r)
-		if err != nil {
-			return nil, err
-		}
-		es[i].length = uint32(v)
-	}
-	for i := range es {
-		v, err := binary.ReadUvarint(r)
-		if err != nil {
-			return nil, err
-		}
-		if v == 0 && i > 0 {
-			es[i].offset = es[i-1].offset + uint64(es[i-1].length)
-		} else {
-			es[i].offset = v - 1
-		}
-	}
-	return es, nil
+	return pmtiles.DeserializeEntries(bytes.NewBuffer(b), pmtiles.NoCompression), nil
 }
 
 // Walk calls fn for every tile entry (run-length entries expanded) in tile
@@ -419,14 +264,14 @@ func (p *PMTilesReader) Walk(fn func(id, offset uint64, length uint32) error) er
 			return err
 		}
 		for _, e := range es {
-			if e.run == 0 {
-				if err := walk(p.h.LeafOffset+e.offset, uint64(e.length), depth+1); err != nil {
+			if e.RunLength == 0 {
+				if err := walk(p.h.LeafDirectoryOffset+e.Offset, uint64(e.Length), depth+1); err != nil {
 					return err
 				}
 				continue
 			}
-			for k := uint64(0); k < uint64(e.run); k++ {
-				if err := fn(e.id+k, e.offset, e.length); err != nil {
+			for k := uint64(0); k < uint64(e.RunLength); k++ {
+				if err := fn(e.TileID+k, e.Offset, e.Length); err != nil {
 					return err
 				}
 			}
@@ -449,21 +294,17 @@ func (p *PMTilesReader) Tile(z, x, y int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		i := sort.Search(len(es), func(i int) bool { return es[i].id > id }) - 1
-		if i < 0 {
+		e, ok := pmtiles.FindTile(es, id)
+		if !ok {
 			return nil, nil
 		}
-		e := es[i]
-		if e.run == 0 {
-			off, n = p.h.LeafOffset+e.offset, uint64(e.length)
+		if e.RunLength == 0 {
+			off, n = p.h.LeafDirectoryOffset+e.Offset, uint64(e.Length)
 			continue
 		}
-		if id >= e.id+uint64(e.run) {
-			return nil, nil
-		}
-		b := make([]byte, e.length)
-		if _, err := p.r.ReadAt(b, int64(p.h.DataOffset+e.offset)); err != nil {
-			return nil, err
+		b := make([]byte, e.Length)
+		if _, err := p.r.ReadAt(b, int64(p.h.TileDataOffset+e.Offset)); err != nil {
+			return nil, fmt.Errorf("pmtiles: tile %d/%d/%d: %w", z, x, y, err)
 		}
 		return b, nil
 	}

@@ -117,8 +117,11 @@ func dataFlag(fs *flag.FlagSet) *string {
 // error (exit 2).
 func openStore(ctx context.Context, target string) (store.Store, error) {
 	st, err := backends.Open(ctx, target)
-	if errors.Is(err, backends.ErrNoStore) {
+	switch {
+	case errors.Is(err, backends.ErrNoStore):
 		return nil, failf(2, "no store at %s (run `gridmap generate --out %s` first)", backends.Describe(target), target)
+	case errors.Is(err, backends.ErrSchema):
+		return nil, failf(2, "%v (or fill an empty database with `gridmap generate --out URL` or `gridmap copy --to URL`)", err)
 	}
 	return st, err
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store/backends"
 	"github.com/gridmap/gridmap/frontend"
 	"github.com/gridmap/gridmap/server"
 )
@@ -70,7 +71,7 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	hs.RegisterOnShutdown(srv.CloseEvents) // event streams never end by themselves
 	host := ln.Addr().(*net.TCPAddr)
-	fmt.Fprintf(stdout, "gridmap serving %s on http://localhost:%d/ (map) — Ctrl-C to stop\n", *path, host.Port)
+	fmt.Fprintf(stdout, "gridmap serving %s on http://localhost:%d/ (map) — Ctrl-C to stop\n", backends.Describe(*path), host.Port)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -163,7 +163,8 @@ func UpdateCommitment(c *data.City, id string, u CommitmentUpdate, at time.Time)
 		x.Title = u.Title
 	}
 	if strings.TrimSpace(u.Evidence) != "" {
-		x.Evidence = append(x.Evidence, data.Evidence{At: at.UTC().Truncate(time.Millisecond), By: u.By, Text: u.Evidence})
+		text := strings.Join(strings.Fields(u.Evidence), " ") // one line
+		x.Evidence = append(x.Evidence, data.Evidence{At: at.UTC().Truncate(time.Second), By: u.By, Text: text})
 	}
 	if u.Status == "" && u.Title == "" && strings.TrimSpace(u.Evidence) == "" {
 		return x, Change{}, invalid("status", "nothing to change: give status, evidence or title")

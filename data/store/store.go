@@ -100,6 +100,7 @@ type Store interface {
 	PlanStore
 	PlacesStore
 	Copier
+	Watcher
 	// Close releases the store.
 	Close() error
 }

@@ -73,6 +73,7 @@ func generateAttempt(ref *reference, opt Options, k int, attempt uint64) (*data.
 	g.cadres()
 	g.reportingUnits()
 	g.incidents()
+	g.staffing()
 	if err := g.places(); err != nil { // places.go: its own random stream, after everything else
 		return nil, err
 	}

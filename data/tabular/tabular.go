@@ -342,8 +342,9 @@ type Problem struct {
 // Read parses a whole file of the schema's list, in format f (Detect's
 // answer when f is empty). It parses every cell, then runs check (when
 // not nil) on all the parsed records, for the rules that span rows or need
-// the caller's data. Any problem refuses the file: Read returns nil and
-// an Errors naming every problem's row and column. Blank rows are skipped.
+// the caller's data (the rows with a bad cell are left out of it). Any
+// problem refuses the file: Read returns nil and an Errors naming every
+// problem's row and column. Blank rows are skipped.
 func (s *Schema[T]) Read(r io.Reader, f Format, check func(rows []T) []Problem) ([]T, error) {
 	raw, err := io.ReadAll(r)
 	if err != nil {
@@ -417,6 +418,7 @@ func (s *Schema[T]) parse(grid []line, csv bool, check func([]T) []Problem) ([]T
 	}
 	var rows []T
 	var lines []int
+	var bad []bool // rows with a cell problem: not handed to check
 	uniq := make([]map[string]int, len(s.Columns))
 	for _, ln := range grid[1:] {
 		rowNo, line := ln.n, ln.cells
@@ -427,6 +429,7 @@ func (s *Schema[T]) parse(grid []line, csv bool, check func([]T) []Problem) ([]T
 			return nil, Errors{{Row: rowNo, Reason: fmt.Sprintf("more than %d rows", MaxRows)}}
 		}
 		var rec T
+		before := len(errs)
 		for j, cl := range line {
 			v := cleanCell(cl.text)
 			if j >= len(colOf) || colOf[j] < 0 {
@@ -479,12 +482,23 @@ func (s *Schema[T]) parse(grid []line, csv bool, check func([]T) []Problem) ([]T
 		}
 		rows = append(rows, rec)
 		lines = append(lines, rowNo)
+		bad = append(bad, len(errs) > before)
 	}
-	if len(errs) == 0 && check != nil {
-		for _, p := range check(rows) {
+	if check != nil {
+		// The rows that parsed are checked even when others did not, so
+		// one pass reports every problem; the check sees only those.
+		var good []T
+		var goodLines []int
+		for i := range rows {
+			if !bad[i] {
+				good = append(good, rows[i])
+				goodLines = append(goodLines, lines[i])
+			}
+		}
+		for _, p := range check(good) {
 			e := CellError{Row: 0, Reason: p.Reason, Header: p.Header}
-			if p.Index >= 0 && p.Index < len(lines) {
-				e.Row = lines[p.Index]
+			if p.Index >= 0 && p.Index < len(goodLines) {
+				e.Row = goodLines[p.Index]
 			}
 			if p.Header != "" {
 				if k := slices.IndexFunc(s.Columns, func(c Column[T]) bool { return c.Header == p.Header }); k >= 0 {

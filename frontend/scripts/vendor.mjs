@@ -22,6 +22,10 @@ const manifestPath = join(vendor, 'manifest.json');
 // package → files of its published tarball to vendor (flattened).
 const copies = {
   'maplibre-gl': ['dist/maplibre-gl.mjs', 'dist/maplibre-gl-worker.mjs', 'dist/maplibre-gl.css', 'LICENSE.txt'],
+  // The classic-script build (global `pmtiles`, fflate bundled in): the
+  // pmtiles:// protocol of the static site `gridmap bake --site` writes.
+  // The package ships no licence file; its package.json says BSD-3-Clause.
+  'pmtiles': ['dist/pmtiles.js'],
 };
 
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
@@ -39,8 +43,8 @@ function installed(pkg) {
   if (!existsSync(join(from, 'package.json'))) {
     throw new Error(`${pkg} is not installed: run npm ci in frontend/ first`);
   }
-  const { version } = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8'));
-  return { from, version };
+  const { version, license } = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8'));
+  return { from, version, license };
 }
 
 function write() {
@@ -48,7 +52,7 @@ function write() {
   rmSync(vendor, { recursive: true, force: true });
   for (const [pkg, files] of Object.entries(copies)) {
     const lock = locked(pkg);
-    const { from, version } = installed(pkg);
+    const { from, version, license } = installed(pkg);
     if (version !== lock.version) throw new Error(`${pkg}: node_modules has ${version}, package-lock.json pins ${lock.version}: run npm ci`);
     const to = join(vendor, pkg);
     mkdirSync(to, { recursive: true });
@@ -59,7 +63,7 @@ function write() {
       cpSync(src, join(to, base(f)));
       sums[base(f)] = sha256(readFileSync(src));
     }
-    manifest[pkg] = { version: lock.version, integrity: lock.integrity, files: sums };
+    manifest[pkg] = { version: lock.version, integrity: lock.integrity, license, files: sums };
     console.log(`vendor: ${pkg}@${version} → vendor/${pkg}/`);
   }
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');

@@ -32,6 +32,7 @@ import (
 
 func main() {
 	base := flag.String("url", "http://127.0.0.1:18080", "server")
+	eventsURL := flag.String("events-url", "", "server the event clients stream from (default --url): another replica measures the fan-out across replicas")
 	token := flag.String("token", "", "dispatcher token (POSTs)")
 	viewer := flag.String("viewer", "", "viewer token (event streams)")
 	clients := flag.Int("clients", 200, "SSE clients")
@@ -49,6 +50,9 @@ func main() {
 		os.Exit(1)
 	}
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	if *eventsURL == "" {
+		*eventsURL = *base
+	}
 
 	// event clients
 	type client struct {
@@ -73,7 +77,7 @@ func main() {
 			defer once.Do(ready.Done)
 			lastID := int64(-1)
 			for ctx.Err() == nil {
-				req, _ := http.NewRequestWithContext(ctx, "GET", *base+"/api/v1/events", nil)
+				req, _ := http.NewRequestWithContext(ctx, "GET", *eventsURL+"/api/v1/events", nil)
 				req.Header.Set("Authorization", "Bearer "+*viewer)
 				if lastID >= 0 {
 					req.Header.Set("Last-Event-ID", strconv.FormatInt(lastID, 10))

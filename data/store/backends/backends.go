@@ -44,6 +44,10 @@ func Target(flag string) string {
 // ErrNoStore is returned by Open when there is no store at the target.
 var ErrNoStore = errors.New("no store")
 
+// ErrSchema is returned by Open for a database whose schema is missing or
+// not this build's: `gridmap migrate` brings it up to date.
+var ErrSchema = postgis.ErrSchema
+
 // ErrExists is returned by Fresh when the target already holds a store.
 var ErrExists = errors.New("a store exists there")
 
@@ -89,10 +93,10 @@ func Open(ctx context.Context, target string, opts ...Option) (store.Store, erro
 	o := collect(opts)
 	if IsURL(target) {
 		st, err := postgis.Open(ctx, target, postgis.WithLogger(o.log))
-		if errors.Is(err, postgis.ErrSchema) {
-			return nil, fmt.Errorf("%s: %w: %w", Describe(target), ErrNoStore, err)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", Describe(target), err)
 		}
-		return st, err
+		return st, nil
 	}
 	if _, err := os.Stat(target); err != nil {
 		return nil, fmt.Errorf("%s: %w", target, ErrNoStore)

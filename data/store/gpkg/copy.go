@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/tables"
 )
 
@@ -82,7 +83,7 @@ func (d dump) Rows(ctx context.Context, t tables.Table) (int, func() ([]any, orb
 // transaction, keeping keys, so that the copy is the same store: the same
 // event sequence, the same incident numbers, the same audit trail.
 func (g *Store) Restore(ctx context.Context, d tables.Dump) error {
-	return g.inTx(ctx, func(tx *sql.Tx) error {
+	return g.published(g.inTx(ctx, func(tx *sql.Tx) error {
 		w := &txWriter{ctx: ctx, g: g, tx: tx}
 		for _, t := range tables.All() {
 			n, next, done, err := d.Rows(ctx, t)
@@ -110,5 +111,5 @@ func (g *Store) Restore(ctx context.Context, d tables.Dump) error {
 			}
 		}
 		return nil
-	})
+	}), store.ChangeAll)
 }

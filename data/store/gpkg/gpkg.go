@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/tables"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -31,6 +32,21 @@ type Store struct {
 	now  func() time.Time
 
 	migrated int // schema versions applied when opened
+
+	hub store.Hub // changes committed through this Store (Watch)
+}
+
+// Watch subscribes to the changes committed through this Store, in this
+// process (the GeoPackage has no channel between processes: servers also
+// poll for events and keep token lookups for seconds only).
+func (g *Store) Watch(ctx context.Context) <-chan store.Change { return g.hub.Watch(ctx) }
+
+// published publishes a change of kind when err is nil and returns err.
+func (g *Store) published(err error, kind string) error {
+	if err == nil {
+		g.hub.Publish(store.Change{Kind: kind})
+	}
+	return err
 }
 
 // Option configures Open.

@@ -60,6 +60,13 @@ func (g *Store) CreateIncidents(ctx context.Context, reqs []store.NewIncident) (
 	if err != nil {
 		return nil, err
 	}
+	var last int64
+	for _, c := range out {
+		last = max(last, c.Event.Seq)
+	}
+	if last > 0 {
+		g.hub.Publish(store.Change{Kind: store.ChangeEvents, Seq: last})
+	}
 	return out, nil
 }
 
@@ -301,57 +308,18 @@ func (g *Store) UpdateIncident(ctx context.Context, id, actor, role string, fn f
 	if err != nil {
 		return data.IncidentRecord{}, data.IncidentEvent{}, err
 	}
+	if ev.Seq != 0 {
+		g.hub.Publish(store.Change{Kind: store.ChangeEvents, Seq: ev.Seq})
+	}
 	return rec, ev, nil
 }
 
-const recordCols = `i.id, i.module, i.category, i.description, i.status, i.address, i.grid_code, i.community_code,
-	i.street_code, i.district_code, i.departments, i.reported_at, i.updated_at, i.geom,
-	e.source, e.caller_name, e.caller_phone, e.responders, e.responded, e.duplicate_of,
-	e.accept_due, e.resolve_due, e.escalated_at, e.escalated_to, e.version`
+var recordCols = tables.RecordColumns("i.geom")
 
-const recordFrom = ` FROM incidents i LEFT JOIN incident_ext e ON e.incident_id = i.id`
+const recordFrom = tables.RecordFrom
 
-type rowScanner interface{ Scan(dest ...any) error }
-
-func scanRecord(r rowScanner) (data.IncidentRecord, error) {
-	var (
-		id, module, cat, desc, status, addr, gc, cc, sc, dc, deps tables.String
-		src, cname, cphone, resp, done, dup, escTo                tables.String
-		rep, upd, adue, rdue, esc                                 tables.Time
-		geom                                                      tables.Blob
-		ver                                                       tables.Int
-	)
-	if err := r.Scan(&id, &module, &cat, &desc, &status, &addr, &gc, &cc, &sc, &dc, &deps, &rep, &upd, &geom,
-		&src, &cname, &cphone, &resp, &done, &dup, &adue, &rdue, &esc, &escTo, &ver); err != nil {
-		return data.IncidentRecord{}, err
-	}
-	pt, err := decodePoint(geom.B)
-	if err != nil {
-		return data.IncidentRecord{}, fmt.Errorf("store: incident %s: %w", id.S, err)
-	}
-	dl, err := tables.ParseJSONList[string](deps, "departments")
-	if err != nil {
-		return data.IncidentRecord{}, err
-	}
-	rl, err := tables.ParseJSONList[tables.Responder](resp, "responders")
-	if err != nil {
-		return data.IncidentRecord{}, err
-	}
-	dn, err := tables.ParseJSONList[string](done, "responded")
-	if err != nil {
-		return data.IncidentRecord{}, err
-	}
-	rec := data.IncidentRecord{
-		Incident: data.Incident{ID: id.S, Module: module.S, Category: cat.S, Description: desc.S, Status: status.S,
-			Point: pt, Address: addr.S, GridCode: gc.S, CommunityCode: cc.S, StreetCode: sc.S, DistrictCode: dc.S,
-			Departments: dl, ReportedAt: rep.T, UpdatedAt: upd.T},
-		Source: src.S, Caller: data.Person{Name: cname.S, Phone: cphone.S}, Responded: dn, DuplicateOf: dup.S,
-		AcceptDue: adue.T, ResolveDue: rdue.T, EscalatedAt: esc.T, EscalatedTo: escTo.S, Version: ver.I,
-	}
-	for _, r := range rl {
-		rec.Responders = append(rec.Responders, data.Responder(r))
-	}
-	return rec, nil
+func scanRecord(r tables.Scanner) (data.IncidentRecord, error) {
+	return tables.ScanRecord(r, decodeGeom)
 }
 
 type rowQuerier interface {
@@ -481,34 +449,17 @@ func (g *Store) LastIncidentEvent(ctx context.Context) (int64, error) {
 }
 
 func queryEvents(ctx context.Context, q querier, tail string, args ...any) ([]data.IncidentEvent, error) {
-	rows, err := q.QueryContext(ctx, `SELECT seq, incident_id, at, actor, actor_role, type, action, from_status, to_status,
-	note, departments, incident FROM incident_history `+tail, args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+tables.EventColumns+` FROM incident_history `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: incident events: %w", err)
 	}
 	defer rows.Close()
 	var out []data.IncidentEvent
 	for rows.Next() {
-		var (
-			ev                                                    data.IncidentEvent
-			id, actor, role, typ, action, from, to, note, deps, s tables.String
-			at                                                    tables.Time
-		)
-		if err := rows.Scan(&ev.Seq, &id, &at, &actor, &role, &typ, &action, &from, &to, &note, &deps, &s); err != nil {
-			return nil, fmt.Errorf("store: incident events: %w", err)
-		}
-		ev.IncidentID, ev.At, ev.Actor, ev.ActorRole, ev.Type, ev.Action = id.S, at.T, actor.S, role.S, typ.S, action.S
-		ev.From, ev.To, ev.Note = from.S, to.S, note.S
-		if ev.Departments, err = tables.ParseJSONList[string](deps, "departments"); err != nil {
+		ev, err := tables.ScanEvent(rows)
+		if err != nil {
 			return nil, err
 		}
-		var p tables.PublicIncident
-		if s.S != "" {
-			if err := json.Unmarshal([]byte(s.S), &p); err != nil {
-				return nil, fmt.Errorf("store: event %d: %w", ev.Seq, err)
-			}
-		}
-		ev.Incident = tables.FromPublic(p)
 		out = append(out, ev)
 	}
 	if err := rows.Err(); err != nil {
@@ -577,7 +528,7 @@ func (g *Store) SetRules(ctx context.Context, body []byte, actor string) (int64,
 		detail, _ := json.Marshal(map[string]any{"version": v, "bytes": len(body)})
 		return g.appendAudit(ctx, tx, data.AuditEntry{At: at, Actor: actor, Action: "rules.set", Target: tables.TableRules, Detail: string(detail)})
 	})
-	return v, err
+	return v, g.published(err, store.ChangeRules)
 }
 
 // Rules returns the latest stored rules file and its version; ErrNotFound

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/places"
+	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/tables"
 )
 
@@ -17,7 +18,7 @@ func (g *Store) ApplyPlaces(ctx context.Context, ch *places.Change, pr places.Pr
 	if err != nil {
 		return err
 	}
-	return g.inTx(ctx, func(tx *sql.Tx) error {
+	err = g.inTx(ctx, func(tx *sql.Tx) error {
 		for _, st := range stmts {
 			if _, err := tx.ExecContext(ctx, st.SQL, st.Args...); err != nil {
 				return fmt.Errorf("store: places: %s: %w", firstLine(st.SQL), err)
@@ -30,6 +31,12 @@ func (g *Store) ApplyPlaces(ctx context.Context, ch *places.Change, pr places.Pr
 		}
 		return g.appendAudit(ctx, tx, e)
 	})
+	if err != nil {
+		return err
+	}
+	// The places records load with the city, and the layers' columns moved.
+	g.hub.Publish(store.Change{Kind: store.ChangeCity})
+	return nil
 }
 
 // writePlaces inserts a city's places records (Append).

@@ -45,21 +45,9 @@ func (g *Store) SavePlan(ctx context.Context, p store.PlanRecord) error {
 	})
 }
 
-const planCols = `id, name, base_version, status, created_at, created_by, updated_at, applied_at, applied_version, edits`
+const planCols = store.PlanColumns
 
-func scanPlan(r interface{ Scan(...any) error }) (store.PlanRecord, error) {
-	var p store.PlanRecord
-	var created, updated, applied tables.Time
-	var av tables.Int
-	var edits tables.String
-	if err := r.Scan(&p.ID, &p.Name, &p.BaseVersion, &p.Status, &created, &p.CreatedBy, &updated, &applied, &av, &edits); err != nil {
-		return p, err
-	}
-	p.CreatedAt, p.UpdatedAt, p.AppliedAt = created.T, updated.T, applied.T
-	p.AppliedVersion = av.I
-	p.Edits = []byte(edits.S)
-	return p, nil
-}
+var scanPlan = store.ScanPlan
 
 // Plan returns the stored plan with the ID.
 func (g *Store) Plan(ctx context.Context, id string) (store.PlanRecord, error) {
@@ -279,6 +267,7 @@ func (g *Store) ApplyPlan(ctx context.Context, a store.PlanApply) (int64, error)
 	if err != nil {
 		return 0, err
 	}
+	g.hub.Publish(store.Change{Kind: store.ChangeCity})
 	g.log.Info("store: plan applied", "path", g.path, "plan", a.PlanID, "version", version, "actor", a.Actor)
 	return version, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store/storetest"
 	"github.com/gridmap/gridmap/data/store/tables"
 )
 
@@ -29,32 +30,7 @@ func openTemp(t testing.TB) *Store {
 	return g
 }
 
-// diffCity reports the first layer where got differs from want.
-func diffCity(got, want *data.City) string {
-	pairs := []struct {
-		name      string
-		got, want any
-	}{
-		{"meta", got.Meta, want.Meta},
-		{"districts", got.Districts, want.Districts},
-		{"streets", got.Streets, want.Streets},
-		{"communities", got.Communities, want.Communities},
-		{"grids", got.Grids, want.Grids},
-		{"compounds", got.Compounds, want.Compounds},
-		{"buildings", got.Buildings, want.Buildings},
-		{"roads", got.Roads, want.Roads},
-		{"stations", got.Stations, want.Stations},
-		{"cadres", got.Cadres, want.Cadres},
-		{"reporting units", got.ReportingUnits, want.ReportingUnits},
-		{"incidents", got.Incidents, want.Incidents},
-	}
-	for _, p := range pairs {
-		if !reflect.DeepEqual(p.got, p.want) {
-			return fmt.Sprintf("%s differ:\n got %+v\nwant %+v", p.name, p.got, p.want)
-		}
-	}
-	return ""
-}
+var diffCity = storetest.DiffCity
 
 func TestRoundTrip(t *testing.T) {
 	ctx := context.Background()

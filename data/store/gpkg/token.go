@@ -23,14 +23,14 @@ func (g *Store) CreateToken(ctx context.Context, t store.Token) error {
 	if t.CreatedBy == "" {
 		t.CreatedBy = "cli"
 	}
-	return g.inTx(ctx, func(tx *sql.Tx) error {
+	return g.published(g.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, name, role, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)`,
 			t.ID, t.Name, t.Role, t.Hash, tables.FormatTime(t.CreatedAt), t.CreatedBy); err != nil {
 			return fmt.Errorf("store: create token: %w", err)
 		}
 		detail, _ := json.Marshal(map[string]string{"id": t.ID, "name": t.Name, "role": t.Role})
 		return g.appendAudit(ctx, tx, data.AuditEntry{At: t.CreatedAt, Actor: t.CreatedBy, Action: "token.create", Target: t.ID, Detail: string(detail)})
-	})
+	}), store.ChangeTokens)
 }
 
 // RevokeToken revokes the token with the id or name (every valid token of
@@ -53,22 +53,12 @@ func (g *Store) RevokeToken(ctx context.Context, idOrName, actor string) (int, e
 		detail, _ := json.Marshal(map[string]any{"revoked": n})
 		return g.appendAudit(ctx, tx, data.AuditEntry{At: at, Actor: actor, Action: "token.revoke", Target: idOrName, Detail: string(detail)})
 	})
-	return int(n), err
+	return int(n), g.published(err, store.ChangeTokens)
 }
 
-const tokenCols = `id, name, role, hash, created_at, created_by, revoked_at`
+const tokenCols = store.TokenColumns
 
-func scanToken(r rowScanner) (store.Token, error) {
-	var (
-		t                               store.Token
-		id, name, role, hash, createdBy tables.String
-		created, revoked                tables.Time
-	)
-	if err := r.Scan(&id, &name, &role, &hash, &created, &createdBy, &revoked); err != nil {
-		return t, err
-	}
-	return store.Token{ID: id.S, Name: name.S, Role: role.S, Hash: hash.S, CreatedAt: created.T, CreatedBy: createdBy.S, RevokedAt: revoked.T}, nil
-}
+var scanToken = store.ScanToken
 
 // TokenByHash returns the token whose secret hashes to hash, revoked or
 // not; ErrNotFound when none does.

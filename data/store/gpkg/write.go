@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/tables"
 )
 
@@ -55,6 +56,7 @@ func (g *Store) Append(ctx context.Context, part *data.City) error {
 	if err != nil {
 		return err
 	}
+	g.hub.Publish(store.Change{Kind: store.ChangeCity})
 	g.log.Debug("store: append", "path", g.path, "grids", len(part.Grids), "buildings", len(part.Buildings), "took", time.Since(start))
 	return nil
 }
@@ -92,6 +94,7 @@ func (g *Store) Replace(ctx context.Context, layer string, city *data.City, entr
 	if err != nil {
 		return err
 	}
+	g.hub.Publish(store.Change{Kind: store.ChangeCity})
 	g.log.Debug("store: replace", "path", g.path, "layer", layer, "actor", entry.Actor)
 	return nil
 }

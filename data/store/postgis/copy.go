@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
+	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/tables"
 )
 
@@ -99,6 +100,6 @@ func (s *Store) Restore(ctx context.Context, d tables.Dump) error {
 				}
 			}
 		}
-		return nil
+		return notify(ctx, tx, store.ChangeAll, 0)
 	})
 }

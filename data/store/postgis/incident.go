@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
@@ -52,6 +53,13 @@ func (s *Store) CreateIncidents(ctx context.Context, reqs []store.NewIncident) (
 			}
 			out[i] = c
 		}
+		var last int64
+		for _, c := range out {
+			last = max(last, c.Event.Seq)
+		}
+		if last > 0 {
+			return notify(ctx, tx, store.ChangeEvents, last)
+		}
 		return nil
 	})
 	if err != nil {
@@ -81,10 +89,13 @@ func (s *Store) createIncident(ctx context.Context, tx pgx.Tx, req *store.NewInc
 			return store.Created{}, fmt.Errorf("store: idempotency key: %w", err)
 		}
 	}
-	var fid int64
-	if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('incidents', 'fid'))`).Scan(&fid); err != nil {
+	// the incident's number and its event's, then every row in one
+	// round trip (a pipelined batch); the event lock keeps both in order
+	var fid, seq int64
+	if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('incidents', 'fid')), nextval(pg_get_serial_sequence('incident_history', 'seq'))`).Scan(&fid, &seq); err != nil {
 		return store.Created{}, fmt.Errorf("store: next incident id: %w", err)
 	}
+	b := batch{&pgx.Batch{}}
 	rec := req.Record
 	if rec.ReportedAt.IsZero() {
 		rec.ReportedAt = s.now()
@@ -94,23 +105,22 @@ func (s *Store) createIncident(ctx context.Context, tx pgx.Tx, req *store.NewInc
 	rec.ID = fmt.Sprintf("GM%s-%06d", rec.ReportedAt.Format("20060102"), fid)
 	rec.Status = data.StatusReported
 	rec.Version = 1
-	if err := insertIncident(ctx, tx, fid, &rec.Incident); err != nil {
+	if err := insertIncident(ctx, b, fid, &rec.Incident); err != nil {
 		return store.Created{}, err
 	}
-	if err := putExt(ctx, tx, &rec); err != nil {
+	if err := putExt(ctx, b, &rec); err != nil {
 		return store.Created{}, err
 	}
 	ev := data.IncidentEvent{
 		IncidentID: rec.ID, At: rec.ReportedAt, Actor: req.Actor, ActorRole: req.Role,
 		Type: data.EventCreated, To: rec.Status, Note: rec.Description, Incident: rec.Incident,
 	}
-	seq, err := appendEvent(ctx, tx, &ev)
-	if err != nil {
+	if err := appendEvent(ctx, b, seq, &ev); err != nil {
 		return store.Created{}, err
 	}
 	ev.Seq = seq
 	if req.IdempotencyKey != "" {
-		if _, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (actor, key, request_hash, incident_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		if _, err := b.Exec(ctx, `INSERT INTO idempotency_keys (actor, key, request_hash, incident_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			req.Actor, req.IdempotencyKey, req.RequestHash, rec.ID, ms(rec.ReportedAt)); err != nil {
 			return store.Created{}, fmt.Errorf("store: idempotency key: %w", err)
 		}
@@ -119,13 +129,16 @@ func (s *Store) createIncident(ctx context.Context, tx pgx.Tx, req *store.NewInc
 	if err != nil {
 		return store.Created{}, err
 	}
-	if err := s.appendAudit(ctx, tx, data.AuditEntry{At: rec.ReportedAt, Actor: req.Actor, Action: "incident.create", Target: rec.ID, Detail: string(detail)}); err != nil {
+	if err := s.appendAudit(ctx, b, data.AuditEntry{At: rec.ReportedAt, Actor: req.Actor, Action: "incident.create", Target: rec.ID, Detail: string(detail)}); err != nil {
 		return store.Created{}, err
+	}
+	if err := b.send(ctx, tx); err != nil {
+		return store.Created{}, fmt.Errorf("store: create incident %s: %w", rec.ID, err)
 	}
 	return store.Created{Record: rec, Event: ev}, nil
 }
 
-func insertIncident(ctx context.Context, tx pgx.Tx, fid int64, in *data.Incident) error {
+func insertIncident(ctx context.Context, tx sink, fid int64, in *data.Incident) error {
 	g, err := geomArg(in.Point)
 	if err != nil {
 		return fmt.Errorf("store: incident %s point: %w", in.ID, err)
@@ -144,7 +157,7 @@ func insertIncident(ctx context.Context, tx pgx.Tx, fid int64, in *data.Incident
 	return nil
 }
 
-func putExt(ctx context.Context, tx pgx.Tx, rec *data.IncidentRecord) error {
+func putExt(ctx context.Context, tx sink, rec *data.IncidentRecord) error {
 	rs := make([]tables.Responder, len(rec.Responders))
 	for i, r := range rec.Responders {
 		rs[i] = tables.Responder(r)
@@ -171,25 +184,58 @@ func putExt(ctx context.Context, tx pgx.Tx, rec *data.IncidentRecord) error {
 	return nil
 }
 
-// appendEvent writes one history row and returns its sequence number; the
-// caller holds the event lock.
-func appendEvent(ctx context.Context, tx pgx.Tx, ev *data.IncidentEvent) (int64, error) {
+// appendEvent writes one history row with sequence number seq (from
+// nextval, taken under the event lock).
+func appendEvent(ctx context.Context, tx sink, seq int64, ev *data.IncidentEvent) error {
 	deps, err := tables.JSONList(ev.Departments)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	state, err := json.Marshal(tables.ToPublic(ev.Incident))
 	if err != nil {
-		return 0, err
+		return err
 	}
-	var seq int64
-	err = tx.QueryRow(ctx, `INSERT INTO incident_history (incident_id, at, actor, actor_role, type, action,
-	from_status, to_status, note, departments, incident) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq`,
-		ev.IncidentID, ms(ev.At), ev.Actor, ev.ActorRole, ev.Type, ev.Action, ev.From, ev.To, ev.Note, deps, string(state)).Scan(&seq)
+	_, err = tx.Exec(ctx, `INSERT INTO incident_history (seq, incident_id, at, actor, actor_role, type, action,
+	from_status, to_status, note, departments, incident) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		seq, ev.IncidentID, ms(ev.At), ev.Actor, ev.ActorRole, ev.Type, ev.Action, ev.From, ev.To, ev.Note, deps, string(state))
 	if err != nil {
-		return 0, fmt.Errorf("store: incident %s history: %w", ev.IncidentID, err)
+		return fmt.Errorf("store: incident %s history: %w", ev.IncidentID, err)
+	}
+	return nil
+}
+
+// nextEvent takes the next event sequence number.
+func nextEvent(ctx context.Context, tx pgx.Tx) (int64, error) {
+	var seq int64
+	if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('incident_history', 'seq'))`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("store: next event: %w", err)
 	}
 	return seq, nil
+}
+
+// sink takes statements: a transaction runs them now, a batch queues them
+// to send in one round trip.
+type sink interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+type batch struct{ b *pgx.Batch }
+
+func (b batch) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	b.b.Queue(sql, args...)
+	return pgconn.CommandTag{}, nil
+}
+
+// send runs the queued statements in tx, failing on the first error.
+func (b batch) send(ctx context.Context, tx pgx.Tx) error {
+	res := tx.SendBatch(ctx, b.b)
+	for range b.b.Len() {
+		if _, err := res.Exec(); err != nil {
+			res.Close()
+			return err
+		}
+	}
+	return res.Close()
 }
 
 // UpdateIncident reads incident id (locking its row), lets fn change it
@@ -227,7 +273,13 @@ func (s *Store) UpdateIncident(ctx context.Context, id, actor, role string, fn f
 		if err := putExt(ctx, tx, &rec); err != nil {
 			return err
 		}
-		if ev.Seq, err = appendEvent(ctx, tx, &ev); err != nil {
+		if ev.Seq, err = nextEvent(ctx, tx); err != nil {
+			return err
+		}
+		if err := appendEvent(ctx, tx, ev.Seq, &ev); err != nil {
+			return err
+		}
+		if err := notify(ctx, tx, store.ChangeEvents, ev.Seq); err != nil {
 			return err
 		}
 		detail, err := json.Marshal(map[string]any{"before": before, "after": tables.AuditView(&rec), "event": ev.Seq})
@@ -245,53 +297,11 @@ func (s *Store) UpdateIncident(ctx context.Context, id, actor, role string, fn f
 	return rec, ev, nil
 }
 
-const recordCols = `i.id, i.module, i.category, i.description, i.status, i.address, i.grid_code, i.community_code,
-	i.street_code, i.district_code, i.departments, i.reported_at, i.updated_at, ST_AsBinary(i.geom),
-	e.source, e.caller_name, e.caller_phone, e.responders, e.responded, e.duplicate_of,
-	e.accept_due, e.resolve_due, e.escalated_at, e.escalated_to, e.version`
+var recordCols = tables.RecordColumns("ST_AsBinary(i.geom)")
 
-const recordFrom = ` FROM incidents i LEFT JOIN incident_ext e ON e.incident_id = i.id`
+const recordFrom = tables.RecordFrom
 
-func scanRecord(r pgx.Row) (data.IncidentRecord, error) {
-	var (
-		id, module, cat, desc, status, addr, gc, cc, sc, dc, deps tables.String
-		src, cname, cphone, resp, done, dup, escTo                tables.String
-		rep, upd, adue, rdue, esc                                 tables.Time
-		geom                                                      tables.Blob
-		ver                                                       tables.Int
-	)
-	if err := r.Scan(&id, &module, &cat, &desc, &status, &addr, &gc, &cc, &sc, &dc, &deps, &rep, &upd, &geom,
-		&src, &cname, &cphone, &resp, &done, &dup, &adue, &rdue, &esc, &escTo, &ver); err != nil {
-		return data.IncidentRecord{}, err
-	}
-	pt, err := tables.AsPoint(decodeWKB(geom.B))
-	if err != nil {
-		return data.IncidentRecord{}, fmt.Errorf("store: incident %s: %w", id.S, err)
-	}
-	dl, err := tables.ParseJSONList[string](deps, "departments")
-	if err != nil {
-		return data.IncidentRecord{}, err
-	}
-	rl, err := tables.ParseJSONList[tables.Responder](resp, "responders")
-	if err != nil {
-		return data.IncidentRecord{}, err
-	}
-	dn, err := tables.ParseJSONList[string](done, "responded")
-	if err != nil {
-		return data.IncidentRecord{}, err
-	}
-	rec := data.IncidentRecord{
-		Incident: data.Incident{ID: id.S, Module: module.S, Category: cat.S, Description: desc.S, Status: status.S,
-			Point: pt, Address: addr.S, GridCode: gc.S, CommunityCode: cc.S, StreetCode: sc.S, DistrictCode: dc.S,
-			Departments: dl, ReportedAt: rep.T, UpdatedAt: upd.T},
-		Source: src.S, Caller: data.Person{Name: cname.S, Phone: cphone.S}, Responded: dn, DuplicateOf: dup.S,
-		AcceptDue: adue.T, ResolveDue: rdue.T, EscalatedAt: esc.T, EscalatedTo: escTo.S, Version: ver.I,
-	}
-	for _, r := range rl {
-		rec.Responders = append(rec.Responders, data.Responder(r))
-	}
-	return rec, nil
-}
+func scanRecord(r pgx.Row) (data.IncidentRecord, error) { return tables.ScanRecord(r, decodeWKB) }
 
 func getIncident(ctx context.Context, q querier, id string) (data.IncidentRecord, error) {
 	rec, err := scanRecord(q.QueryRow(ctx, "SELECT "+recordCols+recordFrom+" WHERE i.id = $1", id))
@@ -418,34 +428,17 @@ func (s *Store) LastIncidentEvent(ctx context.Context) (int64, error) {
 }
 
 func queryEvents(ctx context.Context, q querier, tail string, args ...any) ([]data.IncidentEvent, error) {
-	rows, err := q.Query(ctx, `SELECT seq, incident_id, at, actor, actor_role, type, action, from_status, to_status,
-	note, departments, incident FROM incident_history `+tail, args...)
+	rows, err := q.Query(ctx, `SELECT `+tables.EventColumns+` FROM incident_history `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: incident events: %w", err)
 	}
 	defer rows.Close()
 	var out []data.IncidentEvent
 	for rows.Next() {
-		var (
-			ev                                                    data.IncidentEvent
-			id, actor, role, typ, action, from, to, note, deps, s tables.String
-			at                                                    tables.Time
-		)
-		if err := rows.Scan(&ev.Seq, &id, &at, &actor, &role, &typ, &action, &from, &to, &note, &deps, &s); err != nil {
-			return nil, fmt.Errorf("store: incident events: %w", err)
-		}
-		ev.IncidentID, ev.At, ev.Actor, ev.ActorRole, ev.Type, ev.Action = id.S, at.T, actor.S, role.S, typ.S, action.S
-		ev.From, ev.To, ev.Note = from.S, to.S, note.S
-		if ev.Departments, err = tables.ParseJSONList[string](deps, "departments"); err != nil {
+		ev, err := tables.ScanEvent(rows)
+		if err != nil {
 			return nil, err
 		}
-		var p tables.PublicIncident
-		if s.S != "" {
-			if err := json.Unmarshal([]byte(s.S), &p); err != nil {
-				return nil, fmt.Errorf("store: event %d: %w", ev.Seq, err)
-			}
-		}
-		ev.Incident = tables.FromPublic(p)
 		out = append(out, ev)
 	}
 	return out, rows.Err()
@@ -493,6 +486,9 @@ func (s *Store) SetRules(ctx context.Context, body []byte, actor string) (int64,
 		at := s.now()
 		if err := tx.QueryRow(ctx, `INSERT INTO incident_rules (at, actor, body) VALUES ($1, $2, $3) RETURNING version`, ms(at), actor, string(body)).Scan(&v); err != nil {
 			return fmt.Errorf("store: set rules: %w", err)
+		}
+		if err := notify(ctx, tx, store.ChangeRules, v); err != nil {
+			return err
 		}
 		detail, _ := json.Marshal(map[string]any{"version": v, "bytes": len(body)})
 		return s.appendAudit(ctx, tx, data.AuditEntry{At: at, Actor: actor, Action: "rules.set", Target: tables.TableRules, Detail: string(detail)})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/places"
+	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/tables"
 )
 
@@ -25,6 +26,10 @@ func (s *Store) ApplyPlaces(ctx context.Context, ch *places.Change, pr places.Pr
 			if _, err := tx.Exec(ctx, numbered(st.SQL), st.Args...); err != nil {
 				return fmt.Errorf("store: places: %s: %w", st.SQL, err)
 			}
+		}
+		// The places records load with the city: every replica reloads.
+		if err := notify(ctx, tx, store.ChangeCity, 0); err != nil {
+			return err
 		}
 		return s.appendAudit(ctx, tx, e)
 	})

@@ -49,21 +49,9 @@ func (s *Store) SavePlan(ctx context.Context, p store.PlanRecord) error {
 	})
 }
 
-const planCols = `id, name, base_version, status, created_at, created_by, updated_at, applied_at, applied_version, edits`
+const planCols = store.PlanColumns
 
-func scanPlan(r pgx.Row) (store.PlanRecord, error) {
-	var p store.PlanRecord
-	var created, updated, applied tables.Time
-	var av tables.Int
-	var edits tables.String
-	if err := r.Scan(&p.ID, &p.Name, &p.BaseVersion, &p.Status, &created, &p.CreatedBy, &updated, &applied, &av, &edits); err != nil {
-		return p, err
-	}
-	p.CreatedAt, p.UpdatedAt, p.AppliedAt = created.T, updated.T, applied.T
-	p.AppliedVersion = av.I
-	p.Edits = []byte(edits.S)
-	return p, nil
-}
+var scanPlan = store.ScanPlan
 
 // Plan returns the stored plan with the ID.
 func (s *Store) Plan(ctx context.Context, id string) (store.PlanRecord, error) {
@@ -261,6 +249,9 @@ func (s *Store) ApplyPlan(ctx context.Context, a store.PlanApply) (int64, error)
 			return fmt.Errorf("store: apply plan: %w", err)
 		}
 		if err := setMeta(ctx, tx, map[string]string{"layout_version": strconv.FormatInt(version, 10)}); err != nil {
+			return err
+		}
+		if err := notify(ctx, tx, store.ChangeCity, version); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, data.AuditEntry{Actor: a.Actor, Action: "plan.apply", Target: "plan/" + a.PlanID, Detail: a.Summary})

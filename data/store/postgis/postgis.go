@@ -50,6 +50,8 @@ type Store struct {
 	url  string
 	log  *slog.Logger
 	now  func() time.Time
+
+	listen listener
 }
 
 // Option configures Open.
@@ -119,8 +121,12 @@ func registerGeometry(ctx context.Context, c *pgx.Conn) error {
 	return nil
 }
 
-// Close closes the pool.
+// Close ends the change listener and closes the pool.
 func (s *Store) Close() error {
+	if s.listen.cancel != nil {
+		s.listen.cancel()
+		<-s.listen.done
+	}
 	s.pool.Close()
 	return nil
 }
@@ -365,6 +371,9 @@ func (s *Store) Append(ctx context.Context, part *data.City) error {
 		if err := setMeta(ctx, tx, part.Meta); err != nil {
 			return err
 		}
+		if err := notify(ctx, tx, store.ChangeCity, 0); err != nil {
+			return err
+		}
 		detail, _ := json.Marshal(counts)
 		return s.appendAudit(ctx, tx, data.AuditEntry{Actor: "store", Action: "append", Target: "city", Detail: string(detail)})
 	})
@@ -397,6 +406,9 @@ func (s *Store) Replace(ctx context.Context, layer string, city *data.City, entr
 				return fmt.Errorf("store: replace compounds: refresh building addresses: %w", err)
 			}
 		}
+		if err := notify(ctx, tx, store.ChangeCity, 0); err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, entry)
 	})
 }
@@ -406,7 +418,7 @@ func (s *Store) AppendAudit(ctx context.Context, e data.AuditEntry) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error { return s.appendAudit(ctx, tx, e) })
 }
 
-func (s *Store) appendAudit(ctx context.Context, tx execer, e data.AuditEntry) error {
+func (s *Store) appendAudit(ctx context.Context, tx sink, e data.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
@@ -530,7 +542,9 @@ func (s *Store) Truncate(ctx context.Context) error {
 		names = append(names, t.Name)
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "TRUNCATE "+strings.Join(names, ", ")+" RESTART IDENTITY")
-		return err
+		if _, err := tx.Exec(ctx, "TRUNCATE "+strings.Join(names, ", ")+" RESTART IDENTITY"); err != nil {
+			return err
+		}
+		return notify(ctx, tx, store.ChangeAll, 0)
 	})
 }

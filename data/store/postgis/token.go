@@ -10,7 +10,6 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/store"
-	"github.com/gridmap/gridmap/data/store/tables"
 )
 
 // CreateToken stores a token and audits its creation (without the hash).
@@ -28,6 +27,9 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, name, role, hash, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
 			t.ID, t.Name, t.Role, t.Hash, ms(t.CreatedAt), t.CreatedBy); err != nil {
 			return fmt.Errorf("store: create token: %w", err)
+		}
+		if err := notify(ctx, tx, store.ChangeTokens, 0); err != nil {
+			return err
 		}
 		detail, _ := json.Marshal(map[string]string{"id": t.ID, "name": t.Name, "role": t.Role})
 		return s.appendAudit(ctx, tx, data.AuditEntry{At: t.CreatedAt, Actor: t.CreatedBy, Action: "token.create", Target: t.ID, Detail: string(detail)})
@@ -47,24 +49,18 @@ func (s *Store) RevokeToken(ctx context.Context, idOrName, actor string) (int, e
 		if n = tag.RowsAffected(); n == 0 {
 			return fmt.Errorf("token %q: %w", idOrName, store.ErrNotFound)
 		}
+		if err := notify(ctx, tx, store.ChangeTokens, 0); err != nil {
+			return err
+		}
 		detail, _ := json.Marshal(map[string]any{"revoked": n})
 		return s.appendAudit(ctx, tx, data.AuditEntry{At: at, Actor: actor, Action: "token.revoke", Target: idOrName, Detail: string(detail)})
 	})
 	return int(n), err
 }
 
-const tokenCols = `id, name, role, hash, created_at, created_by, revoked_at`
+const tokenCols = store.TokenColumns
 
-func scanToken(r pgx.Row) (store.Token, error) {
-	var (
-		id, name, role, hash, createdBy tables.String
-		created, revoked                tables.Time
-	)
-	if err := r.Scan(&id, &name, &role, &hash, &created, &createdBy, &revoked); err != nil {
-		return store.Token{}, err
-	}
-	return store.Token{ID: id.S, Name: name.S, Role: role.S, Hash: hash.S, CreatedAt: created.T, CreatedBy: createdBy.S, RevokedAt: revoked.T}, nil
-}
+var scanToken = store.ScanToken
 
 // TokenByHash returns the token whose secret hashes to hash, revoked or
 // not; ErrNotFound when none does.

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"Tokens", testTokens},
 		{"Rules", testRules},
 		{"Plans", testPlans},
+		{"Watch", testWatch},
 		{"Places", testPlaces},
 		{"PlacesFollowPlans", testPlacesFollowPlans},
 	}
@@ -634,5 +635,66 @@ func plansCase(t *testing.T, open Opener, delta bool) {
 	p, _ = g.Plan(ctx, "p1")
 	if p.Status != store.PlanApplied || p.AppliedVersion != 1 {
 		t.Errorf("applied plan %+v", p)
+	}
+}
+
+// WaitChange waits up to 10 s for a change of kind on ch (or ChangeAll)
+// and returns it.
+func WaitChange(t *testing.T, ch <-chan store.Change, kind string) store.Change {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case c, ok := <-ch:
+			if !ok {
+				t.Fatalf("the change channel closed while waiting for %s", kind)
+			}
+			if c.Kind == kind || c.Kind == store.ChangeAll {
+				return c
+			}
+		case <-deadline:
+			t.Fatalf("no %s change within 10 s", kind)
+		}
+	}
+}
+
+func testWatch(t *testing.T, open Opener) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	g := open(t, fixed)
+	ch := g.Watch(ctx)
+	time.Sleep(100 * time.Millisecond) // the listener is up
+	if err := g.Append(ctx, SmallCity()); err != nil {
+		t.Fatal(err)
+	}
+	WaitChange(t, ch, store.ChangeCity)
+	res, err := g.CreateIncidents(ctx, []store.NewIncident{NewIncident("", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := WaitChange(t, ch, store.ChangeEvents); c.Kind == store.ChangeEvents && c.Seq != res[0].Event.Seq {
+		t.Errorf("events change seq %d, want %d", c.Seq, res[0].Event.Seq)
+	}
+	if err := g.CreateToken(ctx, store.Token{ID: "tk_w", Name: "w", Role: "viewer", Hash: strings.Repeat("ef", 32)}); err != nil {
+		t.Fatal(err)
+	}
+	WaitChange(t, ch, store.ChangeTokens)
+	if _, err := g.SetRules(ctx, []byte(`{}`), "admin"); err != nil {
+		t.Fatal(err)
+	}
+	WaitChange(t, ch, store.ChangeRules)
+	// a failed write publishes nothing
+	if err := g.Replace(ctx, data.LayerGrids, nil, data.AuditEntry{}); err == nil {
+		t.Fatal("replace with nil city succeeded")
+	}
+	select {
+	case c := <-ch:
+		if c.Kind == store.ChangeCity {
+			t.Errorf("a failed write published %+v", c)
+		}
+	case <-time.After(200 * time.Millisecond):
+	}
+	cancel()
+	for range ch { // closed once ctx ends
 	}
 }
