@@ -53,6 +53,8 @@ type placesState struct {
 
 	covOnce sync.Once
 	cov     *stationCoverage // stations.go
+
+	kpis *PlacesKPIs // the wall map's figures, cached (under mu)
 }
 
 type complaintCache struct {
@@ -595,4 +597,100 @@ func init() {
 			api.HandleFunc(rt.path, h).Methods(methods...)
 		}
 	}})
+}
+
+// PlacesKPIs are the wall map's places figures: the three rates today and
+// their change since early 2020, the year's property complaints against
+// the year before, timely visits to the service targets, and stations by
+// stars in force, with those whose criteria lapsed.
+type PlacesKPIs struct {
+	Day              string      `json:"day"`
+	Base             string      `json:"base"`
+	CommitteeRate    places.Rate `json:"committee_rate"`
+	ProfessionalRate places.Rate `json:"professional_rate"`
+	PartyOrgRate     places.Rate `json:"party_org_rate"`
+	CommitteePP      float64     `json:"committee_change_pp"`
+	ProfessionalPP   float64     `json:"professional_change_pp"`
+	PartyOrgPP       float64     `json:"party_org_change_pp"`
+	Complaints       int         `json:"complaints_12m"`
+	ComplaintsPrior  int         `json:"complaints_prior_12m"`
+	ComplaintsYoY    *float64    `json:"complaints_yoy"`
+	VisitsOnTime     places.Rate `json:"visits_on_time"`
+	VisitsOverdue    int         `json:"visits_overdue"`
+	StationsByStars  map[int]int `json:"stations_by_stars"`
+	StationsLapsed   int         `json:"stations_lapsed"`
+	MeanStars        float64     `json:"mean_stars"`
+	computed         time.Time   // when, for the cache
+	seq              int64       // the incident store's last event then
+}
+
+// placesKPIs computes the figures, kept a minute per snapshot (and until
+// the next incident event).
+func (s *Server) placesKPIs(ctx context.Context) (*PlacesKPIs, error) {
+	st, _ := s.Current().Ext("places").(*placesState)
+	if st == nil {
+		return nil, errors.New("places not ready")
+	}
+	now := s.now()
+	var seq int64
+	if s.ops != nil && s.ops.inc != nil {
+		var err error
+		if seq, err = s.ops.inc.LastIncidentEvent(ctx); err != nil {
+			return nil, err
+		}
+	}
+	st.mu.Lock()
+	if k := st.kpis; k != nil && k.seq == seq && now.Sub(k.computed) < time.Minute && now.After(k.computed) {
+		st.mu.Unlock()
+		return k, nil
+	}
+	st.mu.Unlock()
+	day := places.Day(now)
+	ch, err := st.rater.Changes(places.LevelCity, defaultRatesBase, day)
+	if err != nil {
+		return nil, err
+	}
+	k := &PlacesKPIs{Day: day, Base: defaultRatesBase, CommitteeRate: ch[0].At.Committee, ProfessionalRate: ch[0].At.Professional,
+		PartyOrgRate: ch[0].At.PartyOrg, CommitteePP: ch[0].CommitteePP, ProfessionalPP: ch[0].ProfessionalPP, PartyOrgPP: ch[0].PartyOrgPP,
+		StationsByStars: map[int]int{}, computed: now, seq: seq}
+	cs, err := s.complaintsNow(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if fs, err := places.ComplaintReport(st.city, st.prop, cs, places.ComplaintQuery{Level: places.LevelCity, End: now}); err == nil && len(fs) > 0 {
+		k.Complaints, k.ComplaintsPrior, k.ComplaintsYoY = fs[0].Count, fs[0].Prior, fs[0].YoY
+	}
+	_, sum := places.Coverage(st.buildings, st.p, st.intervals, now)
+	k.VisitsOnTime, k.VisitsOverdue = sum.Covered, sum.Overdue
+	acts := places.ActivityCounts(st.p.Logs, now)
+	stars, n := 0, 0
+	for i := range st.city.Stations {
+		x := &st.city.Stations[i]
+		f := places.Facts{Activities: acts[x.Code]}
+		if r, ok := st.stations.At(x.Code, day); ok {
+			f.Record = &r
+		}
+		if f.Record == nil || f.Record.Status != data.StationBuilt {
+			continue
+		}
+		for _, r := range st.stations.Ratings(x.Code) {
+			if !r.At.After(now) {
+				f.Ratings = append(f.Ratings, r)
+			}
+		}
+		a := places.Assess(x.Code, f, now)
+		k.StationsByStars[a.Stars]++
+		stars += a.Stars
+		n++
+		if len(a.Lapsed) > 0 {
+			k.StationsLapsed++
+		}
+	}
+	if n > 0 {
+		k.MeanStars = float64(int(float64(stars)/float64(n)*100+0.5)) / 100
+	}
+	st.mu.Lock()
+	st.kpis = k
+	st.mu.Unlock()
+	return k, nil
 }

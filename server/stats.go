@@ -38,6 +38,9 @@ type Stats struct {
 	Stations        int `json:"stations"`
 	StationsBuilt   int `json:"stations_built"`
 	StationsPlanned int `json:"stations_planned"`
+	// StationsUnderConstruction counts the stations between planned and
+	// built in their lifecycle (places.go).
+	StationsUnderConstruction int `json:"stations_under_construction"`
 	// GridsCovered counts the grids covered by the built grid red
 	// stations as the coverage engine counts them (/api/v1/coverage, the
 	// same report): at least half the grid's households within walking
@@ -74,6 +77,11 @@ type Stats struct {
 	// TilesURL is the TileJSON of the server's vector tiles, empty when
 	// this server has none (the wall map then draws GeoJSON).
 	TilesURL string `json:"tiles_url,omitempty"`
+
+	// Places are the figures of property, volunteers and stations
+	// (places.go): the three rates, property complaints, timely visits and
+	// station stars.
+	Places *PlacesKPIs `json:"places,omitempty"`
 }
 
 // DistrictStat is one district's share of the key figures.
@@ -220,6 +228,8 @@ func ComputeStats(c *data.City, built, planned *coverage.Report) (Stats, []GridS
 			if j, ok := at[s.GridCode]; ok {
 				grids[j].PlannedInside++
 			}
+		case data.StationUnderConstruction:
+			st.StationsUnderConstruction++
 		}
 	}
 	applyCoverage(c, grids, built, planned)
@@ -425,6 +435,11 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.routed("/tiles.json") {
 		st.TilesURL = "/tiles.json"
+	}
+	if pk, err := s.placesKPIs(r.Context()); err != nil {
+		s.log.Warn("stats: places figures", "err", err)
+	} else {
+		st.Places = pk
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	writeJSON(w, http.StatusOK, st)
