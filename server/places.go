@@ -578,8 +578,47 @@ var placesRoutes = []placesRoute{
 	{"POST", "/places/import/{sheet}", placesRoles, "Import one list from CSV or .xlsx, all or nothing", func(s *Server) http.HandlerFunc { return s.handlePlacesImport }},
 }
 
+// reassessEvery is how often the server checks the rated stations for
+// criteria that lapsed with time (an inspection a year old, activities
+// that stopped); a change checks at once.
+const reassessEvery = time.Hour
+
+// reassessLoop records the downgrades due, every reassessEvery, until the
+// server stops. Replicas on one store may both find the same lapse; the
+// second finds the downgrade made after its reload.
+func (s *Server) reassessLoop() {
+	if _, ok := s.cfg.Store.(PlacesStore); !ok || s.cfg.EscalationInterval < 0 {
+		return // no places store, or a test that drives the clock itself
+	}
+	o := s.ops
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		t := time.NewTicker(reassessEvery)
+		defer t.Stop()
+		system := &Principal{TokenID: "reassess", Name: "system", Role: RoleAdmin}
+		for {
+			select {
+			case <-o.stop:
+				return
+			case <-t.C:
+			}
+			st, _ := s.Current().Ext("places").(*placesState)
+			if st == nil || len(places.Reassess(st.city, st.p, s.now())) == 0 {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			if _, err := s.applyPlaces(ctx, system, "stations.reassess", "stations", &places.Change{}); err != nil {
+				s.log.Error("places: reassess", "err", err)
+			}
+			cancel()
+		}
+	}()
+}
+
 func init() {
 	register(extension{name: "places-routes", routes: func(s *Server, _, api *mux.Router) {
+		s.reassessLoop()
 		for _, rt := range placesRoutes {
 			h := rt.handler(s)
 			if rt.roles != nil {
