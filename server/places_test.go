@@ -269,7 +269,9 @@ func TestPlacesImportExport(t *testing.T) {
 		}
 	}
 	json.Unmarshal(bad.Body.Bytes(), &res)
-	if len(res.Errors) != 1 || res.Errors[0].Row != 3 || res.Errors[0].Column != 2 {
+	// Every problem, cell by cell: the bad date (row 3, column B) and the
+	// unknown company (row 4, column A).
+	if len(res.Errors) != 2 || res.Errors[0].Row != 3 || res.Errors[0].Column != 2 || res.Errors[1].Row != 4 || res.Errors[1].Column != 1 {
 		t.Errorf("bad file errors %+v", res.Errors)
 	}
 	csv = "企业编码,生效日期,党组织形式\n" + p0.Companies[0].Code + ",2026-11-01,联合组建\nPC9999999,2026-11-01,单独组建\n"

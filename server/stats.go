@@ -117,7 +117,8 @@ type GridStat struct {
 	// StationsBuilt counts the built grid stations that cover the grid —
 	// those reaching one of its buildings — when it is covered, and is 0
 	// when it is not: stations_built > 0 exactly when covered.
-	// StationsPlanned counts the planned sites reaching the grid when it is
+	// StationsPlanned counts the sites not built yet (planned or under
+	// construction) reaching the grid when it is
 	// covered with them, 0 otherwise. A map colouring by "built > 0, else
 	// planned > 0" thus shows covered, covered once the planned sites are
 	// built, and not covered.
@@ -288,10 +289,10 @@ func applyCoverage(c *data.City, grids []GridStat, built, planned *coverage.Repo
 	if planned != nil && len(planned.Grids) != len(c.Grids) {
 		planned = nil
 	}
-	count := func(rep *coverage.Report, g int, status string) int {
+	count := func(rep *coverage.Report, g int, built bool) int {
 		n := 0
 		for _, i := range rep.StationsReaching(g) {
-			if c.Stations[i].Status == status {
+			if (c.Stations[i].Status == data.StationBuilt) == built {
 				n++
 			}
 		}
@@ -304,12 +305,12 @@ func applyCoverage(c *data.City, grids []GridStat, built, planned *coverage.Repo
 			gs.Covered = f.GridsCovered == 1
 			gs.HouseholdsCovered = f.HouseholdsCovered
 			if gs.Covered {
-				gs.StationsBuilt = count(built, g, data.StationBuilt)
+				gs.StationsBuilt = count(built, g, true)
 			}
 		}
 		if planned != nil && planned.Grids[g].GridsCovered == 1 {
 			gs.CoveredWithPlanned = true
-			gs.StationsPlanned = count(planned, g, data.StationPlanned)
+			gs.StationsPlanned = count(planned, g, false) // planned or under construction
 		}
 	}
 }
