@@ -198,7 +198,8 @@ test('the organiser records property, cuts a station\'s hours, imports a bad fil
   await p.click('#f-import');
   await p.waitForSelector('#f-result.bad table');
   const rows = await p.$$eval('#f-result tbody tr', (rs) => rs.map((r) => [...r.children].map((c) => c.textContent)));
-  assert.deepEqual(rows.map((r) => [r[0], r[1].split(' ')[0]]), [['2', 'B']]);
+  // every problem of the file, by row and column: the bad date (B2), the unknown station (A3)
+  assert.deepEqual(rows.map((r) => [r[0], r[1].split(' ')[0]]), [['2', 'B'], ['3', 'A']]);
   await p.screenshot({ path: join(artifacts, 'places-import.png') });
   assert.deepEqual(o.errors().filter((e) => !/status of 422/.test(e)), [], 'console errors beyond the refusals asked for');
   assert.deepEqual(o.external, []);
