@@ -458,7 +458,7 @@ function renderPlaces(p) {
   $('kpi-places').hidden = !p;
   if (!p) return;
   const pct = (r) => `${(100 * r.value).toFixed(1)}%`;
-  const pp = (x) => `较2020年初 <span class="${x >= 0 ? 'up' : 'down'}">${x >= 0 ? '+' : ''}${x.toFixed(1)}</span> 个百分点`;
+  const pp = (x) => `较2020年初 <span class="${x >= 0 ? 'up' : 'down'}" title="个百分点">${x >= 0 ? '+' : ''}${x.toFixed(1)}</span>`;
   setKPI('kpi-committee', pct(p.committee_rate));
   $('kpi-committee-d').innerHTML = pp(p.committee_change_pp);
   setKPI('kpi-professional', pct(p.professional_rate));
