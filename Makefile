@@ -97,10 +97,21 @@ coverage-eval: build $(DATA)
 	./$(BIN) coverage eval --data $(DATA) --k 300
 
 # Geocoder figures on 12,000 generated addresses of the demo city: top-1 grid
-# accuracy, wrong grids among confident answers, how ambiguous input was told.
-.PHONY: geocode-eval
+# accuracy, wrong grids among confident answers, how ambiguous input was told;
+# then 1,500 cases of each dispatcher's form (intersections, offsets,
+# landmarks and gates, short station names, bus stops, other cities), one row
+# per form.
+.PHONY: geocode-eval geocode-batch
 geocode-eval:
 	$(GO) test -count=1 -run '^TestEval$$' -v ./geo/geocode/ -geocode.eval=12000
+
+# Batch geocoding speed: the 24,000 addresses of the evaluation (both sets),
+# one a line, through `gridmap geocode` on the seed-1 city (lines/s on stderr).
+geocode-batch: build
+	@test -f /tmp/gridmap-geocode-seed1.gpkg || ./$(BIN) generate --out /tmp/gridmap-geocode-seed1.gpkg --seed 1 >/dev/null
+	$(GO) test -count=1 -run '^TestEval$$' ./geo/geocode/ -geocode.eval=12000 -geocode.out=/tmp/gridmap-addresses.txt >/dev/null
+	uptime
+	./$(BIN) geocode --data /tmp/gridmap-geocode-seed1.gpkg < /tmp/gridmap-addresses.txt > /tmp/gridmap-geocoded.csv
 
 # The crash test for longer (5 minutes by default): gridmap serve is killed
 # with SIGKILL at random moments under a stream of incident POSTs; every

@@ -12,6 +12,7 @@ const (
 	LayerBuildings      = "buildings"
 	LayerRoads          = "roads"
 	LayerStations       = "stations"
+	LayerPOIs           = "pois"
 	LayerIncidents      = "incidents"
 	LayerCadres         = "cadres"
 	LayerReportingUnits = "reporting_units"
@@ -26,7 +27,7 @@ const (
 // SpatialLayers lists the layers that carry geometry, in nesting order.
 var SpatialLayers = []string{
 	LayerDistricts, LayerStreets, LayerCommunities, LayerGrids,
-	LayerCompounds, LayerBuildings, LayerRoads, LayerStations, LayerIncidents,
+	LayerCompounds, LayerBuildings, LayerRoads, LayerStations, LayerPOIs, LayerIncidents,
 }
 
 // City is a whole city, or one part of it while it is streamed to a store.
@@ -42,6 +43,7 @@ type City struct {
 	Buildings      []Building
 	Roads          []Road
 	Stations       []Station
+	POIs           []POI
 	Cadres         []Cadre
 	ReportingUnits []ReportingUnit
 	Incidents      []Incident
@@ -72,6 +74,7 @@ func (c *City) Counts() map[string]int {
 		LayerBuildings:      len(c.Buildings),
 		LayerRoads:          len(c.Roads),
 		LayerStations:       len(c.Stations),
+		LayerPOIs:           len(c.POIs),
 		LayerCadres:         len(c.Cadres),
 		LayerReportingUnits: len(c.ReportingUnits),
 		LayerIncidents:      len(c.Incidents),
@@ -166,6 +169,7 @@ func (c *City) Append(part *City) {
 	c.Buildings = append(c.Buildings, part.Buildings...)
 	c.Roads = append(c.Roads, part.Roads...)
 	c.Stations = append(c.Stations, part.Stations...)
+	c.POIs = append(c.POIs, part.POIs...)
 	c.Cadres = append(c.Cadres, part.Cadres...)
 	c.ReportingUnits = append(c.ReportingUnits, part.ReportingUnits...)
 	c.Incidents = append(c.Incidents, part.Incidents...)

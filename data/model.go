@@ -185,6 +185,44 @@ type Station struct {
 	Point         orb.Point
 }
 
+// POI kinds: the places callers name as landmarks.
+const (
+	POISchool     = "school"     // 小学, 中学
+	POIHospital   = "hospital"   // 医院, 卫生服务中心
+	POIMarket     = "market"     // 农贸市场, 商场
+	POIPark       = "park"       // 公园, 广场, 游园
+	POIBusStop    = "bus_stop"   // 公交站
+	POIGovernment = "government" // 人民政府, 街道办事处
+)
+
+// POIKinds lists the POI kinds in a stable order.
+var POIKinds = []string{POISchool, POIHospital, POIMarket, POIPark, POIBusStop, POIGovernment}
+
+// Gate is one entrance of a POI: 正门 (the main one), 东门, 北门, 2号门 …
+type Gate struct {
+	Name  string
+	Point orb.Point
+}
+
+// POI is a point of interest a caller may name as a landmark: a school, a
+// hospital, a market, a park, a bus stop or a government office. Point is
+// where it stands (the middle of its plot, or the stop itself); Geom is
+// its plot, empty for a bus stop; Gates are its entrances, the main one
+// first. Road and HouseNumber are the address of the main gate.
+type POI struct {
+	Code          string
+	Name          string
+	Aliases       []string
+	Kind          string // one of POIKinds
+	GridCode      string
+	CommunityCode string
+	Road          string
+	HouseNumber   int
+	Point         orb.Point
+	Geom          orb.Polygon
+	Gates         []Gate
+}
+
 // Cadre is a section-level party cadre sunk to grids (下沉帮包干部).
 type Cadre struct {
 	ID        string

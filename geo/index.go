@@ -133,6 +133,9 @@ type Index struct {
 	codes     *gridCodes
 
 	hugeBytes int64 // bytes moved out of the Go heap into huge pages
+	// base is the index whose structures a WithCity index shares: kept
+	// reachable, so that its huge pages are not freed under this one.
+	base *Index
 }
 
 // NewIndex builds the index of c with the default options.
@@ -286,6 +289,23 @@ func toHuge[T uint32 | float64](s []T, frees *[]func()) []T {
 
 // City returns the city the index was built from. Callers must not modify it.
 func (ix *Index) City() *data.City { return ix.city }
+
+// WithCity returns the index over c, a city with the same geometry as the
+// indexed one in the same order (its grids, communities, streets,
+// districts, stations and buildings), such as the city after an edit of
+// its people records: the spatial structures are shared, not rebuilt.
+func (ix *Index) WithCity(c *data.City) *Index {
+	return &Index{city: c, MaxDistance: ix.MaxDistance, grids: ix.grids, communities: ix.communities, streets: ix.streets,
+		districts: ix.districts, gridCommunity: ix.gridCommunity, gridStreet: ix.gridStreet, gridDistrict: ix.gridDistrict,
+		gridTree: ix.gridTree, stationTree: ix.stationTree, buildingTree: ix.buildingTree, hugeBytes: ix.hugeBytes, base: ix.root()}
+}
+
+func (ix *Index) root() *Index {
+	for ix.base != nil {
+		ix = ix.base
+	}
+	return ix
+}
 
 // Locate finds the grid containing the WGS84 point p, as described in the
 // package documentation, reaching up to ix.MaxDistance for a nearest grid.

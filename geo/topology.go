@@ -713,6 +713,7 @@ func ValidateCity(c *data.City, opt ValidateOptions) Report {
 	v.geometry(&rep.Stats)
 	v.spatial(&rep.Stats)
 	v.contents()
+	v.pois()
 
 	rep.Problems = append(rep.Problems, v.probs...)
 	rep.OK = len(rep.Problems) == 0

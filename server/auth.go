@@ -39,7 +39,7 @@ var (
 	anyRole        = Roles
 	incidentWriter = []string{RoleDispatcher, RoleAdmin}
 	adminOnly      = []string{RoleAdmin}
-	personalRoles  = []string{RoleDispatcher, RolePlanner, RoleAdmin}
+	personalRoles  = []string{RoleDispatcher, RolePlanner, RoleOrganiser, RoleAdmin}
 )
 
 // TokenStore keeps API tokens; only hashes of their secrets.

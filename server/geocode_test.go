@@ -141,3 +141,44 @@ func TestReverseAPI(t *testing.T) {
 		t.Errorf("reverse at 0,0: %d %s", w.Code, w.Body)
 	}
 }
+
+// The dispatcher's forms through the API: an intersection with an offset,
+// a landmark's gate, an address in another city (refused, 200 with
+// not_found and the reason), and reverse naming the nearest crossing and
+// landmark.
+func TestGeocodeFormsAPI(t *testing.T) {
+	s := testServer(t, Config{})
+	get := func(q string) geocode.Answer {
+		w := do(t, s, "GET", "/api/v1/geocode?q="+url.QueryEscape(q), "", "")
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, w.Code, w.Body)
+		}
+		var a geocode.Answer
+		if err := json.Unmarshal(w.Body.Bytes(), &a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	if a := get("光明路与青檀路交叉口往北150米"); a.Match != "intersection" || a.Status != geocode.StatusOK || a.Best().Anchor == nil {
+		t.Errorf("intersection: %+v", a)
+	}
+	if a := get("市立医院门口"); a.Match != "poi" || a.Best().GridCode == "" {
+		t.Errorf("landmark: %+v", a)
+	}
+	if a := get("徐州市鼓楼区光明路12号"); a.Status != geocode.StatusNotFound || a.Reason != geocode.ReasonOutsideCity || len(a.Candidates) != 0 {
+		t.Errorf("other city: %+v", a)
+	}
+	p := s.Current().City.POIs[0].Point
+	w := do(t, s, "GET", fmt.Sprintf("/api/v1/reverse?lon=%v&lat=%v", p[0], p[1]), "", "")
+	var r geocode.Reverse
+	if err := json.Unmarshal(w.Body.Bytes(), &r); err != nil || r.Landmark == nil || r.Intersection == nil {
+		t.Errorf("reverse at a POI: %s %v", w.Body, err)
+	}
+	// The POI layer is served like every other.
+	if w := do(t, s, "GET", "/collections/pois/items?limit=2", "", ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"kind"`) {
+		t.Errorf("OGC pois: %d %s", w.Code, w.Body)
+	}
+	if w := do(t, s, "GET", "/api/v1/layers/pois?limit=2", "", ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"gates"`) {
+		t.Errorf("layers pois: %d %s", w.Code, w.Body)
+	}
+}

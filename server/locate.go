@@ -8,6 +8,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -70,9 +71,14 @@ type GridCard struct {
 	Team          []PersonCard `json:"team"`
 	Cadres        []CadreCard  `json:"cadres"`
 	VolunteerTeam string       `json:"volunteer_team"`
-	Buildings     int          `json:"buildings"`
-	Households    int          `json:"households"`
-	Population    int          `json:"population"`
+	// Gaps names what the grid lacks of its people today: "head",
+	// "worker" (none when staffed); ReportingUnits are the 双报到 units of
+	// its community (names only).
+	Gaps           []string `json:"gaps"`
+	ReportingUnits []Area   `json:"reporting_units"`
+	Buildings      int      `json:"buildings"`
+	Households     int      `json:"households"`
+	Population     int      `json:"population"`
 }
 
 // StationAnswer is a station with its distance from the query.
@@ -184,6 +190,20 @@ func gridCard(c *data.City, g *data.Grid, personal bool) *GridCard {
 	for _, cd := range c.CadresOf(g.Code) {
 		pc := person(data.Person{Name: cd.Name, Phone: cd.Phone}, personal)
 		card.Cadres = append(card.Cadres, CadreCard{ID: cd.ID, Name: pc.Name, Unit: cd.Unit, Rank: cd.Rank, Phone: pc.Phone})
+	}
+	card.Gaps, card.ReportingUnits = []string{}, []Area{}
+	if c.HasStaff() {
+		if g.Head.Name == "" {
+			card.Gaps = append(card.Gaps, "head")
+		}
+		if len(g.Team) == 0 {
+			card.Gaps = append(card.Gaps, "worker")
+		}
+	}
+	for i := range c.ReportingUnits {
+		if u := &c.ReportingUnits[i]; slices.Contains(u.CommunityCodes, g.CommunityCode) {
+			card.ReportingUnits = append(card.ReportingUnits, Area{u.Code, u.Name})
+		}
 	}
 	return card
 }

@@ -72,6 +72,7 @@ var ogcTitles = map[string][2]string{
 	data.LayerBuildings:   {"Buildings (楼栋)", "Residential buildings with their standard address and households."},
 	data.LayerRoads:       {"Roads", "Road segments with house-number ranges."},
 	data.LayerStations:    {"Stations (党群服务中心/网格驿站)", "Service stations: community centres and grid stations, built or planned."},
+	data.LayerPOIs:        {"Points of interest", "Landmarks callers name: schools, hospitals, markets, parks, bus stops and government offices, each with its gates (main gate first) and the footprint of its plot (WKT)."},
 	data.LayerIncidents:   {"Incidents", "Reported incidents with the grid they were routed to; datetime filters on reported_at."},
 }
 
@@ -142,6 +143,8 @@ func ogcItem(c *data.City, layer string, i int) (string, orb.Geometry, time.Time
 		return strconv.FormatInt(c.Roads[i].ID, 10), c.Roads[i].Geom, time.Time{}
 	case data.LayerStations:
 		return c.Stations[i].Code, c.Stations[i].Point, time.Time{}
+	case data.LayerPOIs:
+		return c.POIs[i].Code, c.POIs[i].Point, time.Time{}
 	case data.LayerIncidents:
 		return c.Incidents[i].ID, c.Incidents[i].Point, c.Incidents[i].ReportedAt
 	}

@@ -133,8 +133,8 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
-// dayParam reads a yyyy-mm-dd day parameter (default: today, CST).
-func (s *Server) dayParam(v, name string) (string, error) {
+// placesDay reads a yyyy-mm-dd day parameter (default: today, CST).
+func (s *Server) placesDay(v, name string) (string, error) {
 	if v == "" {
 		return places.Day(s.now()), nil
 	}
@@ -154,8 +154,8 @@ func (s *Server) atDay(day string) time.Time {
 	return places.EndOfDay(day).Add(-time.Second)
 }
 
-// page cuts a list to limit and offset.
-func page[T any](l []T, limit, offset int) []T {
+// cut cuts a list to limit and offset.
+func cut[T any](l []T, limit, offset int) []T {
 	if offset >= len(l) {
 		return []T{}
 	}

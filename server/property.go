@@ -107,7 +107,7 @@ func (s *Server) handleRates(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	day, err := s.dayParam(q.Get("day"), "day")
+	day, err := s.placesDay(q.Get("day"), "day")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -165,7 +165,7 @@ func (s *Server) handleRatesTrend(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "from: "+err.Error())
 		return
 	}
-	to, err := s.dayParam(q.Get("to"), "to")
+	to, err := s.placesDay(q.Get("to"), "to")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -224,7 +224,7 @@ func (s *Server) handlePropertyCompounds(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	q := r.URL.Query()
-	day, err := s.dayParam(q.Get("day"), "day")
+	day, err := s.placesDay(q.Get("day"), "day")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -298,7 +298,7 @@ func (s *Server) handlePropertyCompounds(w http.ResponseWriter, r *http.Request)
 	if sortBy == "complaints" {
 		sort.SliceStable(out, func(i, j int) bool { return out[i].Complaints > out[j].Complaints })
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "compounds": page(out, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "compounds": cut(out, limit, offset)})
 }
 
 // boolParam reads an optional true/false.
@@ -347,7 +347,7 @@ func (s *Server) handlePropertyCompound(w http.ResponseWriter, r *http.Request) 
 		writeError(w, http.StatusNotFound, "no compound "+code)
 		return
 	}
-	day, err := s.dayParam(r.URL.Query().Get("day"), "day")
+	day, err := s.placesDay(r.URL.Query().Get("day"), "day")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -375,10 +375,10 @@ func (s *Server) handlePropertyCompound(w http.ResponseWriter, r *http.Request) 
 	if fs, _ := places.ComplaintReport(st.city, st.prop, mine, places.ComplaintQuery{Level: places.LevelCompound, End: places.EndOfDay(day)}); len(fs) > 0 {
 		out["complaints"] = fs[0]
 	}
-	var evs []evaluationJSON
+	var evs []propertyEvaluationJSON
 	for _, e := range st.p.Evaluations {
 		if e.Kind == data.EvalProject && e.SubjectCode == code {
-			evs = append(evs, st.evaluationJSON(e))
+			evs = append(evs, st.propertyEvaluationJSON(e))
 		}
 	}
 	out["evaluations"] = evs
@@ -505,7 +505,7 @@ func (s *Server) handleCompanies(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	day, err := s.dayParam(q.Get("day"), "day")
+	day, err := s.placesDay(q.Get("day"), "day")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -546,7 +546,7 @@ func (s *Server) handleCompanies(w http.ResponseWriter, r *http.Request) {
 		out = append(out, x)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Compounds > out[j].Compounds })
-	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "companies": page(out, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "companies": cut(out, limit, offset)})
 }
 
 // handleCompany is GET /api/v1/property/companies/{code}.
@@ -561,7 +561,7 @@ func (s *Server) handleCompany(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no company "+code)
 		return
 	}
-	day, err := s.dayParam(r.URL.Query().Get("day"), "day")
+	day, err := s.placesDay(r.URL.Query().Get("day"), "day")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -571,10 +571,10 @@ func (s *Server) handleCompany(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	var evs []evaluationJSON
+	var evs []propertyEvaluationJSON
 	for _, e := range st.p.Evaluations {
 		if e.Kind == data.EvalCompany && e.SubjectCode == code {
-			evs = append(evs, st.evaluationJSON(e))
+			evs = append(evs, st.propertyEvaluationJSON(e))
 		}
 	}
 	type servedJSON struct {
@@ -677,19 +677,19 @@ func (s *Server) handleComplaints(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"level": level, "end": end, "months": months, "links": places.LinkSummary(cs),
-		"total": len(fs), "figures": page(fs, limit, offset),
+		"total": len(fs), "figures": cut(fs, limit, offset),
 		"definition": "a property complaint is an incident of a property category (property or property.…), tied to the compound whose outline holds its point, else to the compound its address resolves to; count is the twelve months before end, prior the twelve before that, yoy (count − prior) / prior"})
 }
 
-type evaluationJSON struct {
+type propertyEvaluationJSON struct {
 	data.PropertyEvaluation
 	Title string `json:"title,omitempty"`
 	Grade string `json:"grade"`
 	Name  string `json:"subject_name"`
 }
 
-func (st *placesState) evaluationJSON(e data.PropertyEvaluation) evaluationJSON {
-	out := evaluationJSON{PropertyEvaluation: e, Grade: places.Grade(e.Score)}
+func (st *placesState) propertyEvaluationJSON(e data.PropertyEvaluation) propertyEvaluationJSON {
+	out := propertyEvaluationJSON{PropertyEvaluation: e, Grade: places.Grade(e.Score)}
 	if e.Benchmark {
 		out.Title = map[string]string{data.EvalCompany: data.TitleBenchmarkCompany, data.EvalProject: data.TitleBenchmarkProject}[e.Kind]
 	}
@@ -704,7 +704,7 @@ func (st *placesState) evaluationJSON(e data.PropertyEvaluation) evaluationJSON 
 }
 
 // MarshalJSON writes an evaluation with snake_case fields.
-func (e evaluationJSON) MarshalJSON() ([]byte, error) {
+func (e propertyEvaluationJSON) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]any{"year": e.Year, "kind": e.Kind, "subject_code": e.SubjectCode, "subject_name": e.Name,
 		"score": e.Score, "benchmark": e.Benchmark, "title": e.Title, "grade": e.Grade, "note": e.Note})
 }
@@ -736,12 +736,12 @@ func (s *Server) handleEvaluations(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	var out []evaluationJSON
+	var out []propertyEvaluationJSON
 	for _, e := range st.p.Evaluations {
 		if (year != 0 && e.Year != year) || (kind != "" && e.Kind != kind) || (bench != nil && e.Benchmark != *bench) {
 			continue
 		}
-		out = append(out, st.evaluationJSON(e))
+		out = append(out, st.propertyEvaluationJSON(e))
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Year != out[j].Year {
@@ -749,7 +749,7 @@ func (s *Server) handleEvaluations(w http.ResponseWriter, r *http.Request) {
 		}
 		return out[i].Score > out[j].Score
 	})
-	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "evaluations": page(out, limit, offset),
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "evaluations": cut(out, limit, offset),
 		"criteria": fmt.Sprintf("benchmarks score at least %d; a 红色物业标杆企业 has a party organisation at the year's end and serves a compound then; a 红色物业标杆项目 is professionally managed at the year's end by a company with a party organisation and has an owners' committee of at least 60%% party members", places.BenchmarkScore)})
 }
 
@@ -896,7 +896,7 @@ func (s *Server) handlePropertyRanking(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	day, err := s.dayParam(q.Get("day"), "day")
+	day, err := s.placesDay(q.Get("day"), "day")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -911,7 +911,7 @@ func (s *Server) handlePropertyRanking(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"level": level, "measure": measure, "day": day, "total": len(rk), "areas": page(rk, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"level": level, "measure": measure, "day": day, "total": len(rk), "areas": cut(rk, limit, offset)})
 }
 
 // handlePropertyMap is GET /api/v1/property/map?level=&measure=&day=: the
@@ -928,7 +928,7 @@ func (s *Server) handlePropertyMap(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	day, err := s.dayParam(q.Get("day"), "day")
+	day, err := s.placesDay(q.Get("day"), "day")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

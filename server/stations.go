@@ -84,7 +84,7 @@ func (s *Server) handleStations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	day, err := s.dayParam(q.Get("day"), "day")
+	day, err := s.placesDay(q.Get("day"), "day")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -135,7 +135,7 @@ func (s *Server) handleStations(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, j)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "by_status": byStatus, "by_stars": byStars, "stations": page(out, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "by_status": byStatus, "by_stars": byStars, "stations": cut(out, limit, offset)})
 }
 
 // handleStation is GET /api/v1/stations/{code}: one station with its
@@ -151,7 +151,7 @@ func (s *Server) handleStation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no station "+code)
 		return
 	}
-	day, err := s.dayParam(r.URL.Query().Get("day"), "day")
+	day, err := s.placesDay(r.URL.Query().Get("day"), "day")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -168,7 +168,7 @@ func (s *Server) handleStation(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Slice(logs, func(a, b int) bool { return logs[a].At.After(logs[b].At) })
 	writeJSON(w, http.StatusOK, map[string]any{"station": st.stationJSON(&st.city.Stations[i], day, at, acts, true),
-		"history": st.stations.History(code), "ratings": st.stations.Ratings(code), "activities": page(logs, 50, 0)})
+		"history": st.stations.History(code), "ratings": st.stations.Ratings(code), "activities": cut(logs, 50, 0)})
 }
 
 type stationRecordIn struct {

@@ -7,11 +7,13 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/people"
 	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/geo/coverage"
 )
@@ -73,6 +75,10 @@ type Stats struct {
 	// whenever an incident does.
 	IncidentsLive bool  `json:"incidents_live"`
 	IncidentsSeq  int64 `json:"incidents_seq,omitempty"`
+
+	// People are the live figures of the people who serve the grids (the
+	// managed records as of today): counts only.
+	People *PeopleSummary `json:"people,omitempty"`
 
 	// TilesURL is the TileJSON of the server's vector tiles, empty when
 	// this server has none (the wall map then draws GeoJSON).
@@ -150,6 +156,14 @@ func (x *statsExt) figures() (Stats, []GridStat) {
 			built, planned = f.built, f.planned
 		}
 		x.city, x.grids = ComputeStats(x.sn.City, built, planned)
+		if x.sn.City.HasStaff() {
+			r := people.DefaultRules()
+			if n, err := strconv.Atoi(x.sn.City.Meta[MetaMaxCadreGrids]); err == nil && n > 0 {
+				r.MaxGridsPerCadre = n
+			}
+			sum := Summarise(x.sn.City, data.Day(time.Now()), r)
+			x.city.People = &sum
+		}
 		x.city.Version, x.city.GeneratedAt = x.sn.Version, x.sn.Loaded.UTC().Truncate(time.Second)
 	})
 	return x.city, x.grids

@@ -98,7 +98,7 @@ func (s *Server) handleTeams(w http.ResponseWriter, r *http.Request) {
 			without = append(without, g.GridCode)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "teams": page(out, limit, offset), "grids_without_team": without})
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "teams": cut(out, limit, offset), "grids_without_team": without})
 }
 
 // handleTeam is GET /api/v1/volunteers/teams/{grid}.
@@ -239,7 +239,7 @@ func (s *Server) handleTargets(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, st.targetJSON(t, c))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "summary": sum, "targets": page(out, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "summary": sum, "targets": cut(out, limit, offset)})
 }
 
 // handleTarget is GET /api/v1/volunteers/targets/{id}: one target with its
@@ -384,7 +384,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		out = append(out, j)
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].At.After(out[b].At) })
-	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "logs": page(out, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "logs": cut(out, limit, offset)})
 }
 
 type logIn struct {
@@ -485,7 +485,7 @@ func (s *Server) handleServiceCoverage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "level must be grid, community, street, district or city")
 		return
 	}
-	day, err := s.dayParam(q.Get("day"), "day")
+	day, err := s.placesDay(q.Get("day"), "day")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -610,7 +610,7 @@ func (s *Server) handleOverdue(w http.ResponseWriter, r *http.Request) {
 	for i := range od {
 		out = append(out, st.targetJSON(byID[od[i].TargetID], &od[i]))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "summary": sum, "targets": page(out, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "summary": sum, "targets": cut(out, limit, offset)})
 }
 
 // handleIntervals is GET /api/v1/volunteers/intervals: the visit

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
+	"github.com/gridmap/gridmap/data/people"
 	"github.com/gridmap/gridmap/data/places"
 	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/backends"
@@ -163,10 +163,17 @@ func expectedCounts(c *data.City) map[string]int {
 }
 
 func cmdValidate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("validate", "validate --data city.gpkg [--no-counts]", stderr)
+	fs := newFlags("validate", "validate --data city.gpkg [--no-counts] [--no-people] [--day D] [--max-cadre-grids N]", stderr)
 	path := dataFlag(fs)
 	noCounts := fs.Bool("no-counts", false, "do not hold the city to the published counts")
+	noPeople := fs.Bool("no-people", false, "leave out the people rules (heads, workers, cadres' grids, 双报到 pairings …)")
+	dayS := dayFlag(fs)
+	maxGrids := fs.Int("max-cadre-grids", 0, "the most grids a cadre may help (default: the store's setting, else 3)")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	d, err := parseDayFlag(*dayS)
+	if err != nil {
 		return err
 	}
 	st, c, err := openCity(ctx, *path)
@@ -174,18 +181,35 @@ func cmdValidate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 		return err
 	}
 	defer st.Close()
+	rules, err := peopleRules(c.Meta, *maxGrids)
+	if err != nil {
+		return err
+	}
+	c.DeriveStaffing(d)
 	opt := geo.ValidateOptions{}
 	if !*noCounts {
 		opt.Expect = expectedCounts(c)
 	}
 	rep := geo.ValidateCity(c, opt)
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
+	// The report: the hierarchy's, with the people rules' section.
+	out := struct {
+		*geo.Report
+		OK     bool           `json:"ok"`
+		People *people.Report `json:"people,omitempty"`
+	}{Report: &rep, OK: rep.OK}
+	if !*noPeople {
+		pr := people.Check(c, d, rules)
+		out.People = &pr
+		out.OK = out.OK && pr.OK
+	}
+	if err := encodeJSON(stdout, out); err != nil {
 		return err
 	}
-	if !rep.OK {
+	switch {
+	case !rep.OK:
 		return failf(1, "%d problems found", len(rep.Problems))
+	case out.People != nil && !out.People.OK:
+		return failf(1, "%d people rule violation(s)", len(out.People.Violations))
 	}
 	return nil
 }

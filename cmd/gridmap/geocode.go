@@ -18,8 +18,10 @@ import (
 func cmdGeocode(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("geocode", "geocode --data city.gpkg [--limit N] \"地址\"\n       gridmap geocode --data city.gpkg < addresses.txt > out.csv\n\n"+
 		"One address: the ranked candidates as JSON. No address argument: one address per line\n"+
-		"on stdin, CSV out (line,query,grid_code,confidence,lon,lat,status), one row per line in\n"+
-		"order; status is ok, ambiguous or not_found, and ambiguous rows carry no grid.", stderr)
+		"on stdin, CSV out (line,query,grid_code,confidence,lon,lat,status,match,reason), one row per\n"+
+		"line in order; status is ok, ambiguous or not_found, ambiguous rows carry no grid; match is\n"+
+		"what was found (building, compound, house_number, intersection, poi, station …), reason why a\n"+
+		"not_found row has none (outside_city, roads_do_not_cross, unknown_road, no_match).", stderr)
 	path := dataFlag(fs)
 	limit := fs.Int("limit", 5, "candidates to show for one address")
 	if err := parse(fs, args); err != nil {
@@ -70,7 +72,7 @@ func geocodeBatch(ctx context.Context, g *geocode.Gazetteer, in io.Reader, out, 
 	br := bufio.NewReaderSize(in, 1<<16)
 	bw := bufio.NewWriterSize(out, 1<<16)
 	w := csv.NewWriter(bw)
-	w.Write([]string{"line", "query", "grid_code", "confidence", "lon", "lat", "status"})
+	w.Write([]string{"line", "query", "grid_code", "confidence", "lon", "lat", "status", "match", "reason"})
 	counts := map[string]int{}
 	n := 0
 	for {
@@ -86,9 +88,9 @@ func geocodeBatch(ctx context.Context, g *geocode.Gazetteer, in io.Reader, out, 
 		}
 		n++
 		q := strings.TrimRight(string(line), "\r")
-		row := []string{strconv.Itoa(n), echo(q), "", "", "", "", geocode.StatusNotFound}
+		row := []string{strconv.Itoa(n), echo(q), "", "", "", "", geocode.StatusNotFound, "", geocode.ReasonNoMatch}
 		if ans, gerr := g.Geocode(q, 1); gerr == nil {
-			row[6] = ans.Status
+			row[6], row[7], row[8] = ans.Status, ans.Match, ans.Reason
 			if b := ans.Best(); b != nil {
 				row[3] = strconv.FormatFloat(b.Confidence, 'f', 3, 64)
 				if ans.Status == geocode.StatusOK {

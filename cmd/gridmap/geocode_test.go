@@ -69,7 +69,7 @@ func TestGeocodeCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"line", "query", "grid_code", "confidence", "lon", "lat", "status"}; strings.Join(rows[0], ",") != strings.Join(want, ",") {
+	if want := []string{"line", "query", "grid_code", "confidence", "lon", "lat", "status", "match", "reason"}; strings.Join(rows[0], ",") != strings.Join(want, ",") {
 		t.Errorf("header %v", rows[0])
 	}
 	rows = rows[1:]

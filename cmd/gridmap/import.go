@@ -16,13 +16,14 @@ import (
 	"github.com/paulmach/orb/geojson"
 )
 
-// importable layers: the area layers a planner edits in QGIS.
-var importable = map[string]bool{data.LayerGrids: true, data.LayerCommunities: true, data.LayerStreets: true}
+// importable layers: the area layers a planner edits in QGIS, and the
+// city's own POIs (landmarks).
+var importable = map[string]bool{data.LayerGrids: true, data.LayerCommunities: true, data.LayerStreets: true, data.LayerPOIs: true}
 
 func cmdImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("import", "import --data city.gpkg --layer grids [--actor NAME] FILE.geojson|FILE.gpkg", stderr)
+	fs := newFlags("import", "import --data city.gpkg --layer grids [--actor NAME] FILE.geojson|FILE.gpkg\n       gridmap import --data city.gpkg --layer pois FILE.geojson|FILE.csv|FILE.gpkg", stderr)
 	path := dataFlag(fs)
-	layer := fs.String("layer", data.LayerGrids, "layer to replace: grids, communities or streets")
+	layer := fs.String("layer", data.LayerGrids, "layer to replace: grids, communities, streets or pois")
 	actor := fs.String("actor", "", "who makes the change, for the audit log (default: $USER)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -32,7 +33,7 @@ func cmdImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return failf(2, "want exactly one input file")
 	}
 	if !importable[*layer] {
-		return failf(2, "layer %q cannot be imported (grids, communities or streets)", *layer)
+		return failf(2, "layer %q cannot be imported (grids, communities, streets or pois)", *layer)
 	}
 	if *actor == "" {
 		*actor = os.Getenv("USER")
@@ -47,8 +48,10 @@ func cmdImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	defer st.Close()
 	file := fs.Arg(0)
 	var next *data.City
-	switch strings.ToLower(filepath.Ext(file)) {
-	case ".gpkg":
+	switch ext := strings.ToLower(filepath.Ext(file)); {
+	case *layer == data.LayerPOIs:
+		next, err = poisFrom(ctx, c, file)
+	case ext == ".gpkg":
 		next, err = fromGeoPackage(ctx, c, file, *layer)
 	default:
 		next, err = fromGeoJSON(c, file, *layer)

@@ -291,8 +291,12 @@ func printTable(w io.Writer, pr *plan.Proposal, extra ...row) {
 	line(row{"after", pr.After, strconv.Itoa(d.Households), strconv.Itoa(d.Compounds), strconv.Itoa(d.GridsTouched)})
 	tw.Flush()
 	b := d.Bound
-	fmt.Fprintf(w, "lower bound on households moved: %d (the larger of %d above +%.0f%% and %d below −%.0f%%, over all grids); moved %d = %.2f× the bound\n",
+	fmt.Fprintf(w, "lower bound on households moved: %d (the larger of %d above +%.0f%% and %d below −%.0f%%, over all grids); moved %d = %.2f× the bound",
 		b.Households, b.Excess, 100*pr.Before.Tolerance, b.Deficit, 100*pr.Before.Tolerance, d.Households, d.Ratio)
+	if b.PerCommunity > 0 {
+		fmt.Fprintf(w, " (%.2f× the bound taken per community, %d)", float64(d.Households)/float64(b.PerCommunity), b.PerCommunity)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "search: seed %d, %d of %d steps, %d communities (%d still with a grid over tolerance), plan %s, %.0f ms", pr.Seed, pr.Steps, pr.StepBudget,
 		pr.Communities, len(pr.Unsolved), pr.Fingerprint, pr.ElapsedMS)
 	if pr.TimedOut {

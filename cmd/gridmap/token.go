@@ -14,7 +14,7 @@ import (
 // The token command registers itself so that main.go's table stays as it
 // is while other commands are added beside it.
 func init() {
-	commands["token"] = command{"create, list or revoke API tokens (roles: viewer, dispatcher, planner, admin)", cmdToken}
+	commands["token"] = command{"create, list or revoke API tokens (roles: viewer, dispatcher, planner, organiser, admin)", cmdToken}
 }
 
 func cmdToken(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -28,7 +28,7 @@ func cmdToken(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	path := dataFlag(fs)
 	var role, name *string
 	if sub == "create" {
-		role = fs.String("role", "", "viewer, dispatcher, planner or admin")
+		role = fs.String("role", "", "viewer, dispatcher, planner, organiser or admin")
 		name = fs.String("name", "", "who or what holds the token (e.g. wall-map-1, dispatcher-zhang)")
 	}
 	if err := parse(fs, args); err != nil {

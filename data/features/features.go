@@ -7,11 +7,14 @@ package features
 
 import (
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/geojson"
 )
 
@@ -19,7 +22,7 @@ import (
 var Layers = []string{
 	data.LayerDistricts, data.LayerStreets, data.LayerCommunities, data.LayerGrids,
 	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations,
-	data.LayerIncidents, data.LayerCadres, data.LayerReportingUnits,
+	data.LayerPOIs, data.LayerIncidents, data.LayerCadres, data.LayerReportingUnits,
 }
 
 // Options tune what personal data a feature carries.
@@ -117,6 +120,20 @@ func Feature(c *data.City, layer string, i int, opt Options) (*geojson.Feature, 
 		if g := c.Grid(s.GridCode); g != nil {
 			p["street_code"], p["district_code"] = g.StreetCode, g.DistrictCode
 		}
+	case data.LayerPOIs:
+		x := c.POIs[i]
+		f.ID, f.Geometry = x.Code, x.Point
+		p["code"], p["name"], p["aliases"], p["kind"] = x.Code, x.Name, strings.Join(x.Aliases, ";"), x.Kind
+		p["grid_code"], p["community_code"] = x.GridCode, x.CommunityCode
+		if g := c.Grid(x.GridCode); g != nil {
+			p["street_code"], p["district_code"] = g.StreetCode, g.DistrictCode
+		}
+		p["road"], p["house_number"] = x.Road, x.HouseNumber
+		p["gates"] = FormatGates(x.Gates)
+		p["footprint"] = ""
+		if len(x.Geom) > 0 {
+			p["footprint"] = string(wkt.Marshal(x.Geom))
+		}
 	case data.LayerIncidents:
 		n := c.Incidents[i]
 		f.ID, f.Geometry = n.ID, n.Point
@@ -184,3 +201,39 @@ func Fields(c *data.City, layer string) []string {
 
 // ensure orb geometry types satisfy the interface used above.
 var _ orb.Geometry = orb.Polygon{}
+
+// FormatGates writes a POI's gates as one text field, the main gate first:
+// 北门 117.5512345 34.8612345;东门 117.5523456 34.8601234. ParseGates reads
+// it back, so a layer exported, edited and imported keeps its gates.
+func FormatGates(gs []data.Gate) string {
+	var sb strings.Builder
+	for i, g := range gs {
+		if i > 0 {
+			sb.WriteByte(';')
+		}
+		fmt.Fprintf(&sb, "%s %s %s", g.Name, strconv.FormatFloat(g.Point[0], 'f', -1, 64), strconv.FormatFloat(g.Point[1], 'f', -1, 64))
+	}
+	return sb.String()
+}
+
+// ParseGates reads gates written by FormatGates.
+func ParseGates(s string) ([]data.Gate, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return []data.Gate{}, nil
+	}
+	var out []data.Gate
+	for _, part := range strings.Split(s, ";") {
+		f := strings.Fields(part)
+		if len(f) != 3 {
+			return nil, fmt.Errorf("gate %q: want NAME LON LAT", part)
+		}
+		lon, err1 := strconv.ParseFloat(f[1], 64)
+		lat, err2 := strconv.ParseFloat(f[2], 64)
+		if err1 != nil || err2 != nil || math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
+			return nil, fmt.Errorf("gate %q: bad coordinates", part)
+		}
+		out = append(out, data.Gate{Name: f[0], Point: orb.Point{lon, lat}})
+	}
+	return out, nil
+}

@@ -295,14 +295,16 @@ func Check(c *data.City, d time.Time, r Rules) Report {
 }
 
 // DutyFits reports whether a person of the role may hold the duty: heads
-// (and, where no secretary is at hand, workers and members) head grids,
-// workers and members are the responsible workers, cadres help.
+// (and, where no secretary is at hand, workers and members) head grids;
+// workers, members (and heads of merged grids) are the responsible
+// workers; cadres help.
 func DutyFits(role, duty string) bool {
 	switch duty {
 	case data.DutyHead:
 		return role == data.StaffHead || role == data.StaffWorker || role == data.StaffMember
 	case data.DutyWorker:
-		return role == data.StaffWorker || role == data.StaffMember
+		// A head whose grid is merged into another joins its team.
+		return role == data.StaffWorker || role == data.StaffMember || role == data.StaffHead
 	case data.DutyCadre:
 		return role == data.StaffCadre
 	}

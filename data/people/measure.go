@@ -1,6 +1,7 @@
 package people
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -359,4 +360,56 @@ func gradeOf(c *data.City, subject, id string, year int) string {
 		}
 	}
 	return ""
+}
+
+// EvaluateYear evaluates every street, then every person serving in the
+// year, from the incidents: the suggested score and grade, a secretary's
+// 优秀 capped to 合格 when the street is 一般 or 差 (the seed's rule, noted
+// in the comment). Existing records of the year are replaced.
+func EvaluateYear(c *data.City, facts []IncidentFact, year int, by string, now time.Time) (Change, int, int, error) {
+	var all Change
+	next := *c
+	cur := &next
+	evals := slices.Clone(c.Evaluations)
+	at := make(map[string]int, len(evals))
+	for i := range evals {
+		at[evals[i].ID] = i
+	}
+	n, capped := 0, 0
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(1, 0, 0)
+	var subjects []data.Evaluation
+	for _, s := range c.Streets {
+		subjects = append(subjects, data.Evaluation{Year: year, Subject: data.SubjectStreet, SubjectID: s.Code, By: by})
+	}
+	for _, s := range c.Staff {
+		if s.Joined.Before(to) && (s.Retired.IsZero() || s.Retired.After(from)) && s.Role != data.StaffLeader {
+			subjects = append(subjects, data.Evaluation{Year: year, Subject: data.SubjectPerson, SubjectID: s.ID, By: by})
+		}
+	}
+	for _, e := range subjects {
+		got, ch, err := Evaluate(cur, e, facts, now)
+		if KindOf(err) == Conflict && got.Grade == data.GradeExcellent {
+			e.Grade, e.Comment = data.GradeGood, "街道考核为一般或差，书记等次不得评为优秀"
+			_, ch, err = Evaluate(cur, e, facts, now)
+			capped++
+		}
+		if err != nil {
+			return all, n, capped, fmt.Errorf("evaluate %s %s: %w", e.Subject, e.SubjectID, err)
+		}
+		all.Merge(ch)
+		// Only the evaluations change: no need to derive the city again,
+		// and they grow in place (a copy of c's, made once).
+		for _, e := range ch.Evaluations {
+			if i, ok := at[e.ID]; ok {
+				evals[i] = e
+			} else {
+				at[e.ID] = len(evals)
+				evals = append(evals, e)
+			}
+		}
+		cur.Evaluations = evals
+		n++
+	}
+	return all, n, capped, nil
 }

@@ -345,10 +345,15 @@ func Reassess(c *data.City, p *data.Places, now time.Time) []data.StarRating {
 		if r, ok := st.At(code, Day(now)); ok {
 			f.Record = &r
 		}
+		judged := false // a rating made at this very instant stands until the next check
 		for _, r := range rs {
 			if !r.At.After(now) {
 				f.Ratings = append(f.Ratings, r)
 			}
+			judged = judged || r.At.Equal(now)
+		}
+		if judged {
+			continue
 		}
 		if d, ok := Downgrade(Assess(code, f, now), now); ok {
 			out = append(out, d)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/tabular"
@@ -145,6 +146,17 @@ func TestReassessAndProject(t *testing.T) {
 	p.Ratings = append(p.Ratings, down...)
 	if again := Reassess(cx.City, p, cx.Now); len(again) != 0 {
 		t.Errorf("downgraded twice: %+v", again)
+	}
+	// A rating made at this very instant stands until the next check (the
+	// store keys a station's ratings by their time): the same award made
+	// at now is not downgraded at now, an hour later it is.
+	r := fullFixture()
+	r.Ratings[0].At = cx.Now
+	if d := Reassess(cx.City, r, cx.Now); len(d) != 0 {
+		t.Errorf("a rating of this instant downgraded at once: %+v", d)
+	}
+	if d := Reassess(cx.City, r, cx.Now.Add(time.Hour)); len(d) != 1 || d[0].Stars != 1 || !d[0].At.Equal(cx.Now.Add(time.Hour)) {
+		t.Errorf("an hour later: %+v", d)
 	}
 	pr := Project(cx.City, p, cx.Now)
 	// Every compound of the fixture has empty fields, so all ten project;

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/people"
 )
 
 // PlanStore keeps the planner's drafts, the grid layout versions and the
@@ -100,6 +101,9 @@ type PlanApply struct {
 	// without it the grids, compounds, buildings, stations and cadres
 	// layers are rewritten whole.
 	Delta *PlanDelta
+	// People are the reassignments the planner reviewed, written in the
+	// same transaction (see PlanPeople for the default).
+	People *people.Change
 }
 
 // PlanDelta lists what a plan changed.

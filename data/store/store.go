@@ -98,6 +98,7 @@ type Store interface {
 	RuleStore
 	TokenStore
 	PlanStore
+	PeopleStore
 	PlacesStore
 	Copier
 	Watcher

@@ -29,6 +29,7 @@ type cityGen struct {
 	// compound name prefixes taken in each community, and how often
 	compoundNames map[string]map[string]int
 	estates       map[estateKey]*estate
+	schoolNo      map[string]int // middle schools numbered so far, per city
 }
 
 type cellRef struct {
@@ -73,6 +74,7 @@ func generateAttempt(ref *reference, opt Options, k int, attempt uint64) (*data.
 	g.cadres()
 	g.reportingUnits()
 	g.incidents()
+	g.pois() // before staffing: it removes the buildings of the POIs' plots
 	g.staffing()
 	if err := g.places(); err != nil { // places.go: its own random stream, after everything else
 		return nil, err

@@ -298,8 +298,8 @@ func (s *staffGen) allCommunities() []string {
 var commitmentKinds = []string{
 	"开展义诊进社区活动", "修缮小区健身器材", "粉刷老旧小区楼道", "结对帮扶困难家庭", "开展法律咨询服务", "开展垃圾分类宣传",
 	"增设小区路灯", "疏通小区排水管网", "开设四点半课堂", "组织在职党员志愿服务", "整治小区停车秩序", "开展消防安全培训",
-	"建设口袋公园", "为老年人上门理发", "开展反诈宣传", "慰问社区退役军人", "资助社区图书角", "维修破损道路",
-	"开展文明城市创建志愿服务", "为独居老人安装烟感报警器",
+	"建设口袋公园", "组织志愿者上门为老年人理发", "开展反诈宣传", "慰问社区退役军人", "资助社区图书角", "维修破损道路",
+	"开展文明城市创建志愿服务", "给独居老人安装烟感报警器",
 }
 
 // commitments writes two years of pledges (2,083 in all) of the paired
@@ -320,6 +320,12 @@ func (s *staffGen) commitments() {
 	for _, cm := range s.c.Communities {
 		names[cm.Code] = communityShort(cm.Name)
 	}
+	base := map[pairing]int{}
+	for _, p := range open {
+		if _, ok := base[p]; !ok {
+			base[p] = s.rng.IntN(len(commitmentKinds))
+		}
+	}
 	year1 := Commitments / 2
 	for n := 0; n < Commitments; n++ {
 		year := ReferenceDay.Year() - 1
@@ -327,8 +333,10 @@ func (s *staffGen) commitments() {
 			year = ReferenceDay.Year()
 		}
 		p := open[n%len(open)]
+		// Each pairing's pledges differ: successive kinds from a drawn start.
+		kind := commitmentKinds[(base[p]+n/len(open))%len(commitmentKinds)]
 		x := data.Commitment{ID: fmt.Sprintf("Y%04d%05d", s.g.k, n+1), UnitCode: p.unit, CommunityCode: p.comm, Year: year,
-			Title: "为" + names[p.comm] + commitmentKinds[s.rng.IntN(len(commitmentKinds))]}
+			Title: "为" + names[p.comm] + kind}
 		pledged := time.Date(year, 3, 1+s.rng.IntN(28), 9, 0, 0, 0, time.UTC)
 		at := pledged
 		step := func(status, text string, days int) {

@@ -824,8 +824,15 @@ func (pg *placesGen) stations() {
 			hist = []string{places.Day(pg.asOf.AddDate(0, 0, -7))}
 		}
 		lapse, mode := stars >= 2 && pg.rng.IntN(25) == 0, pg.rng.IntN(3)
-		if lapse && mode == 2 {
-			cut := places.Day(pg.asOf.AddDate(0, -13, 0))
+		if lapse {
+			// The lapse comes after the last inspection, which met the
+			// criteria then: an overdue one is over a year old (13
+			// months), and the activities or the hours fell in the last
+			// 120 days, after it.
+			cut := places.Day(pg.asOf.AddDate(0, 0, -120))
+			if mode == 2 {
+				cut = places.Day(pg.asOf.AddDate(0, -13, 0))
+			}
 			var kept []string
 			for _, d := range hist {
 				if d < cut {
@@ -835,7 +842,7 @@ func (pg *placesGen) stations() {
 			if len(kept) > 0 {
 				hist = kept
 			} else {
-				mode = 0
+				lapse = false
 			}
 		}
 		for x, d := range hist {

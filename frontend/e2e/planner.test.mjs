@@ -183,6 +183,26 @@ test('the planner: choropleth, measures, proposal before/after, edits, apply', {
   // What moved, as the page lists it, is what the engine proposed.
   const listed = await page.$$eval('[data-testid="moves"] li', (els) => els.map((e) => e.dataset.compound).sort());
   assert.deepEqual(listed, proposal.moves.map((m) => m.compound).sort(), 'moved compounds listed');
+  // What it disturbs, against the lower bound, as the page says it.
+  const dis = proposal.disruption;
+  assert.ok(dis && dis.households_moved === proposal.moved_households && dis.compounds_moved === proposal.moves.length && dis.bound.households > 0,
+    `disruption ${JSON.stringify(dis)}`);
+  const note = await page.evaluate(() => ({ hh: document.querySelector('[data-testid="moved-hh"]')?.textContent, ratio: document.querySelector('[data-testid="ratio"]')?.textContent }));
+  console.log(`moved ${dis.households_moved} households (bound ${dis.bound.households}, ${dis.ratio_to_bound.toFixed(2)}×), ${dis.compounds_moved} compounds, ${dis.grids_touched} grids touched`);
+  assert.equal(Number(note.hh.replace(/[^0-9]/g, '')), dis.households_moved, 'households moved shown');
+  assert.equal(note.ratio, dis.ratio_to_bound.toFixed(2), 'ratio to the bound shown');
+  // Each moved compound lists who its households leave and join.
+  const handovers = await page.$$eval('[data-testid="moves"] li', (els) => els.map((e) => {
+    const r = e.querySelector('[data-testid="reassign"]');
+    return { code: e.dataset.compound, before: r ? Number(r.dataset.before) : -1, after: r ? Number(r.dataset.after) : -1, text: r ? r.textContent : '' };
+  }));
+  for (const h of handovers) {
+    const m = proposal.moves.find((x) => x.compound === h.code);
+    assert.ok(m.reassign.before.length > 0 && m.reassign.after.length > 0, `move ${h.code} without people`);
+    assert.deepEqual([h.before, h.after], [m.reassign.before.length, m.reassign.after.length], `move ${h.code}: people listed`);
+    assert.ok(h.text.includes('网格长') && !/1[3-9]\d{9}/.test(h.text), `move ${h.code}: handover text ${h.text}`);
+    for (const a of [...m.reassign.before, ...m.reassign.after]) assert.ok(/^.\*+$|^.$/u.test(a.name), `name ${a.name} is not masked`);
+  }
   // Both sides are drawn, next to each other, and show the community.
   const panes = await page.evaluate(() => {
     const a = document.getElementById('map').getBoundingClientRect(), b = document.getElementById('map-after').getBoundingClientRect();

@@ -858,7 +858,7 @@ function renderPlanCard() {
   const codes = [...new Set([...before.map((g) => g.code), ...after.map((g) => g.code)])].sort();
   const afterBy = new Map(after.map((g) => [g.code, g]));
   $('plan-compare').innerHTML = `
-    ${prop ? `<div class="propnote">自动方案（${esc(commName(prop.community))}，种子 ${fmt(prop.seed)}）：移动 <b>${fmt(prop.moved_households)}</b> 户、${fmt(prop.moves.length)} 个小区，用时 ${fmt(prop.elapsed_ms, 0)} 毫秒${prop.unsolved?.length ? `；<span class="badv">仍有社区未能全部达标</span>` : ''}</div>` : ''}
+    ${prop ? propNote(prop) : ''}
     <table class="cmp" data-testid="compare-summary">
       <thead><tr><th>${scope.size > 1 ? `${fmt(scope.size)} 个社区` : esc(commName([...scope][0]))}</th><th>调整前</th><th>调整后</th></tr></thead>
       <tbody>
@@ -889,13 +889,35 @@ function renderPlanCard() {
   }
   planner.moves = moves;
   const gname = (c) => gridShort(planner.after?.grids.get(c)?.name || planner.measures.get(c)?.name || c);
+  // The proposal's reassignments: who the moved households leave and join.
+  const reassign = new Map((prop?.moves || []).filter((m) => m.reassign).map((m) => [m.compound, m.reassign]));
   $('plan-moves').innerHTML = moves.length ? `
     <h3>变动的小区 <small>${fmt(moves.length)} 个，${fmt(moves.reduce((s, m) => s + m.hh, 0))} 户</small></h3>
-    <ul class="moves" data-testid="moves">${moves.map((m) => `<li data-compound="${esc(m.code)}"><span class="nm">${esc(m.name)}</span><span>${esc(gname(m.from))} → <b>${esc(gname(m.to))}</b></span><span class="hh">${fmt(m.hh)} 户</span></li>`).join('')}</ul>`
+    <ul class="moves" data-testid="moves">${moves.map((m) => {
+      const r = reassign.get(m.code);
+      return `<li data-compound="${esc(m.code)}"><div class="mv"><span class="nm">${esc(m.name)}</span><span>${esc(gname(m.from))} → <b>${esc(gname(m.to))}</b></span><span class="hh">${fmt(m.hh)} 户</span></div>${r ? `
+        <div class="handover" data-testid="reassign" data-before="${r.before.length}" data-after="${r.after.length}"><span class="lbl">交出</span>${people(r.before)}<br><span class="lbl">接手</span>${people(r.after)}</div>` : ''}</li>`;
+    }).join('')}</ul>`
     : '<p class="muted">本社区尚无小区变动。</p>';
   $('plan-edits').innerHTML = p.edits.length ? `<h3>调整记录</h3><ol class="edits">${p.edits.map((e) => `<li>${esc(EDIT_KIND[e.kind] || e.kind)}${editText(e)}</li>`).join('')}</ol>` : '';
   $('btn-apply').disabled = !(p.status === 'draft' && p.grids_changed > 0);
   renderPicked();
+}
+
+// propNote sums up a proposal: what it disturbs against the lower bound.
+function propNote(prop) {
+  const d = prop.disruption || {};
+  const b = d.bound || {};
+  return `<div class="propnote" data-testid="propnote">自动方案（${esc(commName(prop.community))}，种子 ${fmt(prop.seed)}，${fmt(prop.steps)} 步）：移动 <b data-testid="moved-hh">${fmt(d.households_moved ?? prop.moved_households)}</b> 户、${fmt(d.compounds_moved ?? prop.moves.length)} 个小区，涉及 ${fmt(d.grids_touched ?? 0)} 个网格；
+    至少须移动 ${fmt(b.households ?? 0)} 户（超出 +10% 与不足 −10% 的户数取大者），为下限的 <b data-testid="ratio">${b.households ? fmt(d.ratio_to_bound, 2) : '—'}</b> 倍；用时 ${fmt(prop.elapsed_ms, 0)} 毫秒${prop.timed_out ? '（已到时限）' : ''}${prop.unsolved?.length ? `；<span class="badv">仍有社区未能全部达标</span>` : ''}</div>`;
+}
+
+const ROLE_NAMES = { grid_head: '网格长', grid_worker: '网格员', cadre: '下沉干部' };
+
+// people lists the people of one side of a reassignment.
+function people(list) {
+  if (!list.length) return '<span class="muted">无</span>';
+  return list.map((a) => `<span class="who" title="${esc(a.title || '')}">${esc(ROLE_NAMES[a.role] || a.role)} ${esc(a.name)}${a.id ? ` <small>${esc(a.id)}</small>` : ''}</span>`).join('、');
 }
 
 function editText(e) {

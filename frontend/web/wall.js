@@ -485,6 +485,16 @@ async function refreshStats(first, given) {
   $('kpi-population').textContent = `人口 ${fmt(st.population)}`;
   setKPI('kpi-cadres', fmt(st.cadres_deployed));
   $('kpi-cadre-grids').textContent = `帮包网格 ${fmt(st.grids_with_cadres)} 个`;
+  const pp = st.people;
+  if (pp) {
+    const staffed = Math.min(pp.grids_with_head, pp.grids_with_worker);
+    setKPI('kpi-staffed', `${(pp.grids ? (100 * staffed / pp.grids) : 0).toFixed(1)}%`);
+    const gaps = (pp.grids - pp.grids_with_head) + (pp.grids - pp.grids_with_worker);
+    const units = (pp.units_paired?.municipal || 0) + (pp.units_paired?.district || 0);
+    $('kpi-people-split').textContent = `缺岗 ${fmt(gaps)} · 双报到单位 ${fmt(units)}`;
+  } else {
+    $('kpi-staffed').closest('.kpi').hidden = true;
+  }
   setKPI('kpi-stations', fmt(st.stations));
   $('kpi-stations-split').textContent = `已建 ${fmt(st.stations_built)} · 在建 ${fmt(st.stations_under_construction)} · 规划 ${fmt(st.stations_planned)}`;
   setKPI('kpi-coverage', `${(st.coverage_pct ?? 0).toFixed(1)}%`);
@@ -721,6 +731,8 @@ async function showCard(lngLat) {
       <dt>网格长</dt><dd>${esc(head.name)} <small>${esc(head.title)}</small><br><small>${esc(head.phone)}</small></dd>
       <dt>网格员</dt><dd>${team}</dd>
       <dt>下沉干部</dt><dd><ul>${cadres}</ul></dd>
+      ${(g.gaps || []).length ? `<dt>缺岗</dt><dd class="gap" data-testid="grid-gaps">${(g.gaps || []).map((x) => (x === 'head' ? '网格长待任命' : '网格员待补')).join('、')}</dd>` : ''}
+      <dt>双报到单位</dt><dd>${(g.reporting_units || []).map((u) => esc(u.name)).join('、') || '—'}</dd>
       <dt>最近站点</dt><dd>${station}</dd>
       <dt>志愿服务队</dt><dd>${esc(g.volunteer_team) || '—'}</dd>
     </dl>`;

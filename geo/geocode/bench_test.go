@@ -20,12 +20,30 @@ func cpuTime() time.Duration {
 // one goroutine; geocodes/s is b.N / elapsed.
 func BenchmarkGeocode(b *testing.B) {
 	g := demoGazetteer(b)
-	set := evalSet(g, 4096, 11)
+	var qs []string
+	for _, e := range evalSet(g, 4096, 11) {
+		qs = append(qs, e.Query)
+	}
+	benchGeocode(b, g, qs)
+}
+
+// BenchmarkGeocodeForms geocodes the forms set (intersections, offsets,
+// landmarks, short station names, bus stops, other cities).
+func BenchmarkGeocodeForms(b *testing.B) {
+	g := demoGazetteer(b)
+	var qs []string
+	for _, e := range evalForms(g, 512, 11) {
+		qs = append(qs, e.Query)
+	}
+	benchGeocode(b, g, qs)
+}
+
+func benchGeocode(b *testing.B, g *Gazetteer, qs []string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
-		if _, err := g.Geocode(set[i%len(set)].Query, 5); err != nil {
+		if _, err := g.Geocode(qs[i%len(qs)], 5); err != nil {
 			b.Fatal(err)
 		}
 	}

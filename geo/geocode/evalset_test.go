@@ -156,7 +156,9 @@ func evalSet(g *Gazetteer, n int, seed uint64) []evalCase {
 			}
 			pieces = append(pieces, cn)
 		}
-		noise := []string{"附近", "对面", "东首", "西侧", "旁边", "门口"}
+		// Words that say near, not where: the grid stays the building's.
+		// (对面, 东侧 … move the point: the forms set tests them.)
+		noise := []string{"附近", "旁边", "门口", "一带", "周边", "这边"}
 		if keepR {
 			r := b.Road + num(b.HouseNumber) + "号"
 			if rng.IntN(6) == 0 {

@@ -38,10 +38,12 @@ const (
 	KindRoad
 	KindStation
 	KindBuilding
-	KindHouse // a house number on a road, placed by interpolation
+	KindHouse        // a house number on a road, placed by interpolation
+	KindPOI          // a landmark: school, hospital, market, park, bus stop, government office
+	KindIntersection // where two named roads cross
 )
 
-var kindNames = [...]string{"none", "district", "street", "community", "grid", "compound", "road", "station", "building", "house_number"}
+var kindNames = [...]string{"none", "district", "street", "community", "grid", "compound", "road", "station", "building", "house_number", "poi", "intersection"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -111,6 +113,15 @@ type Gazetteer struct {
 	stationGrid                      []int32
 	roads                            []roadGroup
 	gates                            map[gateKey]int32 // → compound
+	roadsByName                      map[string][]int32
+
+	crossings   map[crossKey][]orb.Point // road group pair → where they cross
+	crossList   []crossPoint
+	poiGrid     []int32
+	poiShadowed []bool  // the POI's name is an area's (街道办事处 → 街道)
+	poiRoad     []int32 // road group of each POI's address, or -1
+	lmLast      runeSet // last characters of landmark names
+	lmMaxRunes  int
 }
 
 // City returns the city the gazetteer was built from.
@@ -172,6 +183,7 @@ func New(c *data.City, ix *geo.Index) (*Gazetteer, error) {
 	}
 	g.buildRoads()
 	g.buildGates(compIdx)
+	g.buildCrossings()
 
 	// Names.
 	for i, d := range c.Districts {
@@ -193,6 +205,9 @@ func New(c *data.City, ix *geo.Index) (*Gazetteer, error) {
 		g.addName(gr.Name, KindGrid, i, false)
 	}
 	for i, cp := range c.Compounds {
+		if len(g.compBuildings[i]) == 0 {
+			continue // a plot with no building (a school's, a park's): the POI names it
+		}
 		g.addName(cp.Name, KindCompound, i, false)
 		for _, a := range cp.Aliases {
 			g.addName(a, KindCompound, i, true)
@@ -210,6 +225,11 @@ func New(c *data.City, ix *geo.Index) (*Gazetteer, error) {
 	}
 	for i, s := range c.Stations {
 		g.addName(s.Name, KindStation, i, false)
+	}
+	g.addLandmarks()
+	g.poiRoad = make([]int32, len(c.POIs))
+	for i := range c.POIs {
+		g.poiRoad[i] = g.nearestGroup(c.POIs[i].Road, c.POIs[i].Point)
 	}
 	// Callers drop the level word: 香港街 for 香港街社区, 临城 for 临城街道.
 	// The stems are aliases only where no other place has that name.
@@ -232,6 +252,7 @@ func New(c *data.City, ix *geo.Index) (*Gazetteer, error) {
 		stem(g.commNames[i], "社区", KindCommunity, i)
 	}
 	g.buildIndexes()
+	divisions() // load the national list now, not on the first query
 	return g, nil
 }
 
@@ -276,7 +297,8 @@ func (g *Gazetteer) buildIndexes() {
 		k := &g.keys[ki]
 		g.sorted[ki] = int32(ki)
 		rs := k.runes
-		if len(rs) >= 3 && len(rs) <= 24 && !onlyGrid(k.refs) {
+		short := onlyLandmarkAliases(k.refs) // found by exact lookup only (findLandmark)
+		if len(rs) >= 3 && len(rs) <= 24 && !onlyGrid(k.refs) && !short {
 			var seen [][2]rune
 			for i := 0; i+1 < len(rs); i++ {
 				bg := [2]rune{rs[i], rs[i+1]}
@@ -292,7 +314,7 @@ func (g *Gazetteer) buildIndexes() {
 				}
 			}
 		}
-		if len(rs) >= 3 && len(rs) <= 12 {
+		if len(rs) >= 3 && len(rs) <= 12 && !short {
 			for i := range rs {
 				buf = append(buf[:0], rs[:i]...)
 				buf = append(buf, rs[i+1:]...)
@@ -305,6 +327,15 @@ func (g *Gazetteer) buildIndexes() {
 		}
 	}
 	sort.Slice(g.sorted, func(a, b int) bool { return g.keys[g.sorted[a]].text < g.keys[g.sorted[b]].text })
+}
+
+func onlyLandmarkAliases(refs []nameRef) bool {
+	for _, r := range refs {
+		if !r.alias || r.kind != KindPOI && r.kind != KindStation {
+			return false
+		}
+	}
+	return true
 }
 
 func onlyGrid(refs []nameRef) bool {
@@ -378,6 +409,7 @@ func (g *Gazetteer) buildGates(compIdx map[string]int32) {
 	for gi, r := range g.roads {
 		byName[r.name] = append(byName[r.name], int32(gi))
 	}
+	g.roadsByName = byName
 	g.gates = make(map[gateKey]int32, len(c.Compounds))
 	g.compGate = make([]gateKey, len(c.Compounds))
 	for i := range g.compGate {
@@ -516,4 +548,15 @@ func estateOf(name string) (string, bool) {
 		return "", false
 	}
 	return string(rs[:k]), true
+}
+
+// nearestGroup is the road group named name nearest to p, or -1.
+func (g *Gazetteer) nearestGroup(name string, p orb.Point) int32 {
+	best, bd := int32(-1), math.Inf(1)
+	for _, gi := range g.roadsByName[name] {
+		if d := g.roadDistance(gi, p); d < bd {
+			best, bd = gi, d
+		}
+	}
+	return best
 }

@@ -2,7 +2,6 @@ package geocode
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,25 +27,34 @@ const (
 
 // Candidate is one place an address may mean.
 type Candidate struct {
-	Kind       Kind       `json:"kind"`
-	Name       string     `json:"name"`
-	Address    string     `json:"address"`
-	Point      [2]float64 `json:"point"` // WGS84 lon, lat
-	GridCode   string     `json:"grid_code,omitempty"`
-	GridName   string     `json:"grid_name,omitempty"`
-	Community  string     `json:"community,omitempty"`
-	Street     string     `json:"street,omitempty"`
-	District   string     `json:"district,omitempty"`
-	Code       string     `json:"code,omitempty"` // the compound's, building's, station's … own code
-	Confidence float64    `json:"confidence"`
-	Reasons    []string   `json:"reasons,omitempty"`
+	Kind      Kind       `json:"kind"`
+	Name      string     `json:"name"`
+	Address   string     `json:"address"`
+	Point     [2]float64 `json:"point"` // WGS84 lon, lat
+	GridCode  string     `json:"grid_code,omitempty"`
+	GridName  string     `json:"grid_name,omitempty"`
+	Community string     `json:"community,omitempty"`
+	Street    string     `json:"street,omitempty"`
+	District  string     `json:"district,omitempty"`
+	Code      string     `json:"code,omitempty"` // the compound's, building's, station's … own code
+	// Anchor is the place the offsets started from (an intersection, a
+	// gate …) when the point was moved.
+	Anchor     *[2]float64 `json:"anchor,omitempty"`
+	Confidence float64     `json:"confidence"`
+	Reasons    []string    `json:"reasons,omitempty"`
 }
 
 // Answer is the result of Geocode: the ranked candidates, best first, and
 // what the caller should know about them.
 type Answer struct {
-	Query      string      `json:"query"`
-	Status     string      `json:"status"` // StatusOK, StatusAmbiguous or StatusNotFound
+	Query  string `json:"query"`
+	Status string `json:"status"` // StatusOK, StatusAmbiguous or StatusNotFound
+	// Match is the kind of the best candidate (building, compound,
+	// house_number, intersection, poi, station …); Reason says why a
+	// not_found answer has none (outside_city, roads_do_not_cross,
+	// unknown_road, no_match).
+	Match      string      `json:"match,omitempty"`
+	Reason     string      `json:"reason,omitempty"`
 	Message    string      `json:"message,omitempty"`
 	Parsed     *Parsed     `json:"parsed,omitempty"`
 	Candidates []Candidate `json:"candidates"`
@@ -324,8 +332,12 @@ type cand struct {
 	dist     int32
 	compound int32 // -1 unless a compound
 	building int32 // -1 unless a building is known
-	road     int32 // road group of a house number, or -1
+	road     int32 // road group of a house number (the first road of an intersection), or -1
+	road2    int32 // the second road of an intersection
 	house    int
+	gate     string    // the gate's name, for a POI
+	anchor   orb.Point // the point before offsets
+	moved    float64   // metres the offsets moved it; -1 when not moved
 	point    orb.Point
 	tok      int // the token it came from; -1 for a house number
 	base     float64
@@ -376,7 +388,7 @@ func (g *Gazetteer) hierarchyOfGrid(gr int32) (comm, street, dist int32) {
 }
 
 func (g *Gazetteer) newCand(kind Kind, id, grid int32, tok int, base float64) cand {
-	c := cand{kind: kind, id: id, grid: grid, compound: -1, building: -1, road: -1, tok: tok, base: base}
+	c := cand{kind: kind, id: id, grid: grid, compound: -1, building: -1, road: -1, road2: -1, tok: tok, base: base, moved: -1}
 	c.comm, c.street, c.dist = g.hierarchyOfGrid(grid)
 	return c
 }
@@ -393,43 +405,14 @@ func (g *Gazetteer) Geocode(addr string, limit int) (*Answer, error) {
 		return nil, err
 	}
 	a := &Answer{Query: addr, Parsed: p}
-	ms := make([][]match, len(p.Names))
-	for i, t := range p.Names {
-		ms[i] = g.lookup(t, nil)
-		// 香港街社区第1网格红色驿站 is read as community, grid number and
-		// station word: try the station's whole name.
-		if len(ms[i]) == 0 && t.Level == LevelStation && i > 0 {
-			whole := p.Names[i-1].Text
-			if p.GridSeq > 0 {
-				whole += "第" + strconv.Itoa(p.GridSeq) + "网格"
-			}
-			if ki, ok := g.byName[whole+t.Text]; ok {
-				for _, r := range g.keys[ki].refs {
-					ms[i] = append(ms[i], match{r.kind, r.id, 1})
-				}
-			}
-		}
-		// Two neighbours that match nothing may be one name cut by a
-		// level word inside a typo (南苑花花园 read as 南苑 + 花花园).
-		if len(ms[i]) == 0 && i > 0 && len(ms[i-1]) == 0 && p.Names[i-1].Text != "" {
-			joined := p.Names[i-1].Text + t.Text
-			if strings.Contains(p.Normalized, joined) {
-				if m := g.lookup(Token{joined, t.Level}, nil); len(m) > 0 {
-					ms[i] = m
-					p.Names[i].Text = joined
-					p.Names[i-1].Text = "" // dropped below
-				}
-			}
-		}
+	ms := g.lookupNames(p)
+	if msg := g.outsideCity(p.raw, p, ms); msg != "" {
+		g.notFound(a, ReasonOutsideCity, msg)
+		return a, nil
 	}
-	kept := 0
-	for i := range p.Names {
-		if p.Names[i].Text != "" {
-			p.Names[kept], ms[kept] = p.Names[i], ms[i]
-			kept++
-		}
+	if g.landmark(a, p, limit) || g.intersection(a, p, ms, limit) {
+		return a, nil
 	}
-	p.Names, ms = p.Names[:kept], ms[:kept]
 	cs := make([]cand, 0, 16)
 	// Houses on named roads.
 	var houses []cand
@@ -497,32 +480,21 @@ func (g *Gazetteer) Geocode(addr string, limit int) (*Answer, error) {
 		}
 	}
 	if len(cs) == 0 {
-		a.Status = StatusNotFound
-		a.Message = "no known place in the address"
+		msg := "no known place in the address"
 		var miss []string
 		for _, t := range p.Names {
 			miss = append(miss, t.Text)
 		}
 		if len(miss) > 0 {
-			a.Message += ": " + strings.Join(miss, ", ") + " not found"
+			msg += ": " + strings.Join(miss, ", ") + " not found"
 		}
-		a.Candidates = []Candidate{}
+		g.notFound(a, ReasonNoMatch, msg)
 		return a, nil
 	}
 	for i := range cs {
 		g.score(&cs[i], p, ms, houses)
 	}
-	cs = dedupe(cs)
-	slices.SortStableFunc(cs, func(a, b cand) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return int(a.grid - b.grid)
-	})
-	g.finish(a, cs, limit, p)
+	g.rank(a, dedupe(cs), p, limit)
 	return a, nil
 }
 
@@ -556,7 +528,7 @@ func (g *Gazetteer) houseCands(x match, tok, n int) []cand {
 }
 
 func (g *Gazetteer) areaCand(k Kind, id int32, tok int, base float64) cand {
-	c := cand{kind: k, id: id, grid: -1, comm: -1, street: -1, dist: -1, compound: -1, building: -1, road: -1, tok: tok, base: base}
+	c := cand{kind: k, id: id, grid: -1, comm: -1, street: -1, dist: -1, compound: -1, building: -1, road: -1, road2: -1, tok: tok, base: base, moved: -1}
 	switch k {
 	case KindCommunity:
 		c.comm, c.street, c.dist = id, g.commStreet[id], g.commDist[id]
@@ -612,6 +584,9 @@ func (g *Gazetteer) score(c *cand, p *Parsed, ms [][]match, houses []cand) {
 		}
 		best, relevant := -1.0, false
 		for _, x := range m {
+			if x.kind == KindPOI {
+				continue // a landmark's name that is also an area's judges as the area
+			}
 			v, rel := g.agree(c, x, p, houses)
 			if rel {
 				relevant = true
@@ -916,6 +891,10 @@ func (g *Gazetteer) candName(c *cand) string {
 		return g.roads[c.id].name
 	case KindHouse:
 		return g.roads[c.id].name + strconv.Itoa(c.house) + "号"
+	case KindPOI:
+		return g.city.POIs[c.id].Name + c.gate
+	case KindIntersection:
+		return g.roads[c.road].name + "与" + g.roads[c.road2].name + "交叉口"
 	}
 	return ""
 }
@@ -974,6 +953,18 @@ func (g *Gazetteer) candidate(c *cand, conf float64) Candidate {
 		sb.WriteString(city.Grids[c.id].Name)
 	case KindRoad:
 		sb.WriteString(g.roads[c.id].name)
+	case KindPOI:
+		poi := &city.POIs[c.id]
+		out.Code = poi.Code
+		if poi.Road != "" && poi.HouseNumber > 0 {
+			sb.WriteString(poi.Road)
+			sb.WriteString(strconv.Itoa(poi.HouseNumber))
+			sb.WriteString("号")
+		}
+		sb.WriteString(poi.Name)
+		sb.WriteString(c.gate)
+	case KindIntersection:
+		sb.WriteString(out.Name)
 	case KindCommunity:
 		out.Code = city.Communities[c.id].Code
 	case KindStreet:
@@ -1003,3 +994,46 @@ func minf(a, b float64) float64 {
 }
 
 func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
+
+// lookupNames finds the places each name of p may mean, joining neighbours
+// a level word cut apart, and drops the names so merged.
+func (g *Gazetteer) lookupNames(p *Parsed) [][]match {
+	ms := make([][]match, len(p.Names))
+	for i, t := range p.Names {
+		ms[i] = g.lookup(t, nil)
+		// 香港街社区第1网格红色驿站 is read as community, grid number and
+		// station word: try the station's whole name.
+		if len(ms[i]) == 0 && t.Level == LevelStation && i > 0 {
+			whole := p.Names[i-1].Text
+			if p.GridSeq > 0 {
+				whole += "第" + strconv.Itoa(p.GridSeq) + "网格"
+			}
+			if ki, ok := g.byName[whole+t.Text]; ok {
+				for _, r := range g.keys[ki].refs {
+					ms[i] = append(ms[i], match{r.kind, r.id, 1})
+				}
+			}
+		}
+		// Two neighbours that match nothing may be one name cut by a
+		// level word inside a typo (南苑花花园 read as 南苑 + 花花园).
+		if len(ms[i]) == 0 && i > 0 && len(ms[i-1]) == 0 && p.Names[i-1].Text != "" {
+			joined := p.Names[i-1].Text + t.Text
+			if strings.Contains(p.Normalized, joined) {
+				if m := g.lookup(Token{joined, t.Level}, nil); len(m) > 0 {
+					ms[i] = m
+					p.Names[i].Text = joined
+					p.Names[i-1].Text = "" // dropped below
+				}
+			}
+		}
+	}
+	kept := 0
+	for i := range p.Names {
+		if p.Names[i].Text != "" {
+			p.Names[kept], ms[kept] = p.Names[i], ms[i]
+			kept++
+		}
+	}
+	p.Names, ms = p.Names[:kept], ms[:kept]
+	return ms
+}

@@ -48,6 +48,8 @@ func normalize(s string, keepSep bool) string {
 		case r >= 'a' && r <= 'z':
 			r -= 'a' - 'A'
 		case r == '#' || r == '-':
+		case r == '.' && len(rs) > 0 && isDigit(rs[len(rs)-1]) && decimalDistanceAhead(s[i:]):
+			// 1.5公里: a decimal point inside a distance stays
 		case r == '－' || r == '—' || r == '–' || r == '~' || r == '～':
 			r = '-'
 		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) || r == utf8.RuneError || r == sep:
@@ -74,6 +76,25 @@ func normalize(s string, keepSep bool) string {
 		rs = unitWords(convertNumerals(rs))
 	}
 	return string(abbreviations(rs))
+}
+
+// decimalDistanceAhead reports whether s starts with digits followed by a
+// unit of distance (the rest of 1.5公里, 2.5KM).
+func decimalDistanceAhead(s string) bool {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	rest := s[n:]
+	for _, u := range []string{"米", "公里", "千米", "公尺", "km", "KM", "Km", "m", "M"} {
+		if strings.HasPrefix(rest, u) {
+			return true
+		}
+	}
+	return false
 }
 
 // keepWordSeps drops the separators that do not stand between two Han
@@ -326,7 +347,12 @@ func abbreviations(rs []rune) []rune {
 		case matchSkippingSeps(rs, 0, zzZhong) > 0: // 枣庄市中区 → 市中区
 			rs = rs[matchSkippingSeps(rs, 0, zz):]
 		case matchSkippingSeps(rs, 0, zzCity) > 0:
-			rs = rs[matchSkippingSeps(rs, 0, zzCity):]
+			e := matchSkippingSeps(rs, 0, zzCity)
+			if cityOwn(rs[e:]) { // 枣庄市立医院: the city's own institution keeps its 市
+				rs = rs[matchSkippingSeps(rs, 0, zz):]
+				break
+			}
+			rs = rs[e:]
 		case matchSkippingSeps(rs, 0, zz) > 0:
 			rs = rs[matchSkippingSeps(rs, 0, zz):]
 		}
@@ -349,6 +375,21 @@ func init() {
 	for _, a := range abbrevs {
 		abbrevRunes = append(abbrevRunes, [2][]rune{[]rune(a[0]), []rune(a[1])})
 	}
+}
+
+// cityOwn reports whether the text after 枣庄市 names one of the city's own
+// institutions (市立医院, 市政府, 市委, 市直, 市属, 市第一中学), whose 市 is
+// part of the name.
+func cityOwn(rs []rune) bool {
+	for len(rs) > 0 && rs[0] == sep {
+		rs = rs[1:]
+	}
+	for _, w := range []string{"立", "属", "直", "委", "政", "人民政府", "第"} {
+		if hasRunePrefix(rs, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // matchSkippingSeps returns the end of w matched at rs[i:], separators
@@ -400,7 +441,7 @@ func replaceSkippingSeps(rs, old, new []rune) []rune {
 var tradToSimp = map[rune]rune{}
 
 func init() {
-	const pairs = "號号樓楼棟栋單单區区東东園园華华興兴陽阳龍龙鳳凤門门裡里廣广場场莊庄縣县鎮镇電电廠厂層层戶户會会員员濱滨灣湾雲云藝艺書书銀银麗丽錦锦繡绣諧谐鄉乡長长葉叶學学開开關关濟济寶宝馬马劉刘車车壽寿橋桥嶺岭產产發发農农黃黄協协勝胜運运蘭兰際际國国億亿貿贸豐丰鐵铁務务礦矿稅税師师聖圣陳陈張张楊杨趙赵餘余樂乐萬万達达業业魯鲁亞亚來来廟庙溝沟頭头藍蓝綠绿環环線线豐丰齊齐雅雅邊边對对處处辦办屬属際际陸陆嶺岭鳴鸣翡翡殿殿廈厦庫库灣湾島岛鑫鑫溫温潤润澤泽譽誉觀观鐘钟鋼钢醫医藥药館馆體体傳传倉仓衛卫術术幣币歲岁號号"
+	const pairs = "號号樓楼棟栋單单區区東东園园華华興兴陽阳龍龙鳳凤門门裡里廣广場场莊庄縣县鎮镇電电廠厂層层戶户會会員员濱滨灣湾雲云藝艺書书銀银麗丽錦锦繡绣諧谐鄉乡長长葉叶學学開开關关濟济寶宝馬马劉刘車车壽寿橋桥嶺岭產产發发農农黃黄協协勝胜運运蘭兰際际國国億亿貿贸豐丰鐵铁務务礦矿稅税師师聖圣陳陈張张楊杨趙赵餘余樂乐萬万達达業业魯鲁亞亚來来廟庙溝沟頭头藍蓝綠绿環环線线豐丰齊齐雅雅邊边對对處处辦办屬属際际陸陆嶺岭鳴鸣翡翡殿殿廈厦庫库灣湾島岛鑫鑫溫温潤润澤泽譽誉觀观鐘钟鋼钢醫医藥药館馆體体傳传倉仓衛卫術术幣币歲岁號号約约側侧離离遠远轉转過过週周圍围隔隔幾几兩两場场攤摊站站"
 	rs := []rune(pairs)
 	for i := 0; i+1 < len(rs); i += 2 {
 		if rs[i] != rs[i+1] {

@@ -64,7 +64,16 @@ type Parsed struct {
 	Floor       int      `json:"floor,omitempty"`        // 层
 	Room        int      `json:"room,omitempty"`         // 室
 	GridSeq     int      `json:"grid_seq,omitempty"`     // 第N网格
-	Noise       []string `json:"noise,omitempty"`        // 附近, 对面 …
+	Noise       []string `json:"noise,omitempty"`        // 东首, 楼下 … (words that say nothing the geocoder uses)
+	// Offsets said after the place (往北150米, 东侧, 西北角, 对面, 旁边),
+	// the gate named (东门, 正门, 门口) and whether the address ends in an
+	// intersection word (路口, 交叉口, 十字路口 …).
+	Offsets      []Offset `json:"offsets,omitempty"`
+	Gate         string   `json:"gate,omitempty"`
+	Intersection bool     `json:"intersection,omitempty"`
+
+	raw  string // the normalised text with separators
+	head string // raw without the offsets, gate and intersection word
 }
 
 // First returns the text of the first name of the level, or "".
@@ -155,7 +164,13 @@ func Parse(addr string) (*Parsed, error) {
 	if strings.Trim(n, string(sep)) == "" {
 		return nil, ErrEmpty
 	}
-	p := parseNormalized(n)
+	rs := []rune(n)
+	head, offs, gate := splitTail(rs)
+	head, cross := stripCrossWord(head)
+	p := parseNormalized(string(head))
+	p.Normalized = strings.ReplaceAll(n, string(sep), "")
+	p.raw, p.head = n, string(head)
+	p.Offsets, p.Gate, p.Intersection = offs, gate, cross
 	if len(p.Names) == 0 && p.HouseNumber == 0 && p.Building == 0 && p.Unit == 0 && p.Room == 0 && p.Floor == 0 && p.GridSeq == 0 {
 		return p, ErrEmpty
 	}

@@ -2,6 +2,7 @@ package geocode
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func TestParse(t *testing.T) {
 		{name: "county-level city", in: "滕州市荆河街道", names: []tok{{"滕州市", LevelDistrict}, {"荆河街道", LevelStreet}}},
 		{name: "district then community starting with 市", in: "市中区市府里社区", names: []tok{{"市中区", LevelDistrict}, {"市府里社区", LevelCommunity}}},
 		{name: "free text", in: "幸福", names: []tok{{"幸福", LevelUnknown}}},
-		{name: "road junction noise", in: "光明路口", names: []tok{{"光明路", LevelRoad}}, noise: []string{"口"}},
+		{name: "road junction", in: "光明路口", names: []tok{{"光明路", LevelRoad}}},
 		{name: "spaces cut names", in: "市中区 香港街 幸福小区3号楼",
 			names: []tok{{"市中区", LevelDistrict}, {"香港街", LevelRoad}, {"幸福小区", LevelCompound}}, building: 3},
 		{name: "space before a level word", in: "青檀 社区，幸福 小区 3 号楼",
@@ -71,6 +72,59 @@ func TestParse(t *testing.T) {
 			}
 			if !reflect.DeepEqual(p.Noise, tt.noise) {
 				t.Errorf("noise %v, want %v", p.Noise, tt.noise)
+			}
+		})
+	}
+}
+
+func TestParseForms(t *testing.T) {
+	type off struct {
+		kind    string
+		bearing float64
+		dist    float64
+	}
+	tests := []struct {
+		in    string
+		names []string
+		cross bool
+		gate  string
+		offs  []off
+	}{
+		{"槐安路与宁瑞路交叉口", []string{"槐安路", "与宁瑞路"}, true, "", nil},
+		{"杏坛路/平山路", []string{"杏坛路", "平山路"}, false, "", nil},
+		{"建隆路和德顺路路口往北150米", []string{"建隆路", "和德顺路"}, true, "", []off{{OffsetMove, 0, 150}}},
+		{"建隆路 德顺路 十字路口 西北侧 约 50 米", []string{"建隆路", "德顺路"}, true, "", []off{{OffsetMove, 315, 50}}},
+		{"A路跟B路丁字路口东南角", []string{"A路", "跟B路"}, true, "", []off{{OffsetCorner, 135, 0}}},
+		{"光明路与青檀路交汇处向东走一百五十米左右", []string{"光明路", "与青檀路"}, true, "", []off{{OffsetMove, 90, 150}}},
+		{"光明路青檀路口往南1.5公里", []string{"光明路", "青檀路"}, true, "", []off{{OffsetMove, 180, 1500}}},
+		{"人民医院东门", []string{"人民医院"}, false, "东门", nil},
+		{"光明路小学门口", []string{"光明路", "小学"}, false, "门口", nil},
+		{"青檀公园北门往西100米", []string{"青檀公园"}, false, "北门", []off{{OffsetMove, 270, 100}}},
+		{"幸福小区对面", []string{"幸福小区"}, false, "", []off{{OffsetOpposite, 0, 0}}},
+		{"光明路12号路北", []string{"光明路"}, false, "", []off{{OffsetSide, 0, 0}}},
+		{"ＸＸ公园　东侧約５０米", []string{"XX公园"}, false, "", []off{{OffsetMove, 90, 50}}},
+		{"光明路12号门口", []string{"光明路"}, false, "门口", nil},
+		{"青檀北路", []string{"青檀北路"}, false, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			p, err := Parse(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, n := range p.Names {
+				names = append(names, n.Text)
+			}
+			if !reflect.DeepEqual(names, tt.names) || p.Intersection != tt.cross || p.Gate != tt.gate {
+				t.Errorf("names %v cross %v gate %q, want %v %v %q", names, p.Intersection, p.Gate, tt.names, tt.cross, tt.gate)
+			}
+			var got []off
+			for _, o := range p.Offsets {
+				got = append(got, off{o.Kind, o.Bearing, math.Round(o.Distance)})
+			}
+			if !reflect.DeepEqual(got, tt.offs) {
+				t.Errorf("offsets %v, want %v", got, tt.offs)
 			}
 		})
 	}

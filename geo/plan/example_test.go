@@ -1,6 +1,7 @@
 package plan_test
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -32,4 +33,24 @@ func Example() {
 	// 1230 grids, 0 non-contiguous
 	// retired 1 code; touched 1 grid
 	// refused: not_found
+}
+
+// Rebalance one street of an unbalanced demo city with a step budget (the
+// same plan on any machine), and weigh what it disturbs against the
+// lower bound.
+func ExamplePlan_Propose() {
+	c, _ := synth.City(synth.Options{Seed: 1, Incidents: 10})
+	m, _ := plan.NewModel(c)
+	p := plan.NewPlan(m, nil)
+	p.Unbalance(0.15, 1)
+	street := c.Communities[0].StreetCode
+	pr, _ := p.Propose(context.Background(), plan.ProposeOptions{Street: street, Seed: 1, Steps: 200_000})
+	d := pr.Disruption
+	fmt.Println("grids over before:", pr.Before.Over > 0, "after:", pr.After.Over)
+	fmt.Println("moved at least the bound:", d.Households >= d.Bound.Households, "at most twice:", d.Ratio <= 2)
+	fmt.Println("each move lists its people:", len(pr.Moves[0].Reassign.Before) > 0)
+	// Output:
+	// grids over before: true after: 0
+	// moved at least the bound: true at most twice: true
+	// each move lists its people: true
 }

@@ -7,8 +7,8 @@ import (
 )
 
 // The search behind Propose works on one community at a time, on a copy
-// of its blocks in local arrays, so that a step costs a few dozen
-// nanoseconds and depends on nothing but the community, the seed and the
+// of its blocks in local arrays, so that a step costs a fraction of a
+// microsecond and depends on nothing but the community, the seed and the
 // step count:
 //
 //   - Whether a block may change grid is decided from its 3×3
@@ -91,10 +91,6 @@ func expNeg(x float64) float64 {
 // Neighbourhood offsets in lattice space, counter-clockwise from east:
 // E, NE, N, NW, W, SW, S, SE. The even ones are the sides.
 var ring8Off = [8][2]int{{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}}
-
-// sideOf8 maps the even neighbourhood positions to Block.Nbr sides
-// (south, east, north, west).
-var sideOf8 = [4]int{1, 2, 3, 0} // E, N, W, S
 
 // searchWeights are the weights of the cost.
 type searchWeights struct {
@@ -519,16 +515,18 @@ func (s *commSearch) chain(u *undo, i int, t int32) float64 {
 func (s *commSearch) bestFix(u *undo, g int32) (j int, jf, jt int32) {
 	over := float64(s.gh[g]) > s.target
 	j, bd := -1, math.Inf(1)
-	for i := range s.a {
+	for i, f := range s.a {
+		if over != (f == g) {
+			continue
+		}
+		if !over && !s.touches(i, g) {
+			continue
+		}
 		moved := false
 		for k := 0; k < u.n; k++ {
 			moved = moved || u.blocks[k] == i
 		}
 		if moved {
-			continue
-		}
-		f := s.a[i]
-		if over != (f == g) {
 			continue
 		}
 		for _, nb := range s.nbr[i] {
@@ -548,6 +546,16 @@ func (s *commSearch) bestFix(u *undo, g int32) (j int, jf, jt int32) {
 		}
 	}
 	return j, jf, jt
+}
+
+// touches reports whether block i has a side on grid g.
+func (s *commSearch) touches(i int, g int32) bool {
+	for _, nb := range s.nbr[i] {
+		if nb >= 0 && s.a[nb] == g {
+			return true
+		}
+	}
+	return false
 }
 
 // anneal runs steps of simulated annealing, the temperature falling from

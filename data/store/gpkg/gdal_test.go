@@ -175,6 +175,7 @@ func TestGDALReadsGeoPackage(t *testing.T) {
 		data.LayerBuildings:         {"Polygon", len(c.Buildings)},
 		data.LayerRoads:             {"Line String", len(c.Roads)},
 		data.LayerStations:          {"Point", len(c.Stations)},
+		data.LayerPOIs:              {"Point", len(c.POIs)},
 		data.LayerIncidents:         {"Point", len(c.Incidents)},
 		data.LayerCadres:            {"None", len(c.Cadres)},
 		tables.TableCadreGrids:      {"None", len(c.Cadres)}, // one grid each
@@ -187,6 +188,10 @@ func TestGDALReadsGeoPackage(t *testing.T) {
 		tables.TableRules: {"None", 0}, tables.TableTokens: {"None", 0},
 		// the planner's tables (plan.go), empty here
 		tables.TablePlans: {"None", 0}, tables.TablePlanVersions: {"None", 0}, tables.TableRetiredCodes: {"None", 0},
+		// the people records (data/people), none here but the unit's details
+		data.LayerStaff: {"None", 0}, data.LayerAssignments: {"None", 0}, tables.TableUnitDetails: {"None", 1},
+		data.LayerPairings: {"None", 0}, data.LayerCommitments: {"None", 0}, data.LayerEvaluations: {"None", 0},
+		data.LayerContactPoints: {"None", 0},
 		// the places records (places.go), empty here
 		tables.TableCompanies: {"None", 0}, tables.TableCompanyRecords: {"None", 0}, tables.TableProperty: {"None", 0},
 		tables.TableEvaluations: {"None", 0}, tables.TableTeams: {"None", 0}, tables.TableTargets: {"None", 0},

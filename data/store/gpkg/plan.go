@@ -262,6 +262,11 @@ func (g *Store) ApplyPlan(ctx context.Context, a store.PlanApply) (int64, error)
 		if err := g.setMeta(ctx, tx, map[string]string{"layout_version": strconv.FormatInt(version, 10)}); err != nil {
 			return err
 		}
+		for _, b := range tables.ChangeRows(tables.ChangeRecords(store.PlanPeople(a, now))) {
+			if err := g.upsert(ctx, tx, b); err != nil {
+				return fmt.Errorf("store: apply plan: people: %w", err)
+			}
+		}
 		return g.appendAudit(ctx, tx, data.AuditEntry{Actor: a.Actor, Action: "plan.apply", Target: "plan/" + a.PlanID, Detail: a.Summary})
 	})
 	if err != nil {

@@ -38,7 +38,7 @@ func TestRoundTrip(t *testing.T) {
 		// Stream the city in parts the way the generator does: areas first,
 		// then the rest, with compounds in a different part from buildings.
 		a := &data.City{Meta: c.Meta, Districts: c.Districts, Streets: c.Streets, Communities: c.Communities, Grids: c.Grids, Compounds: c.Compounds}
-		b := &data.City{Buildings: c.Buildings, Roads: c.Roads, Stations: c.Stations, Cadres: c.Cadres, ReportingUnits: c.ReportingUnits, Incidents: c.Incidents}
+		b := &data.City{Buildings: c.Buildings, Roads: c.Roads, Stations: c.Stations, POIs: c.POIs, Cadres: c.Cadres, ReportingUnits: c.ReportingUnits, Incidents: c.Incidents}
 		return []*data.City{a, b}
 	}
 	tests := []struct {

@@ -102,8 +102,10 @@ func (g *Store) Replace(ctx context.Context, layer string, city *data.City, entr
 // allLayers is the order Append writes in: parents before children.
 var allLayers = []string{
 	data.LayerDistricts, data.LayerStreets, data.LayerCommunities, data.LayerGrids,
-	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations,
+	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations, data.LayerPOIs,
 	data.LayerCadres, data.LayerReportingUnits, data.LayerIncidents,
+	data.LayerStaff, data.LayerAssignments, data.LayerPairings, data.LayerCommitments,
+	data.LayerEvaluations, data.LayerContactPoints,
 }
 
 func knownLayer(layer string) bool {
@@ -173,7 +175,9 @@ func (w *txWriter) clear(layer string) error {
 	case data.LayerCadres:
 		ts = []string{tables.TableCadreGrids, data.LayerCadres}
 	case data.LayerReportingUnits:
-		ts = []string{tables.TableUnitCommunities, data.LayerReportingUnits}
+		ts = []string{tables.TableUnitCommunities, tables.TableUnitDetails, data.LayerReportingUnits}
+	case data.LayerStaff, data.LayerAssignments, data.LayerPairings, data.LayerCommitments, data.LayerEvaluations, data.LayerContactPoints:
+		ts = []string{layer}
 	default:
 		return fmt.Errorf("store: clear: unknown layer %q", layer)
 	}

@@ -340,8 +340,10 @@ func writeLayer(ctx context.Context, tx pgx.Tx, layer string, c *data.City, name
 // allLayers is the order Append writes in: parents before children.
 var allLayers = []string{
 	data.LayerDistricts, data.LayerStreets, data.LayerCommunities, data.LayerGrids,
-	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations,
+	data.LayerCompounds, data.LayerBuildings, data.LayerRoads, data.LayerStations, data.LayerPOIs,
 	data.LayerCadres, data.LayerReportingUnits, data.LayerIncidents,
+	data.LayerStaff, data.LayerAssignments, data.LayerPairings, data.LayerCommitments,
+	data.LayerEvaluations, data.LayerContactPoints,
 }
 
 // Append adds every feature of part, and part.Meta, in one transaction,

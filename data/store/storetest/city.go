@@ -72,6 +72,16 @@ func SmallCity() *data.City {
 			Code: "S370402001013001", Name: "光明路红色驿站", Kind: data.StationGrid, Status: data.StationBuilt, Stars: 4,
 			GridCode: "370402001013001", CommunityCode: "370402001013", Point: orb.Point{117.505, 34.815},
 		}},
+		POIs: []data.POI{{
+			Code: "370402001013001P01", Name: "光明路小学", Aliases: []string{"光明小学"}, Kind: data.POISchool,
+			GridCode: "370402001013001", CommunityCode: "370402001013", Road: "光明路", HouseNumber: 12,
+			Point: orb.Point{117.5052, 34.8152},
+			Geom:  orb.Polygon{{{117.5050, 34.8150}, {117.5054, 34.8150}, {117.5054, 34.8154}, {117.5050, 34.8154}, {117.5050, 34.8150}}},
+			Gates: []data.Gate{{Name: "南门", Point: orb.Point{117.5052, 34.81505}}, {Name: "东门", Point: orb.Point{117.50535, 34.8152}}},
+		}, {
+			Code: "370402001013001P02", Name: "光明路青檀路口站", Aliases: []string{}, Kind: data.POIBusStop,
+			GridCode: "370402001013001", CommunityCode: "370402001013", Road: "光明路", Point: orb.Point{117.5058, 34.8149},
+		}},
 		Cadres: []data.Cadre{
 			{ID: "C0001", Name: "孙立", Unit: "区发改局", Rank: "正科级", Phone: "13700000001",
 				GridCodes: []string{"370402001013002", "370402001013001"}},

@@ -28,10 +28,7 @@ type Opener func(t *testing.T, now func() time.Time) store.Store
 
 // Run runs every contract case on the stores open makes.
 func Run(t *testing.T, open Opener) {
-	cases := []struct {
-		name string
-		run  func(*testing.T, Opener)
-	}{
+	cases := []contractCase{
 		{"RoundTrip", testRoundTrip},
 		{"Replace", testReplace},
 		{"AuditAndMeta", testAuditAndMeta},
@@ -44,10 +41,19 @@ func Run(t *testing.T, open Opener) {
 		{"Places", testPlaces},
 		{"PlacesFollowPlans", testPlacesFollowPlans},
 	}
+	cases = append(cases, extraCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
 	}
 }
+
+type contractCase struct {
+	name string
+	run  func(*testing.T, Opener)
+}
+
+// extraCases are added by the files of other concerns (people.go).
+var extraCases []contractCase
 
 var fixed = func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
@@ -67,6 +73,7 @@ func DiffCity(got, want *data.City) string {
 		{"buildings", got.Buildings, want.Buildings},
 		{"roads", got.Roads, want.Roads},
 		{"stations", got.Stations, want.Stations},
+		{"pois", got.POIs, want.POIs},
 		{"cadres", got.Cadres, want.Cadres},
 		{"reporting units", got.ReportingUnits, want.ReportingUnits},
 		{"incidents", got.Incidents, want.Incidents},

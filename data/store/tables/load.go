@@ -3,6 +3,7 @@ package tables
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -40,7 +41,7 @@ func Load(ctx context.Context, src Source) (*data.City, error) {
 	l := loader{ctx: ctx, src: src}
 	for _, step := range []func(*data.City) error{
 		l.districts, l.streets, l.communities, l.grids, l.compounds, l.buildings,
-		l.roads, l.stations, l.incidents, l.cadres, l.reportingUnits, l.places,
+		l.roads, l.stations, l.pois, l.incidents, l.cadres, l.reportingUnits, l.people, l.places,
 	} {
 		if err := step(c); err != nil {
 			return nil, err
@@ -53,6 +54,9 @@ func Load(ctx context.Context, src Source) (*data.City, error) {
 	if err := c.Index(); err != nil {
 		return nil, fmt.Errorf("store: load: %w", err)
 	}
+	// The people records are the source of what the grids show: heads,
+	// teams, cadres and the units' communities as of today.
+	c.DeriveStaffing(time.Now())
 	return c, nil
 }
 

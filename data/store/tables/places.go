@@ -33,7 +33,13 @@ const (
 	MetaIntervals = "places_intervals"
 )
 
-// placesTables is migration 2's tables.
+// The places tables are schema version 4 (after the POIs' 2 and the
+// people's 3: this file's init runs after people.go's).
+func init() {
+	Migrations = append(Migrations, Migration{Version: 4, Name: "places: property, volunteers and their service targets, stations", Tables: placesTables})
+}
+
+// placesTables are migration 4's tables.
 var placesTables = []Table{
 	{Name: TableCompanies, Title: "Property companies (物业服务企业)", Key: defaultKey, Columns: []Column{
 		nn("code", Text), nn("name", Text), col("credit_code", Text), col("district_code", Text), col("hotline", Text)},

@@ -100,6 +100,8 @@ func LayerRows(layer string, c *data.City, compoundName func(code string) (strin
 			a[0], a[1], a[2], a[3], a[4], a[5], a[6] = s.Code, s.Name, s.Kind, s.Status, int64(s.Stars), s.GridCode, s.CommunityCode
 			return s.Point, nil
 		}})
+	case data.LayerPOIs:
+		return one(poiRows(c))
 	case data.LayerIncidents:
 		return one(Batch{Table: layer, Geom: true, Cols: []string{"id", "module", "category", "description", "status", "address",
 			"grid_code", "community_code", "street_code", "district_code", "departments", "reported_at", "updated_at"}, N: len(c.Incidents), Row: func(i int, a []any) (orb.Geometry, error) {
@@ -116,7 +118,11 @@ func LayerRows(layer string, c *data.City, compoundName func(code string) (strin
 	case data.LayerCadres:
 		return cadreRows(c.Cadres), nil
 	case data.LayerReportingUnits:
-		return unitRows(c.ReportingUnits), nil
+		details, _ := PeopleRows(TableUnitDetails, c)
+		return append(unitRows(c.ReportingUnits), details), nil
+	case data.LayerStaff, data.LayerAssignments, data.LayerPairings, data.LayerCommitments, data.LayerEvaluations, data.LayerContactPoints:
+		b, err := PeopleRows(layer, c)
+		return []Batch{b}, err
 	}
 	return nil, fmt.Errorf("store: unknown layer %q", layer)
 }

@@ -220,7 +220,16 @@ var Migrations = []Migration{
 			nn("created_at", DateTime), col("created_by", Text), col("revoked_at", DateTime)},
 			Unique: []Index{uniq("idx_api_tokens_id", "id"), uniq("idx_api_tokens_hash", "hash")}},
 	}},
-	{Version: 2, Name: "places: property, volunteers and their service targets, stations", Tables: placesTables},
+	{Version: 2, Name: "points of interest (landmarks) with their gates", Tables: []Table{
+		{Name: data.LayerPOIs, Title: "Points of interest (schools, hospitals, markets, parks, bus stops, government offices) with their gates",
+			Geometry: "POINT", Key: defaultKey, Columns: []Column{
+				nn("code", Text), nn("name", Text), col("aliases", JSON), nn("kind", Text),
+				col("grid_code", Text), col("community_code", Text), col("road", Text), nn("house_number", Integer),
+				col("gates", JSON), col("footprint", Text)},
+			// No Parent on grid_code: a POI's grid is where its point lies,
+			// and plans move grids under it (the geocoder locates the point).
+			Unique: []Index{uniq("idx_pois_code", "code")}},
+	}},
 }
 
 // Latest is the schema version this build writes.

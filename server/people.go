@@ -1,0 +1,1725 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/people"
+	"github.com/gridmap/gridmap/data/store"
+	"github.com/gridmap/gridmap/data/tabular"
+)
+
+// The people who serve the grids (data/people): staff, their dated
+// assignments, the 双报到 units with their pairings and commitments,
+// evaluations and contact points, under /api/v1/people. Handlers parse,
+// authorise, call data/people's checked edits and encode; every write is
+// one store transaction with its audit entry, and the server's snapshot
+// follows at once (the grid card, tiles and stats show the new records).
+//
+// Who sees what: the organiser (组织部) and the admin edit; the personal-
+// data roles (dispatcher, planner, organiser, admin) read the records with
+// names and phones; a viewer reads counts, the rules' report, the grids'
+// workload and the units' names only; anyone reads the annual disclosure.
+
+// Role groups of the people routes.
+var (
+	peopleEditors   = []string{RoleOrganiser, RoleAdmin}
+	peopleReaders   = []string{RoleDispatcher, RolePlanner, RoleOrganiser, RoleAdmin}
+	peopleViewers   = []string{RoleViewer, RoleDispatcher, RolePlanner, RoleOrganiser, RoleAdmin}
+	pairingAppliers = []string{RolePlanner, RoleOrganiser, RoleAdmin}
+)
+
+// PeopleStore is what the people routes need of the store.
+type PeopleStore interface {
+	WritePeople(ctx context.Context, ch people.Change, entry data.AuditEntry) error
+}
+
+// MetaMaxCadreGrids is the store's meta key of the grid limit per cadre.
+const MetaMaxCadreGrids = "people.max_grids_per_cadre"
+
+// peopleIndependent are the extensions whose derived state does not
+// depend on people: a people write keeps them instead of building them
+// again (the geometry is the same).
+var peopleIndependent = map[string]bool{"coverage": true, "geocode": true, "incidents": true}
+
+// peopleWrites serialises the people writes of one server, so that each
+// is checked against the records the previous one left.
+var peopleWrites sync.Map // *Server → *sync.Mutex
+
+func (s *Server) peopleLock() *sync.Mutex {
+	m, _ := peopleWrites.LoadOrStore(s, &sync.Mutex{})
+	return m.(*sync.Mutex)
+}
+
+func init() {
+	register(extension{name: "people", routes: func(s *Server, _, api *mux.Router) {
+		r := api.PathPrefix("/people").Subrouter()
+		get, post, patch := http.MethodGet, http.MethodPost, http.MethodPatch
+		r.HandleFunc("/summary", s.handlePeopleSummary).Methods(get)
+		r.HandleFunc("/report", s.handlePeopleReport).Methods(get)
+		r.HandleFunc("/rules", s.handlePeopleRules).Methods(get)
+		r.HandleFunc("/staff", s.handleStaffList).Methods(get)
+		r.HandleFunc("/staff", s.handleStaffCreate).Methods(post)
+		r.HandleFunc("/staff/{id}", s.handleStaffGet).Methods(get)
+		r.HandleFunc("/staff/{id}", s.handleStaffUpdate).Methods(patch)
+		r.HandleFunc("/staff/{id}/retire", s.handleStaffRetire).Methods(post)
+		r.HandleFunc("/assignments", s.handleAssignmentList).Methods(get)
+		r.HandleFunc("/assignments", s.handleAssign).Methods(post)
+		r.HandleFunc("/assignments/{id}/end", s.handleAssignmentEnd).Methods(post)
+		r.HandleFunc("/grids/{code}", s.handleGridPeople).Methods(get)
+		r.HandleFunc("/units", s.handleUnitList).Methods(get)
+		r.HandleFunc("/units", s.handleUnitCreate).Methods(post)
+		r.HandleFunc("/units/{code}", s.handleUnitGet).Methods(get)
+		r.HandleFunc("/units/{code}", s.handleUnitUpdate).Methods(patch)
+		r.HandleFunc("/pairings", s.handlePairingList).Methods(get)
+		r.HandleFunc("/pairings", s.handlePair).Methods(post)
+		r.HandleFunc("/pairings/{id}/end", s.handlePairingEnd).Methods(post)
+		r.HandleFunc("/pairings/proposal", s.handlePairingProposal).Methods(get)
+		r.HandleFunc("/pairings/proposal/apply", s.handlePairingApply).Methods(post)
+		r.HandleFunc("/commitments", s.handleCommitmentList).Methods(get)
+		r.HandleFunc("/commitments", s.handlePledge).Methods(post)
+		r.HandleFunc("/commitments/{id}", s.handleCommitmentUpdate).Methods(patch)
+		r.HandleFunc("/evaluations", s.handleEvaluationList).Methods(get)
+		r.HandleFunc("/evaluations", s.handleEvaluate).Methods(post)
+		r.HandleFunc("/evaluations/run", s.handleEvaluateYear).Methods(post)
+		r.HandleFunc("/contact-points", s.handleContactList).Methods(get)
+		r.HandleFunc("/contact-points", s.handleContactSet).Methods(post)
+		r.HandleFunc("/contact-points/{id}/end", s.handleContactEnd).Methods(post)
+		r.HandleFunc("/workload", s.handleWorkload).Methods(get)
+		r.HandleFunc("/lists", s.handleLists).Methods(get)
+		r.HandleFunc("/lists/{list}", s.handleListExport).Methods(get)
+		r.HandleFunc("/lists/{list}", s.handleListImport).Methods(post)
+		api.HandleFunc("/disclosure", s.handleDisclosure).Methods(get)
+	}})
+}
+
+// today is the day the records are read at: the server's clock, in China.
+func (s *Server) today() time.Time { return data.Day(s.ops.now()) }
+
+func (s *Server) peopleRules() people.Rules {
+	r := people.DefaultRules()
+	if v := s.Current().City.Meta[MetaMaxCadreGrids]; v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			r.MaxGridsPerCadre = n
+		}
+	}
+	return r
+}
+
+func (s *Server) peopleStore(w http.ResponseWriter) (PeopleStore, bool) {
+	ps, ok := s.cfg.Store.(PeopleStore)
+	if !ok {
+		writeError(w, http.StatusServiceUnavailable, "the store keeps no people records")
+	}
+	return ps, ok
+}
+
+// dayParam reads ?day=2026-03-01 (default today).
+func (s *Server) dayParam(w http.ResponseWriter, r *http.Request) (time.Time, bool) {
+	v := r.URL.Query().Get("day")
+	if v == "" {
+		return s.today(), true
+	}
+	d, err := tabular.ParseDate(v)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "day: "+err.Error())
+		return d, false
+	}
+	return d, true
+}
+
+// cityOn is the snapshot's city with its people as of day d (the snapshot
+// itself for today).
+func (s *Server) cityOn(d time.Time) *data.City {
+	c := s.Current().City
+	if d.Equal(s.today()) {
+		return c
+	}
+	n := *c
+	n.Grids = slices.Clone(c.Grids)
+	n.ReportingUnits = slices.Clone(c.ReportingUnits)
+	n.DeriveStaffing(d)
+	return &n
+}
+
+// writeEditError answers a refused edit: 404, 409 or 422 with the field.
+func writeEditError(w http.ResponseWriter, err error) {
+	var pe *people.Error
+	if errors.As(err, &pe) {
+		status := http.StatusUnprocessableEntity
+		switch pe.Kind {
+		case people.NotFound:
+			status = http.StatusNotFound
+		case people.Conflict:
+			status = http.StatusConflict
+		}
+		writeJSON(w, status, map[string]any{"error": pe.Error(), "status": status, "kind": pe.Kind, "field": pe.Field, "reason": pe.Reason})
+		return
+	}
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
+
+// commitPeople writes a checked change with its audit entry, then swaps
+// in the snapshot that shows it. The change is built by edit from the
+// current snapshot's city, under the server's people lock.
+func (s *Server) commitPeople(w http.ResponseWriter, r *http.Request, p *Principal, action, target string,
+	edit func(c *data.City) (people.Change, any, error)) {
+	ps, ok := s.peopleStore(w)
+	if !ok {
+		return
+	}
+	mu := s.peopleLock()
+	mu.Lock()
+	defer mu.Unlock()
+	sn := s.Current()
+	ch, answer, err := edit(sn.City)
+	if err != nil {
+		var es tabular.Errors
+		if errors.As(err, &es) {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": es.Error(), "status": http.StatusUnprocessableEntity, "problems": []tabular.CellError(es)})
+			return
+		}
+		writeEditError(w, err)
+		return
+	}
+	if ch.Empty() {
+		writeJSON(w, http.StatusOK, map[string]any{"changed": map[string]int{}, "result": answer})
+		return
+	}
+	detail, _ := json.Marshal(map[string]any{"records": ch.Summary(), "change": auditOf(ch)})
+	entry := data.AuditEntry{At: s.ops.now(), Actor: p.Actor(), Action: action, Target: target, Detail: string(detail)}
+	if err := ps.WritePeople(r.Context(), ch, entry); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	// This server shows the change at once; the store's notification of it
+	// reloads the other replicas (and is skipped here).
+	s.reloadStarted.Store(time.Now().UnixNano())
+	if err := s.swapPeople(sn, ch); err != nil {
+		s.log.Error("people: snapshot after write", "err", err)
+		// The write is durable; a full reload catches up.
+		if err := s.Reload(context.WithoutCancel(r.Context())); err != nil {
+			s.log.Error("people: reload", "err", err)
+		}
+	}
+	status := http.StatusOK
+	if r.Method == http.MethodPost && !strings.HasSuffix(r.URL.Path, "/end") && !strings.HasSuffix(r.URL.Path, "/retire") {
+		status = http.StatusCreated
+	}
+	rep := people.Check(s.Current().City, s.today(), s.peopleRules())
+	writeJSON(w, status, map[string]any{"changed": ch.Summary(), "result": answer,
+		"violations": len(rep.Violations), "violations_by_rule": rep.ByRule})
+}
+
+// auditOf is what the audit trail keeps of a change: the ids of every
+// record and, for staff, what changed but not the name or phone.
+func auditOf(ch people.Change) map[string][]string {
+	m := map[string][]string{}
+	for _, x := range ch.Staff {
+		m["staff"] = append(m["staff"], x.ID+" "+x.Role)
+	}
+	for _, x := range ch.Assignments {
+		to := ""
+		if !x.To.IsZero() {
+			to = x.To.Format(time.DateOnly)
+		}
+		m["assignments"] = append(m["assignments"], fmt.Sprintf("%s %s %s %s %s..%s", x.ID, x.StaffID, x.Duty, x.GridCode, x.From.Format(time.DateOnly), to))
+	}
+	for _, x := range ch.Units {
+		m["units"] = append(m["units"], x.Code)
+	}
+	for _, x := range ch.Pairings {
+		to := ""
+		if !x.To.IsZero() {
+			to = x.To.Format(time.DateOnly)
+		}
+		m["pairings"] = append(m["pairings"], fmt.Sprintf("%s %s %s %s..%s", x.ID, x.UnitCode, x.CommunityCode, x.From.Format(time.DateOnly), to))
+	}
+	for _, x := range ch.Commitments {
+		m["commitments"] = append(m["commitments"], x.ID+" "+x.Status)
+	}
+	for _, x := range ch.Evaluations {
+		m["evaluations"] = append(m["evaluations"], fmt.Sprintf("%s %d %s %s %s", x.ID, x.Year, x.Subject, x.SubjectID, x.Grade))
+	}
+	for _, x := range ch.ContactPoints {
+		m["contact_points"] = append(m["contact_points"], x.ID+" "+x.StaffID+" "+x.CommunityCode)
+	}
+	return m
+}
+
+// swapPeople puts in force the snapshot after a people change: the same
+// geometry (and its index), the records with the change, what the grids
+// show derived again; the extensions that depend on people are built
+// again, the others kept.
+func (s *Server) swapPeople(old *Snapshot, ch people.Change) error {
+	c := ch.Apply(old.City, s.today())
+	ix := old.Index.WithCity(c)
+	sn := &Snapshot{City: c, Index: ix, Version: old.Version + 1, Loaded: time.Now(), ext: map[string]any{}}
+	for _, e := range extensions {
+		if e.build == nil {
+			continue
+		}
+		if peopleIndependent[e.name] {
+			sn.ext[e.name] = old.ext[e.name]
+			continue
+		}
+		x, err := e.build(sn)
+		if err != nil {
+			return fmt.Errorf("server: %s: %w", e.name, err)
+		}
+		sn.ext[e.name] = x
+	}
+	if !s.snap.CompareAndSwap(old, sn) {
+		return errors.New("the snapshot moved during a people write")
+	}
+	return nil
+}
+
+// ---- representations -------------------------------------------------
+
+type staffJSON struct {
+	ID            string   `json:"id"`
+	Name          string   `json:"name" privacy:"name"`
+	Role          string   `json:"role"`
+	RoleLabel     string   `json:"role_label"`
+	Unit          string   `json:"unit"`
+	Rank          string   `json:"rank"`
+	Phone         string   `json:"phone" privacy:"phone"`
+	Title         string   `json:"title"`
+	CommunityCode string   `json:"community_code,omitempty"`
+	StreetCode    string   `json:"street_code,omitempty"`
+	Joined        string   `json:"joined"`
+	Retired       string   `json:"retired,omitempty"`
+	Note          string   `json:"note,omitempty" privacy:"text"`
+	Grids         []string `json:"grids"`
+	Serving       bool     `json:"serving"`
+}
+
+func dayStr(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+func staffOut(c *data.City, st *data.Staff, d time.Time, grids map[string][]string) staffJSON {
+	return staffJSON{ID: st.ID, Name: st.Name, Role: st.Role, RoleLabel: people.Label(st.Role), Unit: st.Unit, Rank: st.Rank, Phone: st.Phone,
+		Title: st.Title, CommunityCode: st.CommunityCode, StreetCode: st.StreetCode, Joined: dayStr(st.Joined), Retired: dayStr(st.Retired),
+		Note: st.Note, Grids: append([]string{}, grids[st.ID]...), Serving: st.Serving(d)}
+}
+
+type assignmentJSON struct {
+	ID        string `json:"id"`
+	StaffID   string `json:"staff_id"`
+	Name      string `json:"name" privacy:"name"`
+	GridCode  string `json:"grid_code"`
+	Grid      string `json:"grid"`
+	Duty      string `json:"duty"`
+	DutyLabel string `json:"duty_label"`
+	From      string `json:"from"`
+	To        string `json:"to,omitempty"`
+	Note      string `json:"note,omitempty" privacy:"text"`
+	Active    bool   `json:"active"`
+}
+
+func assignmentOut(c *data.City, a *data.Assignment, d time.Time) assignmentJSON {
+	out := assignmentJSON{ID: a.ID, StaffID: a.StaffID, GridCode: a.GridCode, Duty: a.Duty, DutyLabel: people.Label(a.Duty),
+		From: dayStr(a.From), To: dayStr(a.To), Note: a.Note, Active: a.ActiveOn(d)}
+	if st := c.StaffByID(a.StaffID); st != nil {
+		out.Name = st.Name
+		out.Active = out.Active && st.Serving(d)
+	}
+	if g := c.Grid(a.GridCode); g != nil {
+		out.Grid = g.Name
+	}
+	return out
+}
+
+type unitJSON struct {
+	Code         string   `json:"code"`
+	Name         string   `json:"name"`
+	Level        string   `json:"level"`
+	LevelLabel   string   `json:"level_label"`
+	DistrictCode string   `json:"district_code,omitempty"`
+	Members      int      `json:"members"`
+	Communities  []string `json:"communities"`
+	Pairings     int      `json:"pairings"`
+}
+
+// unitDetailJSON adds the personal fields, for the personal-data roles.
+type unitDetailJSON struct {
+	unitJSON
+	Secretary string `json:"secretary" privacy:"name"`
+	Phone     string `json:"phone" privacy:"phone"`
+	Note      string `json:"note,omitempty" privacy:"text"`
+}
+
+func unitOut(u *data.ReportingUnit) unitJSON {
+	return unitJSON{Code: u.Code, Name: u.Name, Level: u.Level, LevelLabel: people.Label(u.Level), DistrictCode: u.DistrictCode,
+		Members: u.Members, Communities: append([]string{}, u.CommunityCodes...), Pairings: len(u.CommunityCodes)}
+}
+
+type pairingJSON struct {
+	ID            string `json:"id"`
+	UnitCode      string `json:"unit_code"`
+	Unit          string `json:"unit"`
+	CommunityCode string `json:"community_code"`
+	Community     string `json:"community"`
+	From          string `json:"from"`
+	To            string `json:"to,omitempty"`
+	Note          string `json:"note,omitempty"`
+	Active        bool   `json:"active"`
+}
+
+type commitmentJSON struct {
+	ID            string         `json:"id"`
+	UnitCode      string         `json:"unit_code"`
+	Unit          string         `json:"unit"`
+	CommunityCode string         `json:"community_code"`
+	Community     string         `json:"community"`
+	Year          int            `json:"year"`
+	Title         string         `json:"title"`
+	Status        string         `json:"status"`
+	StatusLabel   string         `json:"status_label"`
+	Evidence      []evidenceJSON `json:"evidence"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+}
+
+type evidenceJSON struct {
+	At   time.Time `json:"at"`
+	By   string    `json:"by" privacy:"name"`
+	Text string    `json:"text" privacy:"text"`
+}
+
+type evaluationJSON struct {
+	ID          string    `json:"id"`
+	Year        int       `json:"year"`
+	Subject     string    `json:"subject"`
+	SubjectID   string    `json:"subject_id"`
+	Name        string    `json:"name" privacy:"name"`
+	Incidents   int       `json:"incidents"`
+	OnTimeShare float64   `json:"on_time_share"`
+	ReopenRate  float64   `json:"reopen_rate"`
+	Score       float64   `json:"score"`
+	Grade       string    `json:"grade"`
+	Comment     string    `json:"comment,omitempty" privacy:"text"`
+	At          time.Time `json:"at"`
+	By          string    `json:"by" privacy:"name"`
+}
+
+type contactJSON struct {
+	ID            string `json:"id"`
+	StaffID       string `json:"staff_id"`
+	Name          string `json:"name" privacy:"name"`
+	Unit          string `json:"unit"`
+	CommunityCode string `json:"community_code"`
+	Community     string `json:"community"`
+	From          string `json:"from"`
+	To            string `json:"to,omitempty"`
+	Active        bool   `json:"active"`
+}
+
+func communityName(c *data.City, code string) string {
+	if cm := c.Community(code); cm != nil {
+		return cm.Name
+	}
+	return ""
+}
+
+func unitName(c *data.City, code string) string {
+	for i := range c.ReportingUnits {
+		if c.ReportingUnits[i].Code == code {
+			return c.ReportingUnits[i].Name
+		}
+	}
+	return ""
+}
+
+// page applies ?limit= (default 100, at most 10000) and ?offset=.
+func page[T any](w http.ResponseWriter, r *http.Request, all []T) ([]T, bool) {
+	q := r.URL.Query()
+	limit, err := intParam(q.Get("limit"), 100, 1, 10000)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "limit: "+err.Error())
+		return nil, false
+	}
+	offset, err := intParam(q.Get("offset"), 0, 0, 1<<30)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "offset: "+err.Error())
+		return nil, false
+	}
+	if offset > len(all) {
+		offset = len(all)
+	}
+	end := min(len(all), offset+limit)
+	return all[offset:end], true
+}
+
+func writeList[T any](w http.ResponseWriter, r *http.Request, key string, all []T) {
+	items, ok := page(w, r, all)
+	if !ok {
+		return
+	}
+	if items == nil {
+		items = []T{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{key: items, "total": len(all)})
+}
+
+// enumParam reads a query value that must be one of allowed ("" allowed).
+func enumParam(w http.ResponseWriter, r *http.Request, name string, allowed []string) (string, bool) {
+	v := r.URL.Query().Get(name)
+	if v != "" && !slices.Contains(allowed, v) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %q unknown (want one of %s)", name, v, strings.Join(allowed, ", ")))
+		return "", false
+	}
+	return v, true
+}
+
+// ---- summary, report, rules ------------------------------------------
+
+// PeopleSummary is the people figures anyone with a token may see:
+// counts only.
+type PeopleSummary struct {
+	Day             string         `json:"day"`
+	Staff           map[string]int `json:"staff_serving"`
+	GridsWithHead   int            `json:"grids_with_head"`
+	GridsWithWorker int            `json:"grids_with_worker"`
+	Grids           int            `json:"grids"`
+	Units           map[string]int `json:"units"`
+	UnitsPaired     map[string]int `json:"units_paired"`
+	Members         int            `json:"in_service_members"`
+	Pairings        int            `json:"pairings_active"`
+	ContactPoints   int            `json:"contact_points_active"`
+	Commitments     map[string]int `json:"commitments_by_status"`
+	CommitmentYear  int            `json:"commitment_year"`
+	Violations      int            `json:"violations"`
+	ViolationsBy    map[string]int `json:"violations_by_rule"`
+	Overloaded      int            `json:"people_overloaded"`
+}
+
+// Summarise computes the people summary of a city on day d.
+func Summarise(c *data.City, d time.Time, r people.Rules) PeopleSummary {
+	rep := people.Check(c, d, r)
+	sum := PeopleSummary{Day: dayStr(d), Staff: map[string]int{}, Grids: len(c.Grids), Units: map[string]int{}, UnitsPaired: map[string]int{},
+		Commitments: map[string]int{}, Violations: len(rep.Violations), ViolationsBy: rep.ByRule, CommitmentYear: d.Year()}
+	for _, role := range data.StaffRoles {
+		sum.Staff[role] = rep.Counts["staff_serving_"+role]
+	}
+	for _, g := range c.Grids {
+		if g.Head.Name != "" {
+			sum.GridsWithHead++
+		}
+		if len(g.Team) > 0 {
+			sum.GridsWithWorker++
+		}
+	}
+	for _, u := range c.ReportingUnits {
+		sum.Units[u.Level]++
+		sum.Members += u.Members
+		if len(u.CommunityCodes) > 0 {
+			sum.UnitsPaired[u.Level]++
+		}
+	}
+	sum.Pairings = rep.Counts["pairings_active"]
+	sum.ContactPoints = rep.Counts["contact_points_active"]
+	for _, x := range c.Commitments {
+		if x.Year == d.Year() {
+			sum.Commitments[x.Status]++
+		}
+	}
+	for _, f := range rep.Findings {
+		if f.Rule == people.RuleOverload {
+			sum.Overloaded++
+		}
+	}
+	if v, ok := rep.ByRule[people.RuleCadreLoad]; ok {
+		sum.Overloaded += v
+	}
+	return sum
+}
+
+func (s *Server) handlePeopleSummary(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleViewers); !ok {
+		return
+	}
+	d, ok := s.dayParam(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, Summarise(s.cityOn(d), d, s.peopleRules()))
+}
+
+func (s *Server) handlePeopleReport(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleViewers); !ok {
+		return
+	}
+	d, ok := s.dayParam(w, r)
+	if !ok {
+		return
+	}
+	rep := people.Check(s.cityOn(d), d, s.peopleRules())
+	rule, ok := enumParam(w, r, "rule", []string{people.RuleGridHead, people.RuleGridWorker, people.RuleCadreLoad, people.RuleAssignment,
+		people.RuleDistrictUnits, people.RuleMunicipalUnits, people.RulePairing, people.RuleContactPoint, people.RuleGradeCap,
+		people.RuleCommitment, people.RuleStaff, people.RuleNoStaffRecords})
+	if !ok {
+		return
+	}
+	if rule != "" {
+		rep.Violations = slices.DeleteFunc(rep.Violations, func(v people.Violation) bool { return v.Rule != rule })
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) handlePeopleRules(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleViewers); !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rules": s.peopleRules(), "roles": data.StaffRoles, "duties": data.Duties,
+		"grades": data.Grades, "commitment_statuses": people.CommitStatuses})
+}
+
+// ---- staff -------------------------------------------------------------
+
+func gridsOf(c *data.City, d time.Time) map[string][]string {
+	m := map[string][]string{}
+	for i := range c.Assignments {
+		if a := &c.Assignments[i]; a.ActiveOn(d) {
+			m[a.StaffID] = append(m[a.StaffID], a.GridCode)
+		}
+	}
+	return m
+}
+
+func (s *Server) handleStaffList(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleReaders); !ok {
+		return
+	}
+	q := r.URL.Query()
+	role, ok := enumParam(w, r, "role", data.StaffRoles)
+	if !ok {
+		return
+	}
+	serving, ok := enumParam(w, r, "serving", []string{"true", "false", "all"})
+	if !ok {
+		return
+	}
+	d, ok := s.dayParam(w, r)
+	if !ok {
+		return
+	}
+	text := strings.TrimSpace(q.Get("q"))
+	if len(text) > 100 {
+		writeError(w, http.StatusBadRequest, "q: longer than 100 bytes")
+		return
+	}
+	comm, street, grid := q.Get("community"), q.Get("street"), q.Get("grid")
+	c := s.Current().City
+	gs := gridsOf(c, d)
+	out := []staffJSON{}
+	for i := range c.Staff {
+		st := &c.Staff[i]
+		if role != "" && st.Role != role {
+			continue
+		}
+		if (serving == "" || serving == "true") && !st.Serving(d) || serving == "false" && st.Serving(d) {
+			continue
+		}
+		if grid != "" && !slices.Contains(gs[st.ID], grid) {
+			continue
+		}
+		if comm != "" && st.CommunityCode != comm && !slices.ContainsFunc(gs[st.ID], func(g string) bool { return strings.HasPrefix(g, comm) }) {
+			continue
+		}
+		if street != "" && st.StreetCode != street && !strings.HasPrefix(st.CommunityCode, street) && !slices.ContainsFunc(gs[st.ID], func(g string) bool { return strings.HasPrefix(g, street) }) {
+			continue
+		}
+		if text != "" && !strings.Contains(st.Name, text) && !strings.Contains(st.ID, text) && !strings.Contains(st.Unit, text) && !strings.Contains(st.Phone, text) {
+			continue
+		}
+		out = append(out, staffOut(c, st, d, gs))
+	}
+	writeList(w, r, "staff", out)
+}
+
+func (s *Server) handleStaffGet(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleReaders); !ok {
+		return
+	}
+	c := s.Current().City
+	st := c.StaffByID(mux.Vars(r)["id"])
+	if st == nil {
+		writeError(w, http.StatusNotFound, "no staff "+mux.Vars(r)["id"])
+		return
+	}
+	d := s.today()
+	var hist []assignmentJSON
+	for i := range c.Assignments {
+		if a := &c.Assignments[i]; a.StaffID == st.ID {
+			hist = append(hist, assignmentOut(c, a, d))
+		}
+	}
+	var evals []evaluationJSON
+	for _, e := range c.Evaluations {
+		if e.Subject == data.SubjectPerson && e.SubjectID == st.ID {
+			evals = append(evals, evaluationOut(c, &e))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"staff": staffOut(c, st, d, gridsOf(c, d)), "assignments": orEmpty(hist), "evaluations": orEmpty(evals)})
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// staffIn is the body of a staff create or edit.
+type staffIn struct {
+	ID            *string `json:"id"`
+	Name          *string `json:"name"`
+	Role          *string `json:"role"`
+	Unit          *string `json:"unit"`
+	Rank          *string `json:"rank"`
+	Phone         *string `json:"phone"`
+	Title         *string `json:"title"`
+	CommunityCode *string `json:"community_code"`
+	StreetCode    *string `json:"street_code"`
+	Joined        *string `json:"joined"`
+	Note          *string `json:"note"`
+}
+
+func (in *staffIn) apply(s *data.Staff) error {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&s.ID, in.ID)
+	set(&s.Name, in.Name)
+	set(&s.Role, in.Role)
+	set(&s.Unit, in.Unit)
+	set(&s.Rank, in.Rank)
+	set(&s.Phone, in.Phone)
+	set(&s.Title, in.Title)
+	set(&s.CommunityCode, in.CommunityCode)
+	set(&s.StreetCode, in.StreetCode)
+	set(&s.Note, in.Note)
+	if in.Joined != nil {
+		d, err := tabular.ParseDate(*in.Joined)
+		if err != nil {
+			return &people.Error{Kind: people.Invalid, Field: "joined", Reason: err.Error()}
+		}
+		s.Joined = d
+	}
+	return nil
+}
+
+func (s *Server) handleStaffCreate(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in staffIn
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	s.commitPeople(w, r, p, "people.staff.create", "staff", func(c *data.City) (people.Change, any, error) {
+		st := data.Staff{Joined: s.today()}
+		if err := in.apply(&st); err != nil {
+			return people.Change{}, nil, err
+		}
+		st, ch, err := people.CreateStaff(c, st)
+		return ch, staffOut(c, &st, s.today(), nil), err
+	})
+}
+
+func (s *Server) handleStaffUpdate(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in staffIn
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	if in.ID != nil && *in.ID != id {
+		writeError(w, http.StatusUnprocessableEntity, "id: the id of a record does not change")
+		return
+	}
+	s.commitPeople(w, r, p, "people.staff.update", "staff/"+id, func(c *data.City) (people.Change, any, error) {
+		old := c.StaffByID(id)
+		if old == nil {
+			return people.Change{}, nil, &people.Error{Kind: people.NotFound, Field: "id", Reason: "no staff " + id}
+		}
+		st := *old
+		if err := in.apply(&st); err != nil {
+			return people.Change{}, nil, err
+		}
+		st, ch, err := people.UpdateStaff(c, st)
+		return ch, staffOut(c, &st, s.today(), gridsOf(c, s.today())), err
+	})
+}
+
+type dayIn struct {
+	Day  string `json:"day"`
+	Note string `json:"note"`
+}
+
+func (in *dayIn) day(def time.Time) (time.Time, error) {
+	if in.Day == "" {
+		return def, nil
+	}
+	d, err := tabular.ParseDate(in.Day)
+	if err != nil {
+		return d, &people.Error{Kind: people.Invalid, Field: "day", Reason: err.Error()}
+	}
+	return d, nil
+}
+
+func (s *Server) handleStaffRetire(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in dayIn
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	s.commitPeople(w, r, p, "people.staff.retire", "staff/"+id, func(c *data.City) (people.Change, any, error) {
+		d, err := in.day(s.today())
+		if err != nil {
+			return people.Change{}, nil, err
+		}
+		ch, err := people.RetireStaff(c, id, d)
+		return ch, map[string]any{"retired": dayStr(d), "assignments_ended": len(ch.Assignments)}, err
+	})
+}
+
+// ---- assignments -------------------------------------------------------
+
+func (s *Server) handleAssignmentList(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleReaders); !ok {
+		return
+	}
+	q := r.URL.Query()
+	d, ok := s.dayParam(w, r)
+	if !ok {
+		return
+	}
+	duty, ok := enumParam(w, r, "duty", data.Duties)
+	if !ok {
+		return
+	}
+	state, ok := enumParam(w, r, "state", []string{"active", "ended", "all"})
+	if !ok {
+		return
+	}
+	grid, staff := q.Get("grid"), q.Get("staff")
+	c := s.Current().City
+	out := []assignmentJSON{}
+	for i := range c.Assignments {
+		a := &c.Assignments[i]
+		if grid != "" && a.GridCode != grid || staff != "" && a.StaffID != staff || duty != "" && a.Duty != duty {
+			continue
+		}
+		x := assignmentOut(c, a, d)
+		if (state == "active" || state == "" && grid == "" && staff == "") && !x.Active || state == "ended" && x.Active {
+			continue
+		}
+		out = append(out, x)
+	}
+	slices.SortStableFunc(out, func(a, b assignmentJSON) int { return strings.Compare(b.From, a.From) })
+	writeList(w, r, "assignments", out)
+}
+
+type assignIn struct {
+	ID       string `json:"id"`
+	StaffID  string `json:"staff_id"`
+	GridCode string `json:"grid_code"`
+	Duty     string `json:"duty"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Note     string `json:"note"`
+	Replaces string `json:"replaces"`
+}
+
+// parseDays reads a span's first and last days; an empty first day is
+// def (the server's today).
+func parseDays(from, to string, def time.Time) (time.Time, time.Time, error) {
+	if from == "" {
+		from = def.Format(time.DateOnly)
+	}
+	f, err := tabular.ParseDate(from)
+	if err != nil {
+		return f, f, &people.Error{Kind: people.Invalid, Field: "from", Reason: err.Error()}
+	}
+	t, err := tabular.ParseDate(to)
+	if err != nil {
+		return f, t, &people.Error{Kind: people.Invalid, Field: "to", Reason: err.Error()}
+	}
+	return f, t, nil
+}
+
+func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in assignIn
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	s.commitPeople(w, r, p, "people.assign", "grid/"+in.GridCode, func(c *data.City) (people.Change, any, error) {
+		from, to, err := parseDays(in.From, in.To, s.today())
+		if err != nil {
+			return people.Change{}, nil, err
+		}
+		a, ch, err := people.Assign(c, data.Assignment{ID: in.ID, StaffID: in.StaffID, GridCode: in.GridCode, Duty: in.Duty, From: from, To: to, Note: in.Note}, s.peopleRules(), in.Replaces)
+		return ch, assignmentOut(c, &a, s.today()), err
+	})
+}
+
+func (s *Server) handleAssignmentEnd(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in dayIn
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	s.commitPeople(w, r, p, "people.unassign", "assignment/"+id, func(c *data.City) (people.Change, any, error) {
+		d, err := in.day(s.today())
+		if err != nil {
+			return people.Change{}, nil, err
+		}
+		a, ch, err := people.EndAssignment(c, id, d)
+		return ch, assignmentOut(c, &a, s.today()), err
+	})
+}
+
+// handleGridPeople answers who served a grid on a day, with its history.
+func (s *Server) handleGridPeople(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleReaders); !ok {
+		return
+	}
+	code := mux.Vars(r)["code"]
+	d, ok := s.dayParam(w, r)
+	if !ok {
+		return
+	}
+	c := s.Current().City
+	hist := people.History(c, code)
+	if c.Grid(code) == nil && len(hist) == 0 {
+		writeError(w, http.StatusNotFound, "no grid "+code)
+		return
+	}
+	served := []assignmentJSON{}
+	for _, a := range people.ServedOn(c, code, d) {
+		served = append(served, assignmentOut(c, &a, d))
+	}
+	all := []assignmentJSON{}
+	for _, a := range hist {
+		all = append(all, assignmentOut(c, &a, d))
+	}
+	name := ""
+	if g := c.Grid(code); g != nil {
+		name = g.Name
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"grid": code, "name": name, "day": dayStr(d), "served": served, "history": all})
+}
+
+// ---- units and pairings ------------------------------------------------
+
+func (s *Server) handleUnitList(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleViewers); !ok {
+		return
+	}
+	level, ok := enumParam(w, r, "level", []string{data.UnitMunicipal, data.UnitDistrict})
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	comm, district, text := q.Get("community"), q.Get("district"), strings.TrimSpace(q.Get("q"))
+	paired, ok := enumParam(w, r, "paired", []string{"true", "false"})
+	if !ok {
+		return
+	}
+	c := s.Current().City
+	out := []unitJSON{}
+	for i := range c.ReportingUnits {
+		u := &c.ReportingUnits[i]
+		if level != "" && u.Level != level || district != "" && u.DistrictCode != district ||
+			comm != "" && !slices.Contains(u.CommunityCodes, comm) || text != "" && !strings.Contains(u.Name+u.Code, text) ||
+			paired == "true" && len(u.CommunityCodes) == 0 || paired == "false" && len(u.CommunityCodes) > 0 {
+			continue
+		}
+		out = append(out, unitOut(u))
+	}
+	writeList(w, r, "units", out)
+}
+
+func (s *Server) handleUnitGet(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleReaders); !ok {
+		return
+	}
+	c := s.Current().City
+	code := mux.Vars(r)["code"]
+	for i := range c.ReportingUnits {
+		if u := &c.ReportingUnits[i]; u.Code == code {
+			var prs []pairingJSON
+			for _, p := range c.Pairings {
+				if p.UnitCode == code {
+					prs = append(prs, pairingOut(c, &p, s.today()))
+				}
+			}
+			var cs []commitmentJSON
+			for _, x := range c.Commitments {
+				if x.UnitCode == code {
+					cs = append(cs, commitmentOut(c, &x))
+				}
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"unit": unitDetailJSON{unitOut(u), u.Secretary, u.Phone, u.Note},
+				"pairings": orEmpty(prs), "commitments": orEmpty(cs)})
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "no unit "+code)
+}
+
+type unitIn struct {
+	Code         *string `json:"code"`
+	Name         *string `json:"name"`
+	Level        *string `json:"level"`
+	DistrictCode *string `json:"district_code"`
+	Members      *int    `json:"members"`
+	Secretary    *string `json:"secretary"`
+	Phone        *string `json:"phone"`
+	Note         *string `json:"note"`
+}
+
+func (in *unitIn) apply(u *data.ReportingUnit) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&u.Code, in.Code)
+	set(&u.Name, in.Name)
+	set(&u.Level, in.Level)
+	set(&u.DistrictCode, in.DistrictCode)
+	set(&u.Secretary, in.Secretary)
+	set(&u.Phone, in.Phone)
+	set(&u.Note, in.Note)
+	if in.Members != nil {
+		u.Members = *in.Members
+	}
+}
+
+func (s *Server) handleUnitCreate(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in unitIn
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	s.commitPeople(w, r, p, "people.unit.create", "units", func(c *data.City) (people.Change, any, error) {
+		var u data.ReportingUnit
+		in.apply(&u)
+		u, ch, err := people.CreateUnit(c, u)
+		return ch, unitOut(&u), err
+	})
+}
+
+func (s *Server) handleUnitUpdate(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in unitIn
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	code := mux.Vars(r)["code"]
+	if in.Code != nil && *in.Code != code {
+		writeError(w, http.StatusUnprocessableEntity, "code: the code of a unit does not change")
+		return
+	}
+	s.commitPeople(w, r, p, "people.unit.update", "unit/"+code, func(c *data.City) (people.Change, any, error) {
+		var u data.ReportingUnit
+		for i := range c.ReportingUnits {
+			if c.ReportingUnits[i].Code == code {
+				u = c.ReportingUnits[i]
+			}
+		}
+		if u.Code == "" {
+			return people.Change{}, nil, &people.Error{Kind: people.NotFound, Field: "code", Reason: "no unit " + code}
+		}
+		in.apply(&u)
+		u, ch, err := people.UpdateUnit(c, u)
+		return ch, unitOut(&u), err
+	})
+}
+
+func pairingOut(c *data.City, p *data.Pairing, d time.Time) pairingJSON {
+	return pairingJSON{ID: p.ID, UnitCode: p.UnitCode, Unit: unitName(c, p.UnitCode), CommunityCode: p.CommunityCode,
+		Community: communityName(c, p.CommunityCode), From: dayStr(p.From), To: dayStr(p.To), Note: p.Note, Active: p.ActiveOn(d)}
+}
+
+func (s *Server) handlePairingList(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleViewers); !ok {
+		return
+	}
+	q := r.URL.Query()
+	d, ok := s.dayParam(w, r)
+	if !ok {
+		return
+	}
+	state, ok := enumParam(w, r, "state", []string{"active", "ended", "all"})
+	if !ok {
+		return
+	}
+	unit, comm := q.Get("unit"), q.Get("community")
+	c := s.Current().City
+	out := []pairingJSON{}
+	for i := range c.Pairings {
+		p := &c.Pairings[i]
+		if unit != "" && p.UnitCode != unit || comm != "" && p.CommunityCode != comm {
+			continue
+		}
+		x := pairingOut(c, p, d)
+		if (state == "" || state == "active") && !x.Active || state == "ended" && x.Active {
+			continue
+		}
+		out = append(out, x)
+	}
+	writeList(w, r, "pairings", out)
+}
+
+type pairIn struct {
+	ID            string `json:"id"`
+	UnitCode      string `json:"unit_code"`
+	CommunityCode string `json:"community_code"`
+	From          string `json:"from"`
+	To            string `json:"to"`
+	Note          string `json:"note"`
+}
+
+func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in pairIn
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	s.commitPeople(w, r, p, "people.pair", "community/"+in.CommunityCode, func(c *data.City) (people.Change, any, error) {
+		from, to, err := parseDays(in.From, in.To, s.today())
+		if err != nil {
+			return people.Change{}, nil, err
+		}
+		x, ch, err := people.Pair(c, data.Pairing{ID: in.ID, UnitCode: in.UnitCode, CommunityCode: in.CommunityCode, From: from, To: to, Note: in.Note}, s.peopleRules())
+		return ch, pairingOut(c, &x, s.today()), err
+	})
+}
+
+func (s *Server) handlePairingEnd(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in dayIn
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	s.commitPeople(w, r, p, "people.unpair", "pairing/"+id, func(c *data.City) (people.Change, any, error) {
+		d, err := in.day(s.today())
+		if err != nil {
+			return people.Change{}, nil, err
+		}
+		x, ch, err := people.EndPairing(c, id, d)
+		return ch, pairingOut(c, &x, s.today()), err
+	})
+}
+
+func (s *Server) handlePairingProposal(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleViewers); !ok {
+		return
+	}
+	p := people.ProposePairings(s.Current().City, s.today(), s.peopleRules())
+	writeJSON(w, http.StatusOK, map[string]any{"proposal": p, "summary": p.Summary()})
+}
+
+// handlePairingApply applies the proposal, computed again on the records
+// in force; the body names the moves the caller reviewed (moves: the
+// count, or the list), and a proposal that changed since is refused (409)
+// for review.
+func (s *Server) handlePairingApply(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, pairingAppliers)
+	if !ok {
+		return
+	}
+	var in struct {
+		Moves []people.PairingMove `json:"moves"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	s.commitPeople(w, r, p, "units.rebalance", "pairings", func(c *data.City) (people.Change, any, error) {
+		prop := people.ProposePairings(c, s.today(), s.peopleRules())
+		if len(in.Moves) != len(prop.Moves) || !sameMoves(in.Moves, prop.Moves) {
+			return people.Change{}, nil, &people.Error{Kind: people.Conflict, Field: "moves",
+				Reason: fmt.Sprintf("the proposal is now %d move(s), not the %d reviewed: review it again", len(prop.Moves), len(in.Moves))}
+		}
+		return prop.Change(c), map[string]any{"moves": len(prop.Moves), "lower_bound": prop.LowerBound}, nil
+	})
+}
+
+func sameMoves(a, b []people.PairingMove) bool {
+	for i := range a {
+		if a[i].UnitCode != b[i].UnitCode || a[i].From != b[i].From || a[i].To != b[i].To {
+			return false
+		}
+	}
+	return true
+}
+
+// ---- commitments, evaluations, contact points ----------------------------
+
+func commitmentOut(c *data.City, x *data.Commitment) commitmentJSON {
+	out := commitmentJSON{ID: x.ID, UnitCode: x.UnitCode, Unit: unitName(c, x.UnitCode), CommunityCode: x.CommunityCode,
+		Community: communityName(c, x.CommunityCode), Year: x.Year, Title: x.Title, Status: x.Status,
+		StatusLabel: people.CommitLabel(x.Status), Evidence: []evidenceJSON{}, UpdatedAt: x.UpdatedAt}
+	for _, e := range x.Evidence {
+		out.Evidence = append(out.Evidence, evidenceJSON{e.At, e.By, e.Text})
+	}
+	return out
+}
+
+func yearParam(w http.ResponseWriter, r *http.Request, def int) (int, bool) {
+	y, err := intParam(r.URL.Query().Get("year"), def, 2000, 2100)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "year: "+err.Error())
+		return 0, false
+	}
+	return y, true
+}
+
+func (s *Server) handleCommitmentList(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleReaders); !ok {
+		return
+	}
+	year, ok := yearParam(w, r, 0)
+	if !ok {
+		return
+	}
+	status, ok := enumParam(w, r, "status", people.CommitStatuses)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	unit, comm := q.Get("unit"), q.Get("community")
+	c := s.Current().City
+	out := []commitmentJSON{}
+	for i := range c.Commitments {
+		x := &c.Commitments[i]
+		if year != 0 && x.Year != year || status != "" && x.Status != status || unit != "" && x.UnitCode != unit || comm != "" && x.CommunityCode != comm {
+			continue
+		}
+		out = append(out, commitmentOut(c, x))
+	}
+	writeList(w, r, "commitments", out)
+}
+
+func (s *Server) handlePledge(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in struct {
+		UnitCode      string `json:"unit_code"`
+		CommunityCode string `json:"community_code"`
+		Year          int    `json:"year"`
+		Title         string `json:"title"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	s.commitPeople(w, r, p, "people.pledge", "unit/"+in.UnitCode, func(c *data.City) (people.Change, any, error) {
+		x, ch, err := people.Pledge(c, data.Commitment{UnitCode: in.UnitCode, CommunityCode: in.CommunityCode, Year: in.Year, Title: in.Title}, s.ops.now())
+		return ch, commitmentOut(c, &x), err
+	})
+}
+
+func (s *Server) handleCommitmentUpdate(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in struct {
+		Status   string `json:"status"`
+		Evidence string `json:"evidence"`
+		Title    string `json:"title"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	s.commitPeople(w, r, p, "people.commitment", "commitment/"+id, func(c *data.City) (people.Change, any, error) {
+		x, ch, err := people.UpdateCommitment(c, id, people.CommitmentUpdate{Status: in.Status, Evidence: in.Evidence, Title: in.Title, By: p.Name}, s.ops.now())
+		return ch, commitmentOut(c, &x), err
+	})
+}
+
+func evaluationOut(c *data.City, e *data.Evaluation) evaluationJSON {
+	out := evaluationJSON{ID: e.ID, Year: e.Year, Subject: e.Subject, SubjectID: e.SubjectID, Incidents: e.Incidents,
+		OnTimeShare: e.OnTimeShare, ReopenRate: e.ReopenRate, Score: e.Score, Grade: e.Grade, Comment: e.Comment, At: e.At, By: e.By}
+	if e.Subject == data.SubjectStreet {
+		if st := c.Street(e.SubjectID); st != nil {
+			out.Name = st.Name
+		}
+	} else if st := c.StaffByID(e.SubjectID); st != nil {
+		out.Name = st.Name
+	}
+	return out
+}
+
+func (s *Server) handleEvaluationList(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleReaders); !ok {
+		return
+	}
+	year, ok := yearParam(w, r, 0)
+	if !ok {
+		return
+	}
+	subject, ok := enumParam(w, r, "subject", []string{data.SubjectPerson, data.SubjectStreet})
+	if !ok {
+		return
+	}
+	grade, ok := enumParam(w, r, "grade", data.Grades)
+	if !ok {
+		return
+	}
+	c := s.Current().City
+	out := []evaluationJSON{}
+	for i := range c.Evaluations {
+		e := &c.Evaluations[i]
+		if year != 0 && e.Year != year || subject != "" && e.Subject != subject || grade != "" && e.Grade != grade {
+			continue
+		}
+		out = append(out, evaluationOut(c, e))
+	}
+	writeList(w, r, "evaluations", out)
+}
+
+// facts reads the incident facts of the snapshot: the city's incidents
+// with the dispatch flow's deadlines and reopenings.
+func (s *Server) facts(ctx context.Context) ([]people.IncidentFact, error) {
+	c := s.Current().City
+	var trails map[string]people.IncidentTrail
+	if inc := s.ops.inc; inc != nil {
+		recs, _, err := inc.Incidents(ctx, store.IncidentFilter{Limit: 1 << 30})
+		if err != nil {
+			return nil, err
+		}
+		var evs []data.IncidentEvent
+		for after := int64(0); ; {
+			pg, err := inc.IncidentEvents(ctx, after, 10000)
+			if err != nil {
+				return nil, err
+			}
+			evs = append(evs, pg...)
+			if len(pg) < 10000 {
+				break
+			}
+			after = pg[len(pg)-1].Seq
+		}
+		trails = people.Trails(recs, evs)
+	}
+	return people.Facts(c, trails, s.ops.rules.Load()), nil
+}
+
+func (s *Server) handleEvaluate(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in struct {
+		Year      int      `json:"year"`
+		Subject   string   `json:"subject"`
+		SubjectID string   `json:"subject_id"`
+		Score     *float64 `json:"score"`
+		Grade     string   `json:"grade"`
+		Comment   string   `json:"comment"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	facts, err := s.facts(r.Context())
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.commitPeople(w, r, p, "people.evaluate", in.Subject+"/"+in.SubjectID, func(c *data.City) (people.Change, any, error) {
+		e := data.Evaluation{Year: in.Year, Subject: in.Subject, SubjectID: in.SubjectID, Grade: in.Grade, Comment: in.Comment, By: p.Name}
+		if in.Score != nil {
+			if *in.Score <= 0 || *in.Score > 100 {
+				return people.Change{}, nil, &people.Error{Kind: people.Invalid, Field: "score", Reason: fmt.Sprintf("%v is out of range (0, 100]", *in.Score)}
+			}
+			e.Score = *in.Score
+		}
+		e, ch, err := people.Evaluate(c, e, facts, s.ops.now())
+		return ch, evaluationOut(c, &e), err
+	})
+}
+
+func (s *Server) handleEvaluateYear(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in struct {
+		Year int `json:"year"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if in.Year < 2000 || in.Year > 2100 {
+		writeError(w, http.StatusUnprocessableEntity, "year: want 2000..2100")
+		return
+	}
+	facts, err := s.facts(r.Context())
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.commitPeople(w, r, p, "people.evaluate.year", fmt.Sprintf("year/%d", in.Year), func(c *data.City) (people.Change, any, error) {
+		ch, n, capped, err := people.EvaluateYear(c, facts, in.Year, p.Name, s.ops.now())
+		return ch, map[string]any{"evaluated": n, "capped": capped}, err
+	})
+}
+
+func contactOut(c *data.City, p *data.ContactPoint, d time.Time) contactJSON {
+	out := contactJSON{ID: p.ID, StaffID: p.StaffID, CommunityCode: p.CommunityCode, Community: communityName(c, p.CommunityCode),
+		From: dayStr(p.From), To: dayStr(p.To), Active: p.ActiveOn(d)}
+	if st := c.StaffByID(p.StaffID); st != nil {
+		out.Name, out.Unit = st.Name, st.Unit
+	}
+	return out
+}
+
+func (s *Server) handleContactList(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleReaders); !ok {
+		return
+	}
+	d, ok := s.dayParam(w, r)
+	if !ok {
+		return
+	}
+	c := s.Current().City
+	comm := r.URL.Query().Get("community")
+	out := []contactJSON{}
+	for i := range c.ContactPoints {
+		p := &c.ContactPoints[i]
+		if comm != "" && p.CommunityCode != comm {
+			continue
+		}
+		out = append(out, contactOut(c, p, d))
+	}
+	writeList(w, r, "contact_points", out)
+}
+
+func (s *Server) handleContactSet(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in struct {
+		StaffID       string `json:"staff_id"`
+		CommunityCode string `json:"community_code"`
+		From          string `json:"from"`
+		Note          string `json:"note"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	s.commitPeople(w, r, p, "people.contact_point", "community/"+in.CommunityCode, func(c *data.City) (people.Change, any, error) {
+		from, _, err := parseDays(in.From, "", s.today())
+		if err != nil {
+			return people.Change{}, nil, err
+		}
+		x, ch, err := people.SetContactPoint(c, data.ContactPoint{StaffID: in.StaffID, CommunityCode: in.CommunityCode, From: from, Note: in.Note})
+		return ch, contactOut(c, &x, s.today()), err
+	})
+}
+
+func (s *Server) handleContactEnd(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	var in dayIn
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	s.commitPeople(w, r, p, "people.contact_point.end", "contact_point/"+id, func(c *data.City) (people.Change, any, error) {
+		d, err := in.day(s.today())
+		if err != nil {
+			return people.Change{}, nil, err
+		}
+		x, ch, err := people.EndContactPoint(c, id, d)
+		return ch, contactOut(c, &x, s.today()), err
+	})
+}
+
+// ---- workload ---------------------------------------------------------
+
+// handleWorkload answers the workload table, by grid (anyone with a
+// token: no names) or by person (the personal-data roles), sorted by a
+// column, as JSON, CSV or .xlsx.
+func (s *Server) handleWorkload(w http.ResponseWriter, r *http.Request) {
+	by, ok := enumParam(w, r, "by", []string{"grid", "person"})
+	if !ok {
+		return
+	}
+	roles := peopleViewers
+	if by == "person" {
+		roles = peopleReaders
+	}
+	if _, ok := require(w, r, roles); !ok {
+		return
+	}
+	sortBy, ok := enumParam(w, r, "sort", []string{"households", "population", "open", "overdue", "resolved", "on_time", "grids", "code"})
+	if !ok {
+		return
+	}
+	order, ok := enumParam(w, r, "order", []string{"asc", "desc"})
+	if !ok {
+		return
+	}
+	format, ok := enumParam(w, r, "format", []string{"json", "csv", "xlsx"})
+	if !ok {
+		return
+	}
+	only, ok := enumParam(w, r, "only", []string{"gaps", "overloaded"})
+	if !ok {
+		return
+	}
+	d, ok := s.dayParam(w, r)
+	if !ok {
+		return
+	}
+	facts, err := s.facts(r.Context())
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	grids, ps := people.Workload(s.cityOn(d), facts, d, s.ops.now(), s.peopleRules())
+	key := func(f people.Figures, hh, pop, n int, code string) float64 {
+		switch sortBy {
+		case "population":
+			return float64(pop)
+		case "open":
+			return float64(f.Open)
+		case "overdue":
+			return float64(f.Overdue)
+		case "resolved":
+			return float64(f.Resolved)
+		case "on_time":
+			return f.OnTimeShare
+		case "grids":
+			return float64(n)
+		}
+		return float64(hh)
+	}
+	desc := order != "asc"
+	cmp := func(a, b float64, ca, cb string) int {
+		if sortBy == "code" {
+			return strings.Compare(ca, cb)
+		}
+		if a == b {
+			return strings.Compare(ca, cb)
+		}
+		if (a < b) == desc {
+			return 1
+		}
+		return -1
+	}
+	if by == "person" {
+		if only == "overloaded" {
+			ps = slices.DeleteFunc(ps, func(p people.PersonLoad) bool { return p.Overloaded == "" })
+		}
+		slices.SortStableFunc(ps, func(a, b people.PersonLoad) int {
+			return cmp(key(a.Figures, a.Households, a.Population, len(a.Grids), a.StaffID), key(b.Figures, b.Households, b.Population, len(b.Grids), b.StaffID), a.StaffID, b.StaffID)
+		})
+		if format == "csv" || format == "xlsx" {
+			writeTable(w, tabular.Format(format), "workload-people", func(buf io.Writer, f tabular.Format) error { return people.PersonLoadSchema.Write(buf, f, ps) })
+			return
+		}
+		writeList(w, r, "people", ps)
+		return
+	}
+	if only == "gaps" {
+		grids = slices.DeleteFunc(grids, func(g people.GridLoad) bool { return g.Gap == "" })
+	}
+	slices.SortStableFunc(grids, func(a, b people.GridLoad) int {
+		return cmp(key(a.Figures, a.Households, a.Population, a.Heads+a.Workers+a.Cadres, a.Code), key(b.Figures, b.Households, b.Population, b.Heads+b.Workers+b.Cadres, b.Code), a.Code, b.Code)
+	})
+	if format == "csv" || format == "xlsx" {
+		writeTable(w, tabular.Format(format), "workload-grids", func(buf io.Writer, f tabular.Format) error { return people.GridLoadSchema.Write(buf, f, grids) })
+		return
+	}
+	writeList(w, r, "grids", grids)
+}
+
+// writeTable answers a file of a list, built in memory first so that a
+// failure is still a JSON error.
+func writeTable(w http.ResponseWriter, f tabular.Format, name string, write func(io.Writer, tabular.Format) error) {
+	var buf bytes.Buffer
+	if err := write(&buf, f); err != nil {
+		writeError(w, http.StatusInternalServerError, "export: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", f.ContentType())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, f))
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf.Bytes())
+}
+
+// ---- lists: export and import ------------------------------------------
+
+func (s *Server) handleLists(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleReaders); !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"lists": people.Lists})
+}
+
+func (s *Server) handleListExport(w http.ResponseWriter, r *http.Request) {
+	if _, ok := require(w, r, peopleReaders); !ok {
+		return
+	}
+	l, ok := people.ListByName(mux.Vars(r)["list"])
+	if !ok {
+		writeError(w, http.StatusNotFound, "no list "+mux.Vars(r)["list"])
+		return
+	}
+	format, ok := enumParam(w, r, "format", []string{"csv", "xlsx"})
+	if !ok {
+		return
+	}
+	if format == "" {
+		format = "csv"
+	}
+	c := s.Current().City
+	writeTable(w, tabular.Format(format), l.Name, func(buf io.Writer, f tabular.Format) error { return l.Export(c, buf, f, true) })
+}
+
+// handleListImport reads a whole CSV or .xlsx file of a list (the body,
+// its type from Content-Type or the first bytes): every row through the
+// checked edits; any problem refuses the file whole (422 with each
+// problem's row, column and reason) and nothing is written.
+func (s *Server) handleListImport(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	l, ok := people.ListByName(mux.Vars(r)["list"])
+	if !ok {
+		writeError(w, http.StatusNotFound, "no list "+mux.Vars(r)["list"])
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body too large (limit %d bytes)", mbe.Limit))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "body: "+err.Error())
+		return
+	}
+	if len(body) == 0 {
+		writeError(w, http.StatusBadRequest, "body: send the CSV or .xlsx file")
+		return
+	}
+	f := tabular.Detect(body)
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if g, err := tabular.ParseFormat(ct); err == nil {
+			f = g
+		} else if !strings.HasPrefix(ct, "application/octet-stream") {
+			writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send text/csv or %s", ct, tabular.XLSX.ContentType()))
+			return
+		}
+	}
+	var facts []people.IncidentFact
+	if l.Name == data.LayerEvaluations {
+		if facts, err = s.facts(r.Context()); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	s.commitPeople(w, r, p, "people.import", "list/"+l.Name, func(c *data.City) (people.Change, any, error) {
+		ch, err := l.Import(c, bytes.NewReader(body), f, people.Importer{Rules: s.peopleRules(), Now: s.ops.now(), By: p.Name, Facts: facts})
+		return ch, map[string]any{"list": l.Name, "format": f}, err
+	})
+}
+
+// ---- the public disclosure --------------------------------------------
+
+// handleDisclosure is the public annual disclosure (年度公示) of the
+// units' commitments and their completion: no personal data, no token
+// needed.
+func (s *Server) handleDisclosure(w http.ResponseWriter, r *http.Request) {
+	c := s.Current().City
+	years := people.Years(c)
+	def := s.today().Year()
+	if len(years) > 0 && !slices.Contains(years, def) {
+		def = years[0]
+	}
+	year, ok := yearParam(w, r, def)
+	if !ok {
+		return
+	}
+	format, ok := enumParam(w, r, "format", []string{"json", "csv", "xlsx"})
+	if !ok {
+		return
+	}
+	rows, totals := people.Disclosure(c, year)
+	if format == "csv" || format == "xlsx" {
+		writeTable(w, tabular.Format(format), fmt.Sprintf("disclosure-%d", year), func(buf io.Writer, f tabular.Format) error {
+			return people.DisclosureSchema.Write(buf, f, rows)
+		})
+		return
+	}
+	done, total := 0, 0
+	for _, t := range totals {
+		done += t.Done
+		total += t.Total
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"year": year, "years": years, "units": orEmpty(totals), "commitments": orEmpty(rows),
+		"total": total, "done": done, "done_pct": pct(done, total)})
+}
