@@ -88,7 +88,7 @@ func TestAssetsOffline(t *testing.T) {
 var refPatterns = map[string][]*regexp.Regexp{
 	".html": {regexp.MustCompile(`(?i)\b(?:src|href)\s*=\s*["']([^"']+)["']`)},
 	".js": {
-		regexp.MustCompile(`\bfrom\s*['"]([^'"]+)['"]`),
+		regexp.MustCompile(`(?m)^\s*(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]`),
 		regexp.MustCompile(`\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)`),
 		regexp.MustCompile(`(?m)^\s*import\s+['"]([^'"]+)['"]`),
 		regexp.MustCompile(`new\s+URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url`),
@@ -326,5 +326,31 @@ func TestAssetsFS(t *testing.T) {
 	}
 	if _, err := fs.Stat(Assets(), "vendor/maplibre-gl/maplibre-gl-worker.mjs"); err != nil {
 		t.Error(err) // MapLibre loads its worker from beside its module
+	}
+}
+
+// TestReferencesPatterns keeps the reference patterns to real imports:
+// a word "from" inside code (an object key, an element id) is not one.
+func TestReferencesPatterns(t *testing.T) {
+	cases := []struct {
+		src  string
+		want []string
+	}{
+		{"import { a } from './lib.js';\n", []string{"lib.js"}},
+		{"import {\n  a,\n  b,\n} from \"./vendor/x.mjs\";\n", []string{"vendor/x.mjs"}},
+		{"export { c } from './c.js';\n", []string{"c.js"}},
+		{"import './side.js';\n", []string{"side.js"}},
+		{"const m = await import('./lazy.js');\n", []string{"lazy.js"}},
+		{"post({ from: $('assign-from').value, replaces: $('x').value });\n", nil},
+		{"const s = 'taken from' + \"here\";\n", nil},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, r := range references("page.js", []byte(c.src)) {
+			got = append(got, r[0])
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("references(%q) = %v, want %v", c.src, got, c.want)
+		}
 	}
 }

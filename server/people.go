@@ -46,9 +46,6 @@ type PeopleStore interface {
 	WritePeople(ctx context.Context, ch people.Change, entry data.AuditEntry) error
 }
 
-// MetaMaxCadreGrids is the store's meta key of the grid limit per cadre.
-const MetaMaxCadreGrids = "people.max_grids_per_cadre"
-
 // peopleIndependent are the extensions whose derived state does not
 // depend on people: a people write keeps them instead of building them
 // again (the geometry is the same).
@@ -70,14 +67,15 @@ func init() {
 		r.HandleFunc("/summary", s.handlePeopleSummary).Methods(get)
 		r.HandleFunc("/report", s.handlePeopleReport).Methods(get)
 		r.HandleFunc("/rules", s.handlePeopleRules).Methods(get)
+		r.HandleFunc("/rules", s.handlePeopleRulesSet).Methods(patch)
 		r.HandleFunc("/staff", s.handleStaffList).Methods(get)
 		r.HandleFunc("/staff", s.handleStaffCreate).Methods(post)
 		r.HandleFunc("/staff/{id}", s.handleStaffGet).Methods(get)
 		r.HandleFunc("/staff/{id}", s.handleStaffUpdate).Methods(patch)
-		r.HandleFunc("/staff/{id}/retire", s.handleStaffRetire).Methods(post)
+		r.Handle("/staff/{id}/retire", s.endOn("people.staff.retire", "staff", s.retire)).Methods(post)
 		r.HandleFunc("/assignments", s.handleAssignmentList).Methods(get)
 		r.HandleFunc("/assignments", s.handleAssign).Methods(post)
-		r.HandleFunc("/assignments/{id}/end", s.handleAssignmentEnd).Methods(post)
+		r.Handle("/assignments/{id}/end", s.endOn("people.unassign", "assignment", s.endAssignment)).Methods(post)
 		r.HandleFunc("/grids/{code}", s.handleGridPeople).Methods(get)
 		r.HandleFunc("/units", s.handleUnitList).Methods(get)
 		r.HandleFunc("/units", s.handleUnitCreate).Methods(post)
@@ -85,7 +83,7 @@ func init() {
 		r.HandleFunc("/units/{code}", s.handleUnitUpdate).Methods(patch)
 		r.HandleFunc("/pairings", s.handlePairingList).Methods(get)
 		r.HandleFunc("/pairings", s.handlePair).Methods(post)
-		r.HandleFunc("/pairings/{id}/end", s.handlePairingEnd).Methods(post)
+		r.Handle("/pairings/{id}/end", s.endOn("people.unpair", "pairing", s.endPairing)).Methods(post)
 		r.HandleFunc("/pairings/proposal", s.handlePairingProposal).Methods(get)
 		r.HandleFunc("/pairings/proposal/apply", s.handlePairingApply).Methods(post)
 		r.HandleFunc("/commitments", s.handleCommitmentList).Methods(get)
@@ -96,7 +94,7 @@ func init() {
 		r.HandleFunc("/evaluations/run", s.handleEvaluateYear).Methods(post)
 		r.HandleFunc("/contact-points", s.handleContactList).Methods(get)
 		r.HandleFunc("/contact-points", s.handleContactSet).Methods(post)
-		r.HandleFunc("/contact-points/{id}/end", s.handleContactEnd).Methods(post)
+		r.Handle("/contact-points/{id}/end", s.endOn("people.contact_point.end", "contact_point", s.endContact)).Methods(post)
 		r.HandleFunc("/workload", s.handleWorkload).Methods(get)
 		r.HandleFunc("/lists", s.handleLists).Methods(get)
 		r.HandleFunc("/lists/{list}", s.handleListExport).Methods(get)
@@ -108,13 +106,10 @@ func init() {
 // today is the day the records are read at: the server's clock, in China.
 func (s *Server) today() time.Time { return data.Day(s.ops.now()) }
 
+// peopleRules are the rules in force: the store's (people.RulesFromMeta),
+// the defaults where it keeps none or none that hold.
 func (s *Server) peopleRules() people.Rules {
-	r := people.DefaultRules()
-	if v := s.Current().City.Meta[MetaMaxCadreGrids]; v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			r.MaxGridsPerCadre = n
-		}
-	}
+	r, _ := people.RulesFromMeta(s.Current().City.Meta)
 	return r
 }
 
@@ -198,7 +193,7 @@ func (s *Server) commitPeople(w http.ResponseWriter, r *http.Request, p *Princip
 		writeJSON(w, http.StatusOK, map[string]any{"changed": map[string]int{}, "result": answer})
 		return
 	}
-	detail, _ := json.Marshal(map[string]any{"records": ch.Summary(), "change": auditOf(ch)})
+	detail, _ := json.Marshal(map[string]any{"records": ch.Summary(), "change": ch.Audit(sn.City)})
 	entry := data.AuditEntry{At: s.ops.now(), Actor: p.Actor(), Action: action, Target: target, Detail: string(detail)}
 	if err := ps.WritePeople(r.Context(), ch, entry); err != nil {
 		s.internal(w, r, err)
@@ -221,42 +216,6 @@ func (s *Server) commitPeople(w http.ResponseWriter, r *http.Request, p *Princip
 	rep := people.Check(s.Current().City, s.today(), s.peopleRules())
 	writeJSON(w, status, map[string]any{"changed": ch.Summary(), "result": answer,
 		"violations": len(rep.Violations), "violations_by_rule": rep.ByRule})
-}
-
-// auditOf is what the audit trail keeps of a change: the ids of every
-// record and, for staff, what changed but not the name or phone.
-func auditOf(ch people.Change) map[string][]string {
-	m := map[string][]string{}
-	for _, x := range ch.Staff {
-		m["staff"] = append(m["staff"], x.ID+" "+x.Role)
-	}
-	for _, x := range ch.Assignments {
-		to := ""
-		if !x.To.IsZero() {
-			to = x.To.Format(time.DateOnly)
-		}
-		m["assignments"] = append(m["assignments"], fmt.Sprintf("%s %s %s %s %s..%s", x.ID, x.StaffID, x.Duty, x.GridCode, x.From.Format(time.DateOnly), to))
-	}
-	for _, x := range ch.Units {
-		m["units"] = append(m["units"], x.Code)
-	}
-	for _, x := range ch.Pairings {
-		to := ""
-		if !x.To.IsZero() {
-			to = x.To.Format(time.DateOnly)
-		}
-		m["pairings"] = append(m["pairings"], fmt.Sprintf("%s %s %s %s..%s", x.ID, x.UnitCode, x.CommunityCode, x.From.Format(time.DateOnly), to))
-	}
-	for _, x := range ch.Commitments {
-		m["commitments"] = append(m["commitments"], x.ID+" "+x.Status)
-	}
-	for _, x := range ch.Evaluations {
-		m["evaluations"] = append(m["evaluations"], fmt.Sprintf("%s %d %s %s %s", x.ID, x.Year, x.Subject, x.SubjectID, x.Grade))
-	}
-	for _, x := range ch.ContactPoints {
-		m["contact_points"] = append(m["contact_points"], x.ID+" "+x.StaffID+" "+x.CommunityCode)
-	}
-	return m
 }
 
 // swapPeople puts in force the snapshot after a people change: the same
@@ -591,6 +550,49 @@ func (s *Server) handlePeopleRules(w http.ResponseWriter, r *http.Request) {
 		"grades": data.Grades, "commitment_statuses": people.CommitStatuses})
 }
 
+// handlePeopleRulesSet changes the rules in force: the fields the body
+// sets (the others keep their values), kept in the store's meta table
+// with the audit entry. The answer reports the records against the new
+// rules; records that break them are reported, not refused.
+func (s *Server) handlePeopleRulesSet(w http.ResponseWriter, r *http.Request) {
+	p, ok := require(w, r, peopleEditors)
+	if !ok {
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body too large (limit %d bytes)", mbe.Limit))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "body: "+err.Error())
+		return
+	}
+	if len(bytes.TrimSpace(body)) == 0 || bytes.TrimSpace(body)[0] != '{' {
+		writeError(w, http.StatusBadRequest, "body: want a JSON object of rules")
+		return
+	}
+	// Malformed bodies are told apart from rules that cannot hold (422)
+	// before the write is built.
+	if _, err := people.DefaultRules().With(body); err != nil {
+		var pe *people.Error
+		if !errors.As(err, &pe) {
+			writeError(w, http.StatusBadRequest, "body: "+err.Error())
+			return
+		}
+	}
+	s.commitPeople(w, r, p, "people.rules", "rules", func(c *data.City) (people.Change, any, error) {
+		cur, _ := people.RulesFromMeta(c.Meta)
+		n, err := cur.With(body)
+		if err != nil {
+			return people.Change{}, nil, err
+		}
+		ch, err := people.SetRules(cur, n)
+		return ch, map[string]any{"rules": n}, err
+	})
+}
+
 // ---- staff -------------------------------------------------------------
 
 func gridsOf(c *data.City, d time.Time) map[string][]string {
@@ -791,24 +793,48 @@ func (in *dayIn) day(def time.Time) (time.Time, error) {
 	return d, nil
 }
 
-func (s *Server) handleStaffRetire(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.staff.retire", "staff/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
+// endOn answers the routes that end a record on a day (body {"day"},
+// default today): an assignment, a pairing, a contact point, a person's
+// service. end makes the change for the record with the path's id.
+func (s *Server) endOn(action, kind string, end func(c *data.City, id string, d time.Time) (people.Change, any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := require(w, r, peopleEditors)
+		if !ok {
+			return
 		}
-		ch, err := people.RetireStaff(c, id, d)
-		return ch, map[string]any{"retired": dayStr(d), "assignments_ended": len(ch.Assignments)}, err
-	})
+		var in dayIn
+		if !decodeJSON(w, r, &in) {
+			return
+		}
+		id := mux.Vars(r)["id"]
+		s.commitPeople(w, r, p, action, kind+"/"+id, func(c *data.City) (people.Change, any, error) {
+			d, err := in.day(s.today())
+			if err != nil {
+				return people.Change{}, nil, err
+			}
+			return end(c, id, d)
+		})
+	}
+}
+
+func (s *Server) endAssignment(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	a, ch, err := people.EndAssignment(c, id, d)
+	return ch, assignmentOut(c, &a, s.today()), err
+}
+
+func (s *Server) endPairing(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	x, ch, err := people.EndPairing(c, id, d)
+	return ch, pairingOut(c, &x, s.today()), err
+}
+
+func (s *Server) endContact(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	x, ch, err := people.EndContactPoint(c, id, d)
+	return ch, contactOut(c, &x, s.today()), err
+}
+
+func (s *Server) retire(c *data.City, id string, d time.Time) (people.Change, any, error) {
+	ch, err := people.RetireStaff(c, id, d)
+	return ch, map[string]any{"retired": dayStr(d), "assignments_ended": len(ch.Assignments)}, err
 }
 
 // ---- assignments -------------------------------------------------------
@@ -891,26 +917,6 @@ func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request) {
 			return people.Change{}, nil, err
 		}
 		a, ch, err := people.Assign(c, data.Assignment{ID: in.ID, StaffID: in.StaffID, GridCode: in.GridCode, Duty: in.Duty, From: from, To: to, Note: in.Note}, s.peopleRules(), in.Replaces)
-		return ch, assignmentOut(c, &a, s.today()), err
-	})
-}
-
-func (s *Server) handleAssignmentEnd(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.unassign", "assignment/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
-		}
-		a, ch, err := people.EndAssignment(c, id, d)
 		return ch, assignmentOut(c, &a, s.today()), err
 	})
 }
@@ -1143,26 +1149,6 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) handlePairingEnd(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.unpair", "pairing/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
-		}
-		x, ch, err := people.EndPairing(c, id, d)
-		return ch, pairingOut(c, &x, s.today()), err
-	})
-}
-
 func (s *Server) handlePairingProposal(w http.ResponseWriter, r *http.Request) {
 	if _, ok := require(w, r, peopleViewers); !ok {
 		return
@@ -1339,23 +1325,10 @@ func (s *Server) facts(ctx context.Context) ([]people.IncidentFact, error) {
 	c := s.Current().City
 	var trails map[string]people.IncidentTrail
 	if inc := s.ops.inc; inc != nil {
-		recs, _, err := inc.Incidents(ctx, store.IncidentFilter{Limit: 1 << 30})
-		if err != nil {
+		var err error
+		if trails, err = store.IncidentTrails(ctx, inc); err != nil {
 			return nil, err
 		}
-		var evs []data.IncidentEvent
-		for after := int64(0); ; {
-			pg, err := inc.IncidentEvents(ctx, after, 10000)
-			if err != nil {
-				return nil, err
-			}
-			evs = append(evs, pg...)
-			if len(pg) < 10000 {
-				break
-			}
-			after = pg[len(pg)-1].Seq
-		}
-		trails = people.Trails(recs, evs)
 	}
 	return people.Facts(c, trails, s.ops.rules.Load()), nil
 }
@@ -1470,26 +1443,6 @@ func (s *Server) handleContactSet(w http.ResponseWriter, r *http.Request) {
 			return people.Change{}, nil, err
 		}
 		x, ch, err := people.SetContactPoint(c, data.ContactPoint{StaffID: in.StaffID, CommunityCode: in.CommunityCode, From: from, Note: in.Note})
-		return ch, contactOut(c, &x, s.today()), err
-	})
-}
-
-func (s *Server) handleContactEnd(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, peopleEditors)
-	if !ok {
-		return
-	}
-	var in dayIn
-	if !decodeJSON(w, r, &in) {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	s.commitPeople(w, r, p, "people.contact_point.end", "contact_point/"+id, func(c *data.City) (people.Change, any, error) {
-		d, err := in.day(s.today())
-		if err != nil {
-			return people.Change{}, nil, err
-		}
-		x, ch, err := people.EndContactPoint(c, id, d)
 		return ch, contactOut(c, &x, s.today()), err
 	})
 }

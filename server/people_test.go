@@ -405,3 +405,121 @@ func TestPeopleWorkloadAPI(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+// The rules in force are the store's: the organiser changes them (the
+// fields given, the others kept), the report and the edits follow at
+// once and after a reload, the audit trail keeps the change; a bad body
+// is a 4xx that changes nothing, and other roles may only read them.
+func TestPeopleRulesAPI(t *testing.T) {
+	e := newPeopleEnv(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		role string
+		code int
+	}{{"", 401}, {RoleViewer, 403}, {RoleDispatcher, 403}, {RolePlanner, 403}} {
+		if code, _, body := e.call(t, tc.role, "PATCH", "/api/v1/people/rules", `{"max_grids_per_cadre":9}`); code != tc.code {
+			t.Errorf("PATCH rules as %q: %d, want %d: %s", tc.role, code, tc.code, body)
+		}
+	}
+	_, rep, _ := e.call(t, RoleViewer, "GET", "/api/v1/people/report?rule=cadre_load", "")
+	vs := rep["violations"].([]any)
+	if len(vs) != 1 {
+		t.Fatalf("demo cadre_load violations %v", vs)
+	}
+	held := int(vs[0].(map[string]any)["count"].(float64)) // grids the overloaded cadre helps
+
+	audits := func() int {
+		au, err := e.st.Audit(ctx, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(au)
+	}
+	before, nAudit := e.s.Current().City.Meta[people.MetaRules], audits()
+	for _, tc := range []struct {
+		body  string
+		code  int
+		field string
+	}{
+		{`{"max_grids_per_cadre":0}`, 422, "rules"},
+		{`{"min_workers_per_grid":-1}`, 422, "rules"},
+		{`{"district_units_per_community":{"min":3,"max":2}}`, 422, "rules"},
+		{`{"max_grids":4}`, 400, ""},
+		{`{"max_grids_per_cadre":"4"}`, 400, ""},
+		{`{"max_grids_per_cadre":4} {}`, 400, ""},
+		{`[{"max_grids_per_cadre":4}]`, 400, ""},
+		{`{"max_grids_per_cadre":`, 400, ""},
+		{``, 400, ""},
+	} {
+		code, out, body := e.call(t, RoleOrganiser, "PATCH", "/api/v1/people/rules", tc.body)
+		if code != tc.code || (tc.field != "" && out["field"] != tc.field) || out["error"] == nil {
+			t.Errorf("PATCH rules %s: %d %s, want %d field %q", tc.body, code, body, tc.code, tc.field)
+		}
+		if e.s.Current().City.Meta[people.MetaRules] != before || audits() != nAudit {
+			t.Errorf("PATCH rules %s: a refused change was written", tc.body)
+		}
+	}
+
+	// Raising the limit to what the cadre helps clears the violation; the
+	// other rules keep their values.
+	code, out, body := e.call(t, RoleOrganiser, "PATCH", "/api/v1/people/rules", fmt.Sprintf(`{"max_grids_per_cadre":%d}`, held))
+	if code != 200 || out["violations_by_rule"].(map[string]any)[people.RuleCadreLoad] != nil {
+		t.Fatalf("raise the limit: %d %s", code, body)
+	}
+	want := people.DefaultRules()
+	want.MaxGridsPerCadre = held
+	check := func(when string) {
+		t.Helper()
+		_, got, _ := e.call(t, RoleViewer, "GET", "/api/v1/people/rules", "")
+		b, _ := json.Marshal(got["rules"])
+		var r people.Rules
+		if err := json.Unmarshal(b, &r); err != nil || r != want {
+			t.Errorf("%s: rules %+v, want %+v", when, r, want)
+		}
+		_, rep, _ := e.call(t, RoleViewer, "GET", "/api/v1/people/report", "")
+		if rep["rules"].(map[string]any)["max_grids_per_cadre"].(float64) != float64(want.MaxGridsPerCadre) {
+			t.Errorf("%s: the report checks against %v", when, rep["rules"])
+		}
+	}
+	check("after the change")
+	au, err := e.st.Audit(ctx, 1)
+	if err != nil || au[0].Action != "people.rules" || !strings.Contains(au[0].Detail, fmt.Sprintf("max_grids_per_cadre %d", held)) {
+		t.Errorf("audit %+v %v", au, err)
+	}
+	if err := e.s.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("after a reload")
+
+	// The same rules again write nothing.
+	nAudit = audits()
+	if code, out, body := e.call(t, RoleOrganiser, "PATCH", "/api/v1/people/rules", fmt.Sprintf(`{"max_grids_per_cadre":%d}`, held)); code != 200 || len(out["changed"].(map[string]any)) != 0 || audits() != nAudit {
+		t.Errorf("unchanged rules: %d %s", code, body)
+	}
+
+	// A stricter limit is taken and its breaches reported, not refused; an
+	// assignment over it is refused.
+	code, out, body = e.call(t, RoleOrganiser, "PATCH", "/api/v1/people/rules", `{"max_grids_per_cadre":1}`)
+	if code != 200 || out["violations_by_rule"].(map[string]any)[people.RuleCadreLoad].(float64) < 2 {
+		t.Fatalf("stricter limit: %d %s", code, body)
+	}
+	want.MaxGridsPerCadre = 1
+	check("after the stricter limit")
+	var cadre, grid string
+	c := e.s.Current().City
+	for i := range c.Assignments {
+		if a := &c.Assignments[i]; a.Duty == data.DutyCadre && a.ActiveOn(e.s.today()) {
+			cadre = a.StaffID
+			for j := range c.Grids {
+				if c.Grids[j].Code != a.GridCode {
+					grid = c.Grids[j].Code
+					break
+				}
+			}
+			break
+		}
+	}
+	if code, out, body := e.call(t, RoleOrganiser, "POST", "/api/v1/people/assignments", fmt.Sprintf(`{"staff_id":%q,"grid_code":%q,"duty":"cadre"}`, cadre, grid)); code != 409 || out["field"] != "staff_id" {
+		t.Errorf("assignment over the limit of 1: %d %s", code, body)
+	}
+}

@@ -822,7 +822,8 @@ func (s *Server) handlePlanApply(w http.ResponseWriter, r *http.Request) {
 	// The transaction is atomic and quick; a client that goes away does
 	// not cancel it halfway.
 	v, err := s.planStore().ApplyPlan(context.WithoutCancel(ctx), store.PlanApply{PlanID: d.rec.ID, Actor: actor, BaseVersion: d.rec.BaseVersion, City: c,
-		Incidents: inc, Retired: retired, Before: before, After: after, Summary: string(summary), Delta: delta})
+		Incidents: inc, Retired: retired, Before: before, After: after, Summary: string(summary), Delta: delta,
+		People: s.planPeople(c)})
 	switch {
 	case errors.Is(err, store.ErrStalePlan), errors.Is(err, store.ErrPlanApplied), errors.Is(err, store.ErrRetiredReuse):
 		writeError(w, http.StatusConflict, err.Error())

@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
@@ -157,10 +156,7 @@ func (x *statsExt) figures() (Stats, []GridStat) {
 		}
 		x.city, x.grids = ComputeStats(x.sn.City, built, planned)
 		if x.sn.City.HasStaff() {
-			r := people.DefaultRules()
-			if n, err := strconv.Atoi(x.sn.City.Meta[MetaMaxCadreGrids]); err == nil && n > 0 {
-				r.MaxGridsPerCadre = n
-			}
+			r, _ := people.RulesFromMeta(x.sn.City.Meta)
 			sum := Summarise(x.sn.City, data.Day(time.Now()), r)
 			x.city.People = &sum
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,20 +27,12 @@ func init() {
 	commands["units"] = command{"双报到 units: propose (and --apply) a rebalanced pairing, the annual disclosure", cmdUnits}
 }
 
-// MetaMaxCadreGrids is the meta key that configures the limit of grids a
-// cadre helps (people.Rules.MaxGridsPerCadre) for the whole store.
-const MetaMaxCadreGrids = "people.max_grids_per_cadre"
-
-// peopleRules reads the rules: the defaults, the store's meta setting,
-// then the flag (0: not given).
+// peopleRules reads the rules: the store's (people.RulesFromMeta: the
+// defaults where it keeps none), then the flag (0: not given).
 func peopleRules(meta map[string]string, maxGrids int) (people.Rules, error) {
-	r := people.DefaultRules()
-	if v := meta[MetaMaxCadreGrids]; v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return r, fmt.Errorf("meta %s: %q is not a number", MetaMaxCadreGrids, v)
-		}
-		r.MaxGridsPerCadre = n
+	r, err := people.RulesFromMeta(meta)
+	if err != nil {
+		return r, err
 	}
 	if maxGrids != 0 {
 		r.MaxGridsPerCadre = maxGrids
@@ -69,21 +61,9 @@ func parseDayFlag(v string) (time.Time, error) {
 // incidentFacts reads the incident facts of the store: the city's
 // incidents with the dispatch flow's deadlines and reopenings.
 func incidentFacts(ctx context.Context, st store.Store, c *data.City) ([]people.IncidentFact, error) {
-	recs, _, err := st.Incidents(ctx, store.IncidentFilter{Limit: 1 << 30})
+	trails, err := store.IncidentTrails(ctx, st)
 	if err != nil {
 		return nil, err
-	}
-	var evs []data.IncidentEvent
-	for after := int64(0); ; {
-		page, err := st.IncidentEvents(ctx, after, 10000)
-		if err != nil {
-			return nil, err
-		}
-		evs = append(evs, page...)
-		if len(page) < 10000 {
-			break
-		}
-		after = page[len(page)-1].Seq
 	}
 	rules := data.DefaultRules()
 	if body, _, err := st.Rules(ctx); err == nil && len(body) > 0 {
@@ -91,7 +71,7 @@ func incidentFacts(ctx context.Context, st store.Store, c *data.City) ([]people.
 			rules = r
 		}
 	}
-	return people.Facts(c, people.Trails(recs, evs), rules), nil
+	return people.Facts(c, trails, rules), nil
 }
 
 func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -101,13 +81,14 @@ func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stde
        gridmap people served   --data city.gpkg --grid CODE [--day D]
        gridmap people workload --data city.gpkg [--by grid|person] [--sort households|open|overdue|on_time] [--format table|csv|xlsx] [--out FILE]
        gridmap people evaluate --data city.gpkg --year 2025 [--actor NAME]
-       gridmap people migrate  --data city.gpkg [--day D]`
+       gridmap people migrate  --data city.gpkg [--day D]
+       gridmap people rules    --data city.gpkg [--set '{"max_grids_per_cadre":4}'] [--actor NAME]`
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintf(stderr, "Usage: gridmap %s\n", synopsis)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return flag.ErrHelp
 		}
-		return &exitError{2, errors.New("people: want check, list, import, served, workload, evaluate or migrate")}
+		return &exitError{2, errors.New("people: want check, list, import, served, workload, evaluate, migrate or rules")}
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlags("people "+sub, synopsis, stderr)
@@ -124,6 +105,7 @@ func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	by := fs.String("by", "grid", "grid or person")
 	sortBy := fs.String("sort", "households", "households, population, open, overdue or on_time")
 	year := fs.Int("year", 0, "the year evaluated")
+	set := fs.String("set", "", `rules: the fields to change, a JSON object (e.g. {"max_grids_per_cadre":4})`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -135,7 +117,7 @@ func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	switch sub {
-	case "check", "list", "import", "served", "workload", "evaluate", "migrate":
+	case "check", "list", "import", "served", "workload", "evaluate", "migrate", "rules":
 	default:
 		return failf(2, "people: unknown subcommand %q", sub)
 	}
@@ -156,6 +138,12 @@ func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if sub == "served" && *grid == "" {
 		return failf(2, "people served needs --grid CODE")
 	}
+	if *set != "" && sub != "rules" {
+		return failf(2, "--set is for people rules")
+	}
+	if sub == "rules" && *maxGrids != 0 {
+		return failf(2, `people rules: give the limit as --set '{"max_grids_per_cadre":N}'`)
+	}
 	if sub == "evaluate" && (*year < 2000 || *year > 2100) {
 		return failf(2, "people evaluate needs --year (2000..2100)")
 	}
@@ -174,7 +162,7 @@ func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			fmt.Fprintln(stderr, "nothing to change")
 			return nil
 		}
-		detail, _ := json.Marshal(ch.Summary())
+		detail, _ := json.Marshal(map[string]any{"records": ch.Summary(), "change": ch.Audit(c)})
 		return st.WritePeople(ctx, ch, data.AuditEntry{Actor: *actor, Action: action, Target: target, Detail: string(detail)})
 	}
 	switch sub {
@@ -271,10 +259,10 @@ func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			return float64(hh)
 		}
 		slices.SortStableFunc(grids, func(a, b people.GridLoad) int {
-			return cmpFloat(key(b.Figures, b.Households, b.Population), key(a.Figures, a.Households, a.Population))
+			return cmp.Compare(key(b.Figures, b.Households, b.Population), key(a.Figures, a.Households, a.Population))
 		})
 		slices.SortStableFunc(ps, func(a, b people.PersonLoad) int {
-			return cmpFloat(key(b.Figures, b.Households, b.Population), key(a.Figures, a.Households, a.Population))
+			return cmp.Compare(key(b.Figures, b.Households, b.Population), key(a.Figures, a.Households, a.Population))
 		})
 		if !*personal {
 			for i := range ps {
@@ -324,6 +312,24 @@ func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		fmt.Fprintf(stdout, "evaluated %d streets and people for %d (%d secretaries capped below 优秀 by their street)\n", n, *year, capped)
 		return nil
+	case "rules":
+		// The rules kept in the store (people.MetaRules); --set changes the
+		// fields it gives, the others keep their values.
+		if *set != "" {
+			n, err := rules.With([]byte(*set))
+			if err != nil {
+				return failf(2, "--set: %v", err)
+			}
+			ch, err := people.SetRules(rules, n)
+			if err != nil {
+				return failf(2, "--set: %v", err)
+			}
+			if err := write(ch, "people.rules", "rules"); err != nil {
+				return err
+			}
+			rules = n
+		}
+		return encodeJSON(stdout, rules)
 	case "migrate":
 		if c.HasStaff() {
 			fmt.Fprintln(stdout, "the store already has people records")
@@ -338,16 +344,6 @@ func cmdPeople(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return nil
 	}
 	return nil
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func encodeJSON(w io.Writer, v any) error {

@@ -47,6 +47,40 @@ func TestPeopleValidateAndPropose(t *testing.T) {
 	if code, _, _ := gridmap(t, "people", "check", "--data", city, "--max-cadre-grids", "0x"); code != 2 {
 		t.Errorf("bad flag: exit %d", code)
 	}
+	// The limit kept in the store: validate checks against it, a bad one
+	// is refused (exit 2) and changes nothing.
+	for _, bad := range []string{`{"max_grids_per_cadre":0}`, `{"max_grids":4}`, `{"max_grids_per_cadre":`, `[]`} {
+		if code, _, _ := gridmap(t, "people", "rules", "--data", city, "--set", bad); code != 2 {
+			t.Errorf("people rules --set %s: exit %d", bad, code)
+		}
+	}
+	if code, _, _ := gridmap(t, "people", "rules", "--data", city, "--max-cadre-grids", "4"); code != 2 {
+		t.Errorf("people rules --max-cadre-grids: exit %d", code)
+	}
+	rulesNow := func() people.Rules {
+		t.Helper()
+		code, out, errs := gridmap(t, "people", "rules", "--data", city)
+		var r people.Rules
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
+			t.Fatalf("people rules: exit %d %s %s", code, out, errs)
+		}
+		return r
+	}
+	if r := rulesNow(); r != people.DefaultRules() {
+		t.Errorf("rules after refused changes: %+v", r)
+	}
+	if code, _, errs := gridmap(t, "people", "rules", "--data", city, "--set", `{"max_grids_per_cadre":4}`, "--actor", "组织部"); code != 0 {
+		t.Fatalf("people rules --set: exit %d %s", code, errs)
+	}
+	if r := rulesNow(); r.MaxGridsPerCadre != 4 || r.MinWorkersPerGrid != people.DefaultRules().MinWorkersPerGrid {
+		t.Errorf("rules after --set: %+v", r)
+	}
+	if _, v := validatePeople(t, city); v.People.ByRule[people.RuleCadreLoad] != 0 || v.People.Rules.MaxGridsPerCadre != 4 {
+		t.Errorf("validate after the store's limit of 4: %v", v.People.ByRule)
+	}
+	if code, _, errs := gridmap(t, "people", "rules", "--data", city, "--set", `{"max_grids_per_cadre":3}`); code != 0 {
+		t.Fatalf("people rules --set back: exit %d %s", code, errs)
+	}
 	code, out, errs := gridmap(t, "units", "propose", "--data", city)
 	var p people.Proposal
 	if code != 0 || json.Unmarshal([]byte(out), &p) != nil || len(p.Moves) != 1 || p.LowerBound != 1 {

@@ -271,6 +271,11 @@ func Check(c *data.City, d time.Time, r Rules) Report {
 			add(Violation{Rule: RuleContactPoint, Subject: id, Count: n, Reason: fmt.Sprintf("the leading cadre keeps %d contact points (one community each)", n)})
 		}
 	}
+	for i := range c.Staff {
+		if st := &c.Staff[i]; st.Role == data.StaffLeader && st.Serving(d) && len(contacts[st.ID]) == 0 {
+			add(Violation{Rule: RuleContactPoint, Subject: st.ID, Count: 0, Reason: "the leading cadre keeps no community contact point (each keeps one)"})
+		}
+	}
 
 	// Evaluations: the grade cap, every year on record.
 	for _, v := range gradeCapBreaches(c) {

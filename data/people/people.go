@@ -14,9 +14,13 @@
 package people
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,6 +87,71 @@ func (r Rules) Validate() error {
 	return nil
 }
 
+// The store's meta keys of the rules: MetaRules holds them whole (JSON);
+// MetaMaxCadreGrids, the older key, the grid limit alone.
+const (
+	MetaRules         = "people.rules"
+	MetaMaxCadreGrids = "people.max_grids_per_cadre"
+)
+
+// RulesFromMeta reads the city's rules from its meta table: the defaults,
+// over them the older grid-limit key, over both the rules kept whole. A
+// value that does not parse or cannot hold is an error (the defaults are
+// returned beside it).
+func RulesFromMeta(meta map[string]string) (Rules, error) {
+	r := DefaultRules()
+	if v := meta[MetaMaxCadreGrids]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return DefaultRules(), fmt.Errorf("meta %s: %q is not a number of grids", MetaMaxCadreGrids, v)
+		}
+		r.MaxGridsPerCadre = n
+	}
+	if v := meta[MetaRules]; v != "" {
+		var err error
+		if r, err = r.With([]byte(v)); err != nil {
+			return DefaultRules(), fmt.Errorf("meta %s: %w", MetaRules, err)
+		}
+	}
+	if err := r.Validate(); err != nil {
+		return DefaultRules(), fmt.Errorf("meta %s: %w", MetaRules, err)
+	}
+	return r, nil
+}
+
+// With returns r with the fields a JSON object sets (the others keep r's
+// values), checked: an unknown field, a value of the wrong type or
+// trailing data are an error, and rules that cannot hold an *Error of kind
+// Invalid.
+func (r Rules) With(body []byte) (Rules, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	n := r
+	if err := dec.Decode(&n); err != nil {
+		return r, err
+	}
+	if dec.More() {
+		return r, errors.New("trailing data after the rules")
+	}
+	if err := n.Validate(); err != nil {
+		return r, &Error{Kind: Invalid, Field: "rules", Reason: err.Error()}
+	}
+	return n, nil
+}
+
+// SetRules checks new rules and returns the change that puts them in
+// force in place of the current ones (an empty change when they are the
+// same).
+func SetRules(current, r Rules) (Change, error) {
+	if err := r.Validate(); err != nil {
+		return Change{}, &Error{Kind: Invalid, Field: "rules", Reason: err.Error()}
+	}
+	if r == current {
+		return Change{}, nil
+	}
+	return Change{Rules: &r}, nil
+}
+
 // Range returns the bound on units of a level per community.
 func (r Rules) Range(level string) Range {
 	if level == data.UnitMunicipal {
@@ -145,11 +214,24 @@ type Change struct {
 	Commitments   []data.Commitment    `json:"commitments,omitempty"`
 	Evaluations   []data.Evaluation    `json:"evaluations,omitempty"`
 	ContactPoints []data.ContactPoint  `json:"contact_points,omitempty"`
+	// Rules, when set, become the city's people rules (kept in the store's
+	// meta table under MetaRules).
+	Rules *Rules `json:"rules,omitempty"`
 }
 
 // Empty reports whether the change writes nothing.
 func (ch Change) Empty() bool {
-	return len(ch.Staff)+len(ch.Assignments)+len(ch.Units)+len(ch.Pairings)+len(ch.Commitments)+len(ch.Evaluations)+len(ch.ContactPoints) == 0
+	return ch.Rules == nil && len(ch.Staff)+len(ch.Assignments)+len(ch.Units)+len(ch.Pairings)+len(ch.Commitments)+len(ch.Evaluations)+len(ch.ContactPoints) == 0
+}
+
+// Meta is what the change writes to the store's meta table: the rules, or
+// nothing.
+func (ch Change) Meta() map[string]string {
+	if ch.Rules == nil {
+		return nil
+	}
+	b, _ := json.Marshal(ch.Rules)
+	return map[string]string{MetaRules: string(b)}
 }
 
 // Merge adds o's records to ch (later records of one id win in Apply).
@@ -161,6 +243,9 @@ func (ch *Change) Merge(o Change) {
 	ch.Commitments = append(ch.Commitments, o.Commitments...)
 	ch.Evaluations = append(ch.Evaluations, o.Evaluations...)
 	ch.ContactPoints = append(ch.ContactPoints, o.ContactPoints...)
+	if o.Rules != nil {
+		ch.Rules = o.Rules
+	}
 }
 
 // Summary names what the change writes, for the audit trail.
@@ -178,6 +263,9 @@ func (ch Change) Summary() map[string]int {
 	add(data.LayerCommitments, len(ch.Commitments))
 	add(data.LayerEvaluations, len(ch.Evaluations))
 	add(data.LayerContactPoints, len(ch.ContactPoints))
+	if ch.Rules != nil {
+		m["rules"] = 1
+	}
 	return m
 }
 
@@ -194,6 +282,13 @@ func (ch Change) Apply(c *data.City, d time.Time) *data.City {
 	n.Commitments = upsert(c.Commitments, ch.Commitments, func(x *data.Commitment) string { return x.ID })
 	n.Evaluations = upsert(c.Evaluations, ch.Evaluations, func(e *data.Evaluation) string { return e.ID })
 	n.ContactPoints = upsert(c.ContactPoints, ch.ContactPoints, func(p *data.ContactPoint) string { return p.ID })
+	if kv := ch.Meta(); kv != nil {
+		n.Meta = maps.Clone(c.Meta)
+		if n.Meta == nil {
+			n.Meta = map[string]string{}
+		}
+		maps.Copy(n.Meta, kv)
+	}
 	n.Grids = slices.Clone(c.Grids)
 	n.ReportingUnits = slices.Clone(n.ReportingUnits)
 	n.DeriveStaffing(d)

@@ -151,7 +151,10 @@ func TestCheckRules(t *testing.T) {
 		{"two contact points", func(c *data.City) {
 			c.ContactPoints = append(c.ContactPoints, data.ContactPoint{ID: "K9", StaffID: "L1", CommunityCode: "370402001002", From: d0})
 		}, people.RuleContactPoint, "L1"},
-		{"contact point of a non-leader", func(c *data.City) { c.ContactPoints[0].StaffID = "K1" }, people.RuleContactPoint, "K000001"},
+		{"contact point of a non-leader", func(c *data.City) {
+			c.ContactPoints = append(c.ContactPoints, data.ContactPoint{ID: "K9", StaffID: "K1", CommunityCode: "370402001002", From: d0})
+		}, people.RuleContactPoint, "K9"},
+		{"leading cadre without a contact point", func(c *data.City) { c.ContactPoints[0].To = day(2026, 1, 1) }, people.RuleContactPoint, "L1"},
 		{"secretary 优秀 over a 一般 street", func(c *data.City) {
 			c.Evaluations = []data.Evaluation{
 				{ID: "E1", Year: 2025, Subject: data.SubjectStreet, SubjectID: "370402001", Grade: data.GradeFair},

@@ -1,6 +1,7 @@
 package people
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -112,9 +113,9 @@ func FollowPlan(after *data.City, d time.Time) (Change, []Reassignment) {
 	}
 	slices.SortFunc(keys, func(a, b key) int {
 		if a.grid != b.grid {
-			return cmpStr(a.grid, b.grid)
+			return cmp.Compare(a.grid, b.grid)
 		}
-		return cmpStr(a.staff+a.duty, b.staff+b.duty)
+		return cmp.Compare(a.staff+a.duty, b.staff+b.duty)
 	})
 	for _, k := range keys {
 		a := active[k]
@@ -155,9 +156,9 @@ func FollowPlan(after *data.City, d time.Time) (Change, []Reassignment) {
 	}
 	slices.SortFunc(wk, func(a, b key) int {
 		if a.grid != b.grid {
-			return cmpStr(a.grid, b.grid)
+			return cmp.Compare(a.grid, b.grid)
 		}
-		return cmpStr(a.staff+a.duty, b.staff+b.duty)
+		return cmp.Compare(a.staff+a.duty, b.staff+b.duty)
 	})
 	for _, k := range wk {
 		st := after.StaffByID(k.staff)
@@ -180,14 +181,4 @@ func assignIDs(as []data.Assignment) []string {
 		out[i] = as[i].ID
 	}
 	return out
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,6 +1,6 @@
 // End-to-end test of the 人员与报到 page (/people.html) in Debian's
 // Chromium: the organiser's summary and tables, the map of gaps and
-// overloads, a grid's assignments from a click on the rules report, a new
+// overloads, the rules set in their form, a grid's assignments from a click on the rules report, a new
 // head assigned through the forms (the rule's violation goes away), the
 // pairing proposal applied, a refused list file with its rows and columns;
 // and a viewer who sees counts and unit names but no one's name. The
@@ -56,6 +56,28 @@ test('the organiser manages people, assignments and pairings', { timeout: 900_00
   await page.screenshot({ path: join(artifacts, 'people-staff.png') });
 
   // The rules report; a click on the headless grid opens its assignments.
+  await page.click('[data-tab=rules]');
+  await page.waitForSelector('#rules-table tr[data-subject]');
+  // The rules form: a looser limit of grids per cadre clears the
+  // cadre's violation, rules that cannot hold are refused with the reason
+  // and change nothing, and the limit goes back.
+  assert.equal(await page.inputValue('#rule-max-grids'), String(before.rules.max_grids_per_cadre));
+  const limit = before.violations.find((v) => v.rule === 'cadre_load').count;
+  await page.fill('#rule-max-grids', String(limit));
+  await page.click('#rules-form button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('sum-viol').textContent === '4', null, { timeout: 60_000 });
+  assert.ok(!(await report(token)).violations.some((v) => v.rule === 'cadre_load'), 'the looser limit clears the cadre');
+  assert.match(await page.textContent('#rules-report'), new RegExp(`干部最多帮包 ${limit} 个网格`));
+  await page.screenshot({ path: join(artifacts, 'people-rules-set.png') });
+  await page.fill('#rule-district-min', '3');
+  await page.click('#rules-form button[type=submit]');
+  await page.waitForFunction(() => /规则未保存/.test(document.getElementById('toast').textContent), null, { timeout: 30_000 });
+  assert.match(await page.textContent('#toast'), /district_units_per_community/);
+  assert.equal((await report(token)).rules.district_units_per_community.min, 1, 'a refused change writes nothing');
+  await page.fill('#rule-district-min', '1');
+  await page.fill('#rule-max-grids', String(before.rules.max_grids_per_cadre));
+  await page.click('#rules-form button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('sum-viol').textContent === '5', null, { timeout: 60_000 });
   await page.click('[data-tab=rules]');
   await page.waitForSelector('#rules-table tr[data-subject]');
   await page.screenshot({ path: join(artifacts, 'people-rules.png') });

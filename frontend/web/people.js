@@ -446,6 +446,7 @@ async function loadRules() {
     <table class="list" id="rules-table"><thead><tr><th>规则</th><th>对象</th><th>名称</th><th>说明</th></tr></thead><tbody>${
     rep.violations.map((v) => `<tr data-subject="${esc(v.subject)}"><td>${esc(RULE_LABEL[v.rule] || v.rule)}</td><td>${esc(v.subject)}</td><td>${esc(v.name)}</td><td>${esc(v.reason)}</td></tr>`).join('')
   }</tbody></table><p class="hint">另有 ${rep.findings.length} 项提示（如待结对单位、服务户数较多的人员），不属违规。</p>`;
+  fillRules(rep.rules);
   $('rules-table').querySelectorAll('tr[data-subject]').forEach((tr) => {
     tr.onclick = () => {
       const code = tr.dataset.subject;
@@ -453,6 +454,35 @@ async function loadRules() {
     };
   });
 }
+
+// The rules form: the organiser's limits, kept in the store (PATCH
+// /api/v1/people/rules); the report follows at once.
+const RULE_FIELDS = [
+  ['rule-max-grids', (r) => r.max_grids_per_cadre, (j, v) => { j.max_grids_per_cadre = v; }],
+  ['rule-min-workers', (r) => r.min_workers_per_grid, (j, v) => { j.min_workers_per_grid = v; }],
+  ['rule-district-min', (r) => r.district_units_per_community.min, (j, v) => { (j.district_units_per_community ||= {}).min = v; }],
+  ['rule-district-max', (r) => r.district_units_per_community.max, (j, v) => { (j.district_units_per_community ||= {}).max = v; }],
+  ['rule-municipal-min', (r) => r.municipal_units_per_community.min, (j, v) => { (j.municipal_units_per_community ||= {}).min = v; }],
+  ['rule-municipal-max', (r) => r.municipal_units_per_community.max, (j, v) => { (j.municipal_units_per_community ||= {}).max = v; }],
+  ['rule-max-households', (r) => r.max_households_per_person, (j, v) => { j.max_households_per_person = v; }],
+];
+
+function fillRules(rules) {
+  for (const [id, get] of RULE_FIELDS) $(id).value = String(get(rules));
+}
+
+$('rules-form').onsubmit = async (ev) => {
+  ev.preventDefault();
+  const json = {};
+  for (const [id, , set] of RULE_FIELDS) set(json, Number($(id).value));
+  try {
+    const out = await api('/api/v1/people/rules', { method: 'PATCH', json });
+    toast(Object.keys(out.changed || {}).length ? `规则已保存：现有 ${fmt(out.violations)} 项问题` : '规则未变');
+    await refresh();
+  } catch (err) {
+    toast(`规则未保存：${err.message}`, true);
+  }
+};
 
 // ---- the map of gaps and overloads --------------------------------------------------------------
 

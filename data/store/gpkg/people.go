@@ -16,10 +16,14 @@ import (
 // the same id, and its audit entry, in one transaction.
 func (g *Store) WritePeople(ctx context.Context, ch people.Change, entry data.AuditEntry) error {
 	return g.published(g.inTx(ctx, func(tx *sql.Tx) error {
-		for _, b := range tables.ChangeRows(tables.ChangeRecords(ch)) {
+		rec := store.PeopleRecords(ch)
+		for _, b := range tables.ChangeRows(rec) {
 			if err := g.upsert(ctx, tx, b); err != nil {
 				return err
 			}
+		}
+		if err := g.setMeta(ctx, tx, rec.Meta); err != nil {
+			return err
 		}
 		return g.appendAudit(ctx, tx, entry)
 	}), store.ChangeCity)

@@ -262,7 +262,7 @@ func (g *Store) ApplyPlan(ctx context.Context, a store.PlanApply) (int64, error)
 		if err := g.setMeta(ctx, tx, map[string]string{"layout_version": strconv.FormatInt(version, 10)}); err != nil {
 			return err
 		}
-		for _, b := range tables.ChangeRows(tables.ChangeRecords(store.PlanPeople(a, now))) {
+		for _, b := range tables.ChangeRows(store.PeopleRecords(store.PlanPeople(a, now))) {
 			if err := g.upsert(ctx, tx, b); err != nil {
 				return fmt.Errorf("store: apply plan: people: %w", err)
 			}

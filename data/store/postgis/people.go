@@ -17,10 +17,14 @@ import (
 // the same id, and its audit entry, in one transaction.
 func (s *Store) WritePeople(ctx context.Context, ch people.Change, entry data.AuditEntry) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		for _, b := range tables.ChangeRows(tables.ChangeRecords(ch)) {
+		rec := store.PeopleRecords(ch)
+		for _, b := range tables.ChangeRows(rec) {
 			if err := upsert(ctx, tx, b); err != nil {
 				return err
 			}
+		}
+		if err := setMeta(ctx, tx, rec.Meta); err != nil {
+			return err
 		}
 		if err := notify(ctx, tx, store.ChangeCity, 0); err != nil {
 			return err

@@ -251,7 +251,7 @@ func (s *Store) ApplyPlan(ctx context.Context, a store.PlanApply) (int64, error)
 		if err := setMeta(ctx, tx, map[string]string{"layout_version": strconv.FormatInt(version, 10)}); err != nil {
 			return err
 		}
-		for _, b := range tables.ChangeRows(tables.ChangeRecords(store.PlanPeople(a, s.now()))) {
+		for _, b := range tables.ChangeRows(store.PeopleRecords(store.PlanPeople(a, s.now()))) {
 			if err := upsert(ctx, tx, b); err != nil {
 				return fmt.Errorf("store: apply plan: people: %w", err)
 			}

@@ -111,6 +111,17 @@ func testPeople(t *testing.T, open Opener) {
 		t.Errorf("audit %+v %v", au, err)
 	}
 
+	// The rules go to the meta table with the change that sets them.
+	rules := people.DefaultRules()
+	rules.MaxGridsPerCadre = 5
+	if err := st.(store.PeopleStore).WritePeople(ctx, people.Change{Rules: &rules}, data.AuditEntry{Actor: "组织部 (tk_1)", Action: "people.rules", Target: "rules"}); err != nil {
+		t.Fatal(err)
+	}
+	got = load(t, st)
+	if r, err := people.RulesFromMeta(got.Meta); err != nil || r != rules {
+		t.Errorf("rules after the write: %+v %v (meta %v)", r, err, got.Meta)
+	}
+
 	// A change with a bad record writes nothing, not even its good ones.
 	before := load(t, st)
 	bad := people.Change{

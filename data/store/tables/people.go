@@ -321,6 +321,8 @@ type ChangeRecords struct {
 	Commitments   []data.Commitment
 	Evaluations   []data.Evaluation
 	ContactPoints []data.ContactPoint
+	// Meta are meta-table keys the change sets (the people rules).
+	Meta map[string]string
 }
 
 // UpsertKey is the column a batch of ChangeRows replaces rows by.
