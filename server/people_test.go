@@ -523,3 +523,28 @@ func TestPeopleRulesAPI(t *testing.T) {
 		t.Errorf("assignment over the limit of 1: %d %s", code, body)
 	}
 }
+
+// A reload that read the store before a people write must not put its
+// older snapshot in force over the write's: it reads again.
+func TestReloadKeepsANewerSnapshot(t *testing.T) {
+	e := newPeopleEnv(t)
+	wrote := 0
+	reloadBuilt = func() {
+		reloadBuilt = nil // once: the write below may reload too
+		code, _, body := e.call(t, RoleOrganiser, "POST", "/api/v1/people/staff", `{"name":"周新任","role":"head","phone":"13900002222"}`)
+		if code != 201 {
+			t.Errorf("the write during the reload: %d %s", code, body)
+		}
+		wrote++
+	}
+	t.Cleanup(func() { reloadBuilt = nil })
+	if err := e.s.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if wrote != 1 {
+		t.Fatalf("the hook ran %d times", wrote)
+	}
+	if _, out, body := e.call(t, RoleOrganiser, "GET", "/api/v1/people/staff?q=周新任", ""); out["total"] != 1.0 {
+		t.Errorf("after the reload the write is gone: %s", body)
+	}
+}

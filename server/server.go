@@ -136,36 +136,57 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Reload reads the city from the store and swaps it in atomically.
+// Reload reads the city from the store and swaps it in atomically. A
+// snapshot put in force while this one was being built (a people write's
+// swap, another reload) is never overwritten by an older read of the
+// store: the reload then reads again.
 func (s *Server) Reload(ctx context.Context) error {
-	s.reloadStarted.Store(time.Now().UnixNano())
-	c, err := s.cfg.Store.Load(ctx)
-	if err != nil {
-		return fmt.Errorf("server: load city: %w", err)
-	}
-	ix, err := geo.NewIndex(c)
-	if err != nil {
-		return fmt.Errorf("server: index city: %w", err)
-	}
-	var v int64 = 1
-	if old := s.snap.Load(); old != nil {
-		v = old.Version + 1
-	}
-	sn := &Snapshot{City: c, Index: ix, Version: v, Loaded: time.Now(), ext: map[string]any{}}
-	for _, e := range extensions {
-		if e.build == nil {
-			continue
-		}
-		x, err := e.build(sn)
+	for attempt := 1; ; attempt++ {
+		s.reloadStarted.Store(time.Now().UnixNano())
+		old := s.snap.Load()
+		c, err := s.cfg.Store.Load(ctx)
 		if err != nil {
-			return fmt.Errorf("server: %s: %w", e.name, err)
+			return fmt.Errorf("server: load city: %w", err)
 		}
-		sn.ext[e.name] = x
+		ix, err := geo.NewIndex(c)
+		if err != nil {
+			return fmt.Errorf("server: index city: %w", err)
+		}
+		var v int64 = 1
+		if old != nil {
+			v = old.Version + 1
+		}
+		sn := &Snapshot{City: c, Index: ix, Version: v, Loaded: time.Now(), ext: map[string]any{}}
+		for _, e := range extensions {
+			if e.build == nil {
+				continue
+			}
+			x, err := e.build(sn)
+			if err != nil {
+				return fmt.Errorf("server: %s: %w", e.name, err)
+			}
+			sn.ext[e.name] = x
+		}
+		if reloadBuilt != nil {
+			reloadBuilt()
+		}
+		if s.snap.CompareAndSwap(old, sn) {
+			s.log.Info("city loaded", "version", v, "grids", len(c.Grids), "buildings", len(c.Buildings))
+			return nil
+		}
+		if attempt == maxReloadAttempts {
+			return fmt.Errorf("server: reload: the snapshot moved during each of %d reads of the store", attempt)
+		}
 	}
-	s.snap.Store(sn)
-	s.log.Info("city loaded", "version", v, "grids", len(c.Grids), "buildings", len(c.Buildings))
-	return nil
 }
+
+// maxReloadAttempts bounds the reads of one Reload when snapshots keep
+// moving under it.
+const maxReloadAttempts = 8
+
+// reloadBuilt, when set (by tests), runs after a reload has built its
+// snapshot and before it is put in force.
+var reloadBuilt func()
 
 // Current returns the snapshot in force.
 func (s *Server) Current() *Snapshot { return s.snap.Load() }
