@@ -15,7 +15,7 @@ build:
 
 # The demo city is generated, not committed.
 $(DATA): | build
-	./$(BIN) generate --out $(DATA) --seed $(SEED)
+	./$(BIN) generate --out $(DATA) --seed $(SEED) --places-as-of $$(date +%F)
 
 run: build $(DATA)
 	./$(BIN) serve --data $(DATA) --addr $(ADDR)

@@ -47,6 +47,7 @@ type City struct {
 	Cadres         []Cadre
 	ReportingUnits []ReportingUnit
 	Incidents      []Incident
+	Places         Places // property, volunteers and stations records (places.go)
 
 	// The managed people records (staff.go).
 	Staff         []Staff
@@ -172,6 +173,7 @@ func (c *City) Append(part *City) {
 	c.Cadres = append(c.Cadres, part.Cadres...)
 	c.ReportingUnits = append(c.ReportingUnits, part.ReportingUnits...)
 	c.Incidents = append(c.Incidents, part.Incidents...)
+	c.Places.Append(&part.Places)
 	c.Staff = append(c.Staff, part.Staff...)
 	c.Assignments = append(c.Assignments, part.Assignments...)
 	c.Pairings = append(c.Pairings, part.Pairings...)

@@ -101,15 +101,17 @@ const (
 
 // Compound is a residential compound (小区).
 type Compound struct {
-	Code            string
-	Name            string
-	Aliases         []string
-	GridCode        string
-	CommunityCode   string
-	PropertyStatus  string // PropertyManaged, PropertyNone or PropertyAbandoned
-	PropertyCompany string // empty unless managed
+	Code          string
+	Name          string
+	Aliases       []string
+	GridCode      string
+	CommunityCode string
+	// The property fields are the compound's current state, kept by the
+	// store from the dated property records (Places.Property) in force.
+	PropertyStatus  string // one of PropertyStatuses
+	PropertyCompany string // the serving company's name; empty unless managed
 	OwnersCommittee bool   // 业主委员会
-	PartyOrg        bool   // party organisation in the property company
+	PartyOrg        bool   // the serving company has a party organisation
 	Geom            orb.Polygon
 }
 
@@ -171,11 +173,13 @@ const (
 // Station is a service place: a community party-mass service centre or a
 // grid red station.
 type Station struct {
-	Code          string
-	Name          string
-	Kind          string // StationCommunityCentre or StationGrid
-	Status        string // StationBuilt or StationPlanned
-	Stars         int    // 1–5; 0 for planned sites
+	Code string
+	Name string
+	Kind string // StationCommunityCentre or StationGrid
+	// Status and Stars are the station's current state, kept by the store
+	// from the dated station records and the star-rating history.
+	Status        string // one of StationLifecycle
+	Stars         int    // 0–5; 0 for sites not built or not rated
 	GridCode      string
 	CommunityCode string
 	Point         orb.Point

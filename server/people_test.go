@@ -30,6 +30,12 @@ type peopleEnv struct {
 
 func newPeopleEnv(t *testing.T) *peopleEnv {
 	t.Helper()
+	return newPeopleEnvOver(t, func(st store.Store) Loader { return st })
+}
+
+// newPeopleEnvOver is newPeopleEnv with the server's store wrapped.
+func newPeopleEnvOver(t *testing.T, wrap func(store.Store) Loader) *peopleEnv {
+	t.Helper()
 	c, err := synth.City(synth.Options{Seed: 1, Incidents: 300})
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +57,7 @@ func newPeopleEnv(t *testing.T) *peopleEnv {
 		env.tokens[role] = secret
 	}
 	now := func() time.Time { return synth.ReferenceDay.Add(2 * time.Hour) } // 10:00 CST on 2026-11-01
-	env.s, err = New(context.Background(), Config{Store: st, Tokens: st, Incidents: st, Now: now, EscalationInterval: -1})
+	env.s, err = New(context.Background(), Config{Store: wrap(st), Tokens: st, Incidents: st, Now: now, EscalationInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,6 +146,10 @@ func TestPeopleEdits(t *testing.T) {
 	// The headless grid.
 	_, rep, _ := e.call(t, RoleViewer, "GET", "/api/v1/people/report?rule=grid_head", "")
 	grid := rep["violations"].([]any)[0].(map[string]any)["subject"].(string)
+	// The cadre already at the limit of grids (which one depends on the
+	// draw of the whole city).
+	_, rep, _ = e.call(t, RoleOrganiser, "GET", "/api/v1/people/report?rule=cadre_load", "")
+	loaded := rep["violations"].([]any)[0].(map[string]any)["subject"].(string)
 
 	// Refusals: nothing changes.
 	for _, tc := range []struct {
@@ -153,7 +163,7 @@ func TestPeopleEdits(t *testing.T) {
 		{"POST", "/api/v1/people/staff", `{"name":"周八","role":"head","shoe_size":42}`, 400, ""},
 		{"POST", "/api/v1/people/staff", `{"name":`, 400, ""},
 		{"PATCH", "/api/v1/people/staff/NOPE", `{"phone":"13800001111"}`, 404, "id"},
-		{"POST", "/api/v1/people/assignments", `{"staff_id":"C000000002","grid_code":"` + grid + `"}`, 409, "staff_id"},
+		{"POST", "/api/v1/people/assignments", `{"staff_id":"` + loaded + `","grid_code":"` + grid + `"}`, 409, "staff_id"},
 		{"POST", "/api/v1/people/assignments", `{"staff_id":"NOPE","grid_code":"` + grid + `"}`, 404, "staff_id"},
 		{"POST", "/api/v1/people/assignments", `{"staff_id":"W000000001","grid_code":"` + grid + `","from":"tomorrow"}`, 422, "from"},
 		{"POST", "/api/v1/people/assignments/NOPE/end", `{}`, 404, "id"},

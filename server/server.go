@@ -171,8 +171,8 @@ func (s *Server) Reload(ctx context.Context) error {
 			s.log.Info("city loaded", "version", sn.Version, "grids", len(sn.City.Grids), "buildings", len(sn.City.Buildings))
 			return nil
 		}
-		if attempt == 10 {
-			return errors.New("server: reload: the snapshot kept moving while the city was read (10 attempts)")
+		if attempt == maxReloadAttempts {
+			return fmt.Errorf("server: reload: the snapshot moved during each of %d reads of the store", attempt)
 		}
 		s.log.Info("reload: a write swapped the snapshot during the read; reading again", "attempt", attempt)
 	}
@@ -205,6 +205,10 @@ func (s *Server) loadSnapshot(ctx context.Context, old *Snapshot) (*Snapshot, er
 	}
 	return sn, nil
 }
+
+// maxReloadAttempts bounds the reads of one Reload when snapshots keep
+// moving under it.
+const maxReloadAttempts = 8
 
 // Current returns the snapshot in force.
 func (s *Server) Current() *Snapshot { return s.snap.Load() }

@@ -39,6 +39,9 @@ type Stats struct {
 	Stations        int `json:"stations"`
 	StationsBuilt   int `json:"stations_built"`
 	StationsPlanned int `json:"stations_planned"`
+	// StationsUnderConstruction counts the stations between planned and
+	// built in their lifecycle (places.go).
+	StationsUnderConstruction int `json:"stations_under_construction"`
 	// GridsCovered counts the grids covered by the built grid red
 	// stations as the coverage engine counts them (/api/v1/coverage, the
 	// same report): at least half the grid's households within walking
@@ -79,6 +82,11 @@ type Stats struct {
 	// TilesURL is the TileJSON of the server's vector tiles, empty when
 	// this server has none (the wall map then draws GeoJSON).
 	TilesURL string `json:"tiles_url,omitempty"`
+
+	// Places are the figures of property, volunteers and stations
+	// (places.go): the three rates, property complaints, timely visits and
+	// station stars.
+	Places *PlacesKPIs `json:"places,omitempty"`
 }
 
 // DistrictStat is one district's share of the key figures.
@@ -114,7 +122,8 @@ type GridStat struct {
 	// StationsBuilt counts the built grid stations that cover the grid —
 	// those reaching one of its buildings — when it is covered, and is 0
 	// when it is not: stations_built > 0 exactly when covered.
-	// StationsPlanned counts the planned sites reaching the grid when it is
+	// StationsPlanned counts the sites not built yet (planned or under
+	// construction) reaching the grid when it is
 	// covered with them, 0 otherwise. A map colouring by "built > 0, else
 	// planned > 0" thus shows covered, covered once the planned sites are
 	// built, and not covered.
@@ -230,6 +239,8 @@ func ComputeStats(c *data.City, built, planned *coverage.Report) (Stats, []GridS
 			if j, ok := at[s.GridCode]; ok {
 				grids[j].PlannedInside++
 			}
+		case data.StationUnderConstruction:
+			st.StationsUnderConstruction++
 		}
 	}
 	applyCoverage(c, grids, built, planned)
@@ -288,10 +299,10 @@ func applyCoverage(c *data.City, grids []GridStat, built, planned *coverage.Repo
 	if planned != nil && len(planned.Grids) != len(c.Grids) {
 		planned = nil
 	}
-	count := func(rep *coverage.Report, g int, status string) int {
+	count := func(rep *coverage.Report, g int, built bool) int {
 		n := 0
 		for _, i := range rep.StationsReaching(g) {
-			if c.Stations[i].Status == status {
+			if (c.Stations[i].Status == data.StationBuilt) == built {
 				n++
 			}
 		}
@@ -304,12 +315,12 @@ func applyCoverage(c *data.City, grids []GridStat, built, planned *coverage.Repo
 			gs.Covered = f.GridsCovered == 1
 			gs.HouseholdsCovered = f.HouseholdsCovered
 			if gs.Covered {
-				gs.StationsBuilt = count(built, g, data.StationBuilt)
+				gs.StationsBuilt = count(built, g, true)
 			}
 		}
 		if planned != nil && planned.Grids[g].GridsCovered == 1 {
 			gs.CoveredWithPlanned = true
-			gs.StationsPlanned = count(planned, g, data.StationPlanned)
+			gs.StationsPlanned = count(planned, g, false) // planned or under construction
 		}
 	}
 }
@@ -437,6 +448,11 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.routed("/tiles.json") {
 		st.TilesURL = "/tiles.json"
+	}
+	if pk, err := s.placesKPIs(r.Context()); err != nil {
+		s.log.Warn("stats: places figures", "err", err)
+	} else {
+		st.Places = pk
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	writeJSON(w, http.StatusOK, st)

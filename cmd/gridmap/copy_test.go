@@ -20,7 +20,8 @@ import (
 
 // storeRecords is everything a store holds beyond its layers, read
 // through the store interfaces: incidents with their history, the audit
-// trail, tokens, rules, plans and layout versions, retired codes, meta.
+// trail, tokens, rules, plans and layout versions, retired codes, meta,
+// the places records.
 func storeRecords(t *testing.T, target string) map[string]any {
 	t.Helper()
 	ctx := context.Background()
@@ -57,6 +58,11 @@ func storeRecords(t *testing.T, target string) map[string]any {
 	}
 	out["retired"], _ = st.RetiredCodes(ctx)
 	out["meta"], _ = st.Meta(ctx)
+	c, err := st.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["places"] = c.Places
 	return out
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
 	"github.com/gridmap/gridmap/data/people"
+	"github.com/gridmap/gridmap/data/places"
 	"github.com/gridmap/gridmap/data/privacy"
 	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/backends"
@@ -28,9 +29,13 @@ func cmdGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	scale := fs.Int("scale", 1, "copies of the city (1,230 grids each)")
 	incidents := fs.Int("incidents", 0, "historical incidents per copy (0: 3,000)")
 	force := fs.Bool("force", false, "overwrite an existing file")
+	placesAsOf := fs.String("places-as-of", synth.PlacesAsOf, "the day (yyyy-mm-dd) the generated places records — service visits, station activities, ratings — run up to")
 	imbalance := fs.Float64("imbalance", 0, "unbalance the grids: move this share of the households (0..0.5) to neighbouring grids, whole compounds at a time, as a planner's test start")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if _, err := places.ParseDate(*placesAsOf); err != nil || *placesAsOf < synth.PlacesAsOf {
+		return failf(2, "--places-as-of %q: want a day yyyy-mm-dd from %s on", *placesAsOf, synth.PlacesAsOf)
 	}
 	if !(*imbalance >= 0 && *imbalance <= 0.5) {
 		return failf(2, "--imbalance %v: want a share between 0 and 0.5", *imbalance)
@@ -52,7 +57,7 @@ func cmdGenerate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	genErr := make(chan error, 1)
 	go func() {
 		defer close(parts)
-		genErr <- synth.Generate(synth.Options{Seed: *seed, Scale: *scale, Incidents: *incidents}, func(part *data.City) error {
+		genErr <- synth.Generate(synth.Options{Seed: *seed, Scale: *scale, Incidents: *incidents, PlacesAsOf: *placesAsOf}, func(part *data.City) error {
 			select {
 			case parts <- part:
 				return nil

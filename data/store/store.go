@@ -38,8 +38,21 @@ import (
 	"context"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/places"
 	"github.com/gridmap/gridmap/data/store/tables"
 )
+
+// PlacesStore writes the places records (property, volunteers, stations;
+// package data/places). Load reads them with the city into City.Places,
+// and Append writes a city's.
+type PlacesStore interface {
+	// ApplyPlaces writes a checked change — records upserted by their
+	// key, deletions, the configured intervals — and the layers' columns
+	// its projection moves (compounds' property fields, stations' status
+	// and stars, grids' volunteer teams), with the audit entry, in one
+	// transaction: on any error nothing changes.
+	ApplyPlaces(ctx context.Context, ch *places.Change, pr places.Projection, e data.AuditEntry) error
+}
 
 // CityStore holds the city's layers.
 type CityStore interface {
@@ -86,6 +99,7 @@ type Store interface {
 	TokenStore
 	PlanStore
 	PeopleStore
+	PlacesStore
 	Copier
 	Watcher
 	// Close releases the store.

@@ -76,6 +76,9 @@ func generateAttempt(ref *reference, opt Options, k int, attempt uint64) (*data.
 	g.incidents()
 	g.pois() // before staffing: it removes the buildings of the POIs' plots
 	g.staffing()
+	if err := g.places(); err != nil { // places.go: its own random stream, after everything else
+		return nil, err
+	}
 	return g.city, nil
 }
 

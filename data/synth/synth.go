@@ -31,6 +31,7 @@ import (
 	"strconv"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/places"
 	"github.com/gridmap/gridmap/geo"
 	"github.com/paulmach/orb"
 )
@@ -63,12 +64,19 @@ type Options struct {
 	Seed  uint64
 	Scale int // copies of the city; 0 means 1
 
-	// The "three rates" of compound governance: the share of compounds with
-	// a property company, the share with an owners' committee, and the share
-	// of managed compounds whose property company has a party organisation.
+	// The three rates (三率) of compound governance now, as package
+	// data/places counts them: the share of compounds professionally
+	// managed (0.88), the share with an owners' committee (0.72), and the
+	// share of the property companies serving compounds that have a party
+	// organisation (0.93). The history behind them starts from assumed
+	// early-2020 shares (places.go).
 	PropertyRate, OwnersCommitteeRate, PartyOrgRate float64
 
 	Incidents int // historical incidents per copy; 0 means DefaultIncidents
+
+	// PlacesAsOf is the day (yyyy-mm-dd, from PlacesAsOf on) the places
+	// records run up to; "" means PlacesAsOf.
+	PlacesAsOf string
 }
 
 func (o *Options) defaults() error {
@@ -79,13 +87,13 @@ func (o *Options) defaults() error {
 		return fmt.Errorf("synth: scale %d out of range 1..%d", o.Scale, maxScale)
 	}
 	if o.PropertyRate == 0 {
-		o.PropertyRate = 0.82
+		o.PropertyRate = 0.88
 	}
 	if o.OwnersCommitteeRate == 0 {
-		o.OwnersCommitteeRate = 0.56
+		o.OwnersCommitteeRate = 0.72
 	}
 	if o.PartyOrgRate == 0 {
-		o.PartyOrgRate = 0.71
+		o.PartyOrgRate = 0.93
 	}
 	for _, r := range []float64{o.PropertyRate, o.OwnersCommitteeRate, o.PartyOrgRate} {
 		if !(r >= 0 && r <= 1) {
@@ -97,6 +105,12 @@ func (o *Options) defaults() error {
 	}
 	if o.Incidents < 0 {
 		return fmt.Errorf("synth: negative incident count %d", o.Incidents)
+	}
+	if o.PlacesAsOf == "" {
+		o.PlacesAsOf = PlacesAsOf
+	}
+	if _, err := places.ParseDate(o.PlacesAsOf); err != nil || o.PlacesAsOf < PlacesAsOf {
+		return fmt.Errorf("synth: places as-of day %q: want a yyyy-mm-dd day from %s on", o.PlacesAsOf, PlacesAsOf)
 	}
 	return nil
 }
@@ -132,6 +146,8 @@ func Generate(opt Options, emit func(*data.City) error) error {
 			"generator": generatorName,
 			"seed":      strconv.FormatUint(opt.Seed, 10),
 			"scale":     strconv.Itoa(opt.Scale),
+			// the day the generated places records run up to
+			"places_as_of": opt.PlacesAsOf,
 		}
 		if err := emit(part); err != nil {
 			return err

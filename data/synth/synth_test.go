@@ -7,6 +7,7 @@ import (
 
 	"github.com/gridmap/gridmap/data"
 	"github.com/gridmap/gridmap/data/features"
+	"github.com/gridmap/gridmap/data/places"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/planar"
@@ -155,35 +156,41 @@ func TestScaleCopiesDistinct(t *testing.T) {
 	}
 }
 
+// TestThreeRates: the options set the three rates now, as package places
+// counts them.
 func TestThreeRates(t *testing.T) {
 	c, err := City(Options{Seed: 3, PropertyRate: 0.9, OwnersCommitteeRate: 0.5, PartyOrgRate: 0.6, Incidents: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var managed, owners, party int
+	r := places.NewRater(c, places.NewProperty(&c.Places))
+	got, err := r.Rates(places.LevelCity, "2026-11-30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"professional", got[0].Professional.Value, 0.9},
+		{"committee", got[0].Committee.Value, 0.5},
+		{"party", got[0].PartyOrg.Value, 0.6},
+	} {
+		if math.Abs(x.got-x.want) > 0.004 {
+			t.Errorf("%s rate %.4f, want %.2f", x.name, x.got, x.want)
+		}
+	}
+	var managed, owners int
 	for _, cp := range c.Compounds {
 		if cp.PropertyStatus == data.PropertyManaged {
 			managed++
-			if cp.PartyOrg {
-				party++
-			}
 		}
 		if cp.OwnersCommittee {
 			owners++
 		}
 	}
-	n := float64(len(c.Compounds))
-	for _, x := range []struct {
-		name      string
-		got, want float64
-	}{
-		{"property", float64(managed) / n, 0.9},
-		{"owners", float64(owners) / n, 0.5},
-		{"party", float64(party) / float64(managed), 0.6},
-	} {
-		if math.Abs(x.got-x.want) > 0.001 {
-			t.Errorf("%s rate %.4f, want %.2f", x.name, x.got, x.want)
-		}
+	if managed != got[0].Professional.Num || owners != got[0].Committee.Num {
+		t.Errorf("compound fields: %d managed, %d committees; records %v %v", managed, owners, got[0].Professional, got[0].Committee)
 	}
 }
 

@@ -18,6 +18,8 @@ const mapIdle = () => idle(page);
 const canvasSample = () => sample(page);
 
 useBrowser({
+  // the places records run up to today (CST), as make run generates them
+  generate: ['--places-as-of', new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10)],
   ready: (s) => {
     ({ city, browser } = s);
     base = city.base;
@@ -66,6 +68,16 @@ test('the wall map renders the grids, the KPIs and a grid card, offline', { time
   assert.equal(await kpi('kpi-stations'), stats.stations.toLocaleString('en-US'));
   assert.equal(await kpi('kpi-coverage'), `${stats.coverage_pct.toFixed(1)}%`);
   assert.equal(await kpi('kpi-open'), stats.open_incidents.toLocaleString('en-US'));
+  // The places figures: the three rates, property complaints, timely
+  // visits and station stars, as /api/v1/stats gives them.
+  const pl = stats.places;
+  assert.ok(pl, 'stats without places figures');
+  assert.equal(await kpi('kpi-committee'), `${(100 * pl.committee_rate.value).toFixed(1)}%`);
+  assert.equal(await kpi('kpi-professional'), `${(100 * pl.professional_rate.value).toFixed(1)}%`);
+  assert.equal(await kpi('kpi-partyorg'), `${(100 * pl.party_org_rate.value).toFixed(1)}%`);
+  assert.equal(await kpi('kpi-complaints'), pl.complaints_12m.toLocaleString('en-US'));
+  assert.equal(await kpi('kpi-stars'), pl.mean_stars.toFixed(2));
+  assert.match(await page.textContent('#kpi-professional-d'), /较2020年初 \+\d/);
   const legend = await page.locator('#legend-items .li').count();
   assert.ok(legend >= 3, `legend has ${legend} classes`);
   await page.screenshot({ path: join(artifacts, 'wallmap-city.png') });

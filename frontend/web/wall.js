@@ -451,6 +451,30 @@ function setKPI(id, text) {
   }
 }
 
+// renderPlaces fills the places figures: the three rates (三率) and their
+// change since early 2020, property complaints year on year, timely visits
+// to the service targets, and station stars in force.
+function renderPlaces(p) {
+  $('kpi-places').hidden = !p;
+  if (!p) return;
+  const pct = (r) => `${(100 * r.value).toFixed(1)}%`;
+  const pp = (x) => `较2020年初 <span class="${x >= 0 ? 'up' : 'down'}" title="个百分点">${x >= 0 ? '+' : ''}${x.toFixed(1)}</span>`;
+  setKPI('kpi-committee', pct(p.committee_rate));
+  $('kpi-committee-d').innerHTML = pp(p.committee_change_pp);
+  setKPI('kpi-professional', pct(p.professional_rate));
+  $('kpi-professional-d').innerHTML = pp(p.professional_change_pp);
+  setKPI('kpi-partyorg', pct(p.party_org_rate));
+  $('kpi-partyorg-d').innerHTML = pp(p.party_org_change_pp);
+  setKPI('kpi-complaints', fmt(p.complaints_12m));
+  $('kpi-complaints-d').innerHTML = p.complaints_yoy == null ? '上年同期无'
+    : `同比 <span class="${p.complaints_yoy <= 0 ? 'up' : 'down'}">${p.complaints_yoy > 0 ? '+' : ''}${(100 * p.complaints_yoy).toFixed(1)}%</span>`;
+  setKPI('kpi-visits', pct(p.visits_on_time));
+  $('kpi-visits-d').textContent = `逾期 ${fmt(p.visits_overdue)} 人`;
+  setKPI('kpi-stars', p.mean_stars.toFixed(2));
+  const five = (p.stations_by_stars && p.stations_by_stars['5']) || 0;
+  $('kpi-stars-d').textContent = `五星 ${fmt(five)} · 待降星 ${fmt(p.stations_lapsed)}`;
+}
+
 async function refreshStats(first, given) {
   const st = given || await getJSON('/api/v1/stats');
   const changed = !wall.stats || wall.stats.version !== st.version || wall.stats.incidents_seq !== st.incidents_seq
@@ -472,13 +496,14 @@ async function refreshStats(first, given) {
     $('kpi-staffed').closest('.kpi').hidden = true;
   }
   setKPI('kpi-stations', fmt(st.stations));
-  $('kpi-stations-split').textContent = `已建 ${fmt(st.stations_built)} · 规划 ${fmt(st.stations_planned)}`;
+  $('kpi-stations-split').textContent = `已建 ${fmt(st.stations_built)} · 在建 ${fmt(st.stations_under_construction)} · 规划 ${fmt(st.stations_planned)}`;
   setKPI('kpi-coverage', `${(st.coverage_pct ?? 0).toFixed(1)}%`);
   $('kpi-covered').textContent = `覆盖网格 ${fmt(st.grids_covered)} 个`;
   setKPI('kpi-open', fmt(st.open_incidents));
   const by = Object.entries(st.open_by_status || {})
     .sort((a, b) => (STATUS_ORDER.indexOf(a[0]) >>> 0) - (STATUS_ORDER.indexOf(b[0]) >>> 0));
   $('kpi-open-split').textContent = by.map(([k, n]) => `${STATUS_LABEL[k] || k} ${fmt(n)}`).join('  ') || '无';
+  renderPlaces(st.places);
   renderDistricts(st);
   $('updated').textContent = `更新于 ${new Date().toLocaleTimeString('zh-CN', { hour12: false })}`;
   if (changed || first) await refreshGridStats();

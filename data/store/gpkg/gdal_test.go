@@ -192,6 +192,10 @@ func TestGDALReadsGeoPackage(t *testing.T) {
 		data.LayerStaff: {"None", 0}, data.LayerAssignments: {"None", 0}, tables.TableUnitDetails: {"None", 1},
 		data.LayerPairings: {"None", 0}, data.LayerCommitments: {"None", 0}, data.LayerEvaluations: {"None", 0},
 		data.LayerContactPoints: {"None", 0},
+		// the places records (places.go), empty here
+		tables.TableCompanies: {"None", 0}, tables.TableCompanyRecords: {"None", 0}, tables.TableProperty: {"None", 0},
+		tables.TableEvaluations: {"None", 0}, tables.TableTeams: {"None", 0}, tables.TableTargets: {"None", 0},
+		tables.TableLogs: {"None", 0}, tables.TableStationRecords: {"None", 0}, tables.TableRatings: {"None", 0},
 		// the schema versions applied
 		tables.TableSchemaMigrations: {"None", len(tables.Migrations)},
 	}

@@ -355,6 +355,11 @@ func (g *Store) applyDelta(ctx context.Context, tx *sql.Tx, w *txWriter, a store
 			}
 		}
 	}
+	for _, st := range tables.RecodePlaces(d.Compounds) {
+		if err := exec(st.SQL, st.Args...); err != nil {
+			return err
+		}
+	}
 	for _, t := range []string{data.LayerGrids, data.LayerCompounds, data.LayerBuildings, data.LayerStations, data.LayerCadres, tables.TableCadreGrids} {
 		if err := g.touch(ctx, tx, t); err != nil {
 			return err

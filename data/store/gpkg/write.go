@@ -40,6 +40,11 @@ func (g *Store) Append(ctx context.Context, part *data.City) error {
 				counts = append(counts, fmt.Sprintf("%q:%d", layer, n))
 			}
 		}
+		if n, err := w.writePlaces(&part.Places); err != nil {
+			return err
+		} else if n > 0 {
+			counts = append(counts, fmt.Sprintf("%q:%d", "places", n))
+		}
 		if err := g.setMeta(ctx, tx, part.Meta); err != nil {
 			return err
 		}

@@ -345,5 +345,10 @@ func applyDelta(ctx context.Context, tx pgx.Tx, a store.PlanApply, names func(st
 			}
 		}
 	}
+	for _, st := range tables.RecodePlaces(d.Compounds) {
+		if err := exec(numbered(st.SQL), st.Args...); err != nil {
+			return err
+		}
+	}
 	return nil
 }

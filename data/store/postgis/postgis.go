@@ -365,6 +365,11 @@ func (s *Store) Append(ctx context.Context, part *data.City) error {
 				counts[layer] = n
 			}
 		}
+		if n, err := writePlaces(ctx, tx, &part.Places); err != nil {
+			return err
+		} else if n > 0 {
+			counts["places"] = n
+		}
 		if err := setMeta(ctx, tx, part.Meta); err != nil {
 			return err
 		}

@@ -38,6 +38,8 @@ func Run(t *testing.T, open Opener) {
 		{"Rules", testRules},
 		{"Plans", testPlans},
 		{"Watch", testWatch},
+		{"Places", testPlaces},
+		{"PlacesFollowPlans", testPlacesFollowPlans},
 	}
 	cases = append(cases, extraCases...)
 	for _, c := range cases {

@@ -41,7 +41,7 @@ func Load(ctx context.Context, src Source) (*data.City, error) {
 	l := loader{ctx: ctx, src: src}
 	for _, step := range []func(*data.City) error{
 		l.districts, l.streets, l.communities, l.grids, l.compounds, l.buildings,
-		l.roads, l.stations, l.pois, l.incidents, l.cadres, l.reportingUnits, l.people,
+		l.roads, l.stations, l.pois, l.incidents, l.cadres, l.reportingUnits, l.people, l.places,
 	} {
 		if err := step(c); err != nil {
 			return nil, err
