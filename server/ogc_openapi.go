@@ -59,6 +59,8 @@ func paramDoc(p Param) obj {
 		sch = obj{"type": p.Type}
 	case "datetime":
 		sch = obj{"type": "string", "format": "date-time"}
+	case "date":
+		sch = obj{"type": "string", "format": "date", "pattern": `^\d{4}-\d{2}-\d{2}$`}
 	case "list":
 		item := obj{"type": "string"}
 		if len(p.Enum) > 0 {

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -154,4 +156,76 @@ func checkText(field, s string, maxRunes int, multiline bool) (string, error) {
 		}
 	}
 	return s, nil
+}
+
+// The years a date parameter (Type "date") may name.
+const minDayYear, maxDayYear = 1949, 2200
+
+// isDay reports whether s is a calendar day written yyyy-mm-dd (no other
+// form: days compare as strings) of the years minDayYear..maxDayYear.
+func isDay(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	return err == nil && t.Year() >= minDayYear && t.Year() <= maxDayYear
+}
+
+// The values of a request's query parameters as the route guard checked
+// them against its Route's declaration: handlers read them here instead of
+// parsing them again. A parameter not given (or given empty) has the
+// Default its Param declares.
+
+// queryParam is the declaration of the request route's query parameter
+// name (the zero Param for one it does not declare).
+func queryParam(r *http.Request, name string) Param {
+	rt := currentRoute(r)
+	if i := rt.paramIndex(name, "query"); i >= 0 {
+		return rt.Params[i]
+	}
+	return Param{Name: name}
+}
+
+// queryString is the value of a string, enum, date or list parameter, or
+// its declared default ("" without one).
+func queryString(r *http.Request, name string) string {
+	if v := r.URL.Query().Get(name); v != "" {
+		return v
+	}
+	d, _ := queryParam(r, name).Default.(string)
+	return d
+}
+
+// queryInt is the value of an integer parameter, or its declared default
+// (0 without one); a clamped parameter over its maximum is the maximum.
+func queryInt(r *http.Request, name string) int {
+	p := queryParam(r, name)
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		d, _ := p.Default.(int)
+		return d
+	}
+	n, _ := parseInteger(v)
+	if p.Clamp && p.Min < p.Max && float64(n) > p.Max {
+		n = int(p.Max)
+	}
+	return n
+}
+
+// queryBool is the value of a boolean parameter; nil when not given.
+func queryBool(r *http.Request, name string) *bool {
+	switch r.URL.Query().Get(name) {
+	case "true":
+		t := true
+		return &t
+	case "false":
+		f := false
+		return &f
+	}
+	return nil
+}
+
+// page cuts a list to the request's limit and offset parameters.
+func page[T any](r *http.Request, l []T) []T {
+	return cut(l, queryInt(r, "limit"), queryInt(r, "offset"))
 }

@@ -507,35 +507,10 @@ func unitName(c *data.City, code string) string {
 	return ""
 }
 
-// page applies ?limit= (default 100, at most 10000) and ?offset=.
-func page[T any](w http.ResponseWriter, r *http.Request, all []T) ([]T, bool) {
-	q := r.URL.Query()
-	limit, err := intParam(q.Get("limit"), 100, 1, 10000)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "limit: "+err.Error())
-		return nil, false
-	}
-	offset, err := intParam(q.Get("offset"), 0, 0, 1<<30)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "offset: "+err.Error())
-		return nil, false
-	}
-	if offset > len(all) {
-		offset = len(all)
-	}
-	end := min(len(all), offset+limit)
-	return all[offset:end], true
-}
-
+// writeList answers one page of a list (the route's limit and offset)
+// with the list's total.
 func writeList[T any](w http.ResponseWriter, r *http.Request, key string, all []T) {
-	items, ok := page(w, r, all)
-	if !ok {
-		return
-	}
-	if items == nil {
-		items = []T{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{key: items, "total": len(all)})
+	writeJSON(w, http.StatusOK, map[string]any{key: page(r, all), "total": len(all)})
 }
 
 // enumParam reads a query value that must be one of allowed ("" allowed).

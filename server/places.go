@@ -133,15 +133,13 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
-// placesDay reads a yyyy-mm-dd day parameter (default: today, CST).
-func (s *Server) placesDay(v, name string) (string, error) {
-	if v == "" {
-		return places.Day(s.now()), nil
+// dayOf is the day parameter name of the request as the guard checked it
+// (yyyy-mm-dd), today in China when it is not given.
+func (s *Server) dayOf(r *http.Request, name string) string {
+	if v := queryString(r, name); v != "" {
+		return v
 	}
-	if _, err := places.ParseDate(v); err != nil {
-		return "", fmt.Errorf("%s: %v", name, err)
-	}
-	return v, nil
+	return places.Day(s.now())
 }
 
 // atDay is the instant reports are made at for a day: now for today,
@@ -164,25 +162,6 @@ func cut[T any](l []T, limit, offset int) []T {
 		l = l[:limit]
 	}
 	return l
-}
-
-// pageParams reads limit (default def, at most 10,000) and offset.
-func pageParams(q map[string][]string, def int) (int, int, error) {
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
-	limit, err := intParam(get("limit"), def, 1, 10000)
-	if err != nil {
-		return 0, 0, fmt.Errorf("limit: %w", err)
-	}
-	offset, err := intParam(get("offset"), 0, 0, 1<<30)
-	if err != nil {
-		return 0, 0, fmt.Errorf("offset: %w", err)
-	}
-	return limit, offset, nil
 }
 
 // problemsError is a change refused by the rules: 422 with every problem.
@@ -281,13 +260,10 @@ func writePlacesError(w http.ResponseWriter, err error) {
 	}
 }
 
-// writeChange is the common tail of the write handlers.
+// writeChange is the common tail of the write handlers: the change applied
+// for the caller the guard admitted (one of placesRoles).
 func (s *Server) writeChange(w http.ResponseWriter, r *http.Request, action, target string, ch *places.Change, status int) {
-	p, ok := require(w, r, placesRoles)
-	if !ok {
-		return
-	}
-	done, err := s.applyPlaces(r.Context(), p, action, target, ch)
+	done, err := s.applyPlaces(r.Context(), PrincipalFrom(r.Context()), action, target, ch)
 	if err != nil {
 		writePlacesError(w, err)
 		return
@@ -334,21 +310,10 @@ var sheetTitles = map[string]string{
 
 // handlePlacesExport is GET /api/v1/places/export/{sheet}?format=csv|xlsx.
 func (s *Server) handlePlacesExport(w http.ResponseWriter, r *http.Request) {
-	if _, ok := require(w, r, placesRoles); !ok {
-		return
-	}
 	sheet := pathVar(r, "sheet")
-	if sheetTitles[sheet] == "" {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no list %q (one of %s)", sheet, strings.Join(places.SheetNames, ", ")))
-		return
-	}
 	f := tabular.CSV
-	if v := r.URL.Query().Get("format"); v != "" {
-		var err error
-		if f, err = tabular.ParseFormat(v); err != nil {
-			writeError(w, http.StatusBadRequest, "format: "+err.Error())
-			return
-		}
+	if queryString(r, "format") == "xlsx" {
+		f = tabular.XLSX
 	}
 	st := s.places(w)
 	if st == nil {
@@ -365,24 +330,8 @@ func (s *Server) handlePlacesExport(w http.ResponseWriter, r *http.Request) {
 // .xlsx file of one list, refused whole (422, every problem with its row
 // and column) or written whole. ?dry_run=true only checks.
 func (s *Server) handlePlacesImport(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, placesRoles)
-	if !ok {
-		return
-	}
-	sheet := pathVar(r, "sheet")
-	if sheetTitles[sheet] == "" {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no list %q (one of %s)", sheet, strings.Join(places.SheetNames, ", ")))
-		return
-	}
-	dry := false
-	switch v := r.URL.Query().Get("dry_run"); v {
-	case "", "false":
-	case "true":
-		dry = true
-	default:
-		writeError(w, http.StatusBadRequest, "dry_run: want true or false")
-		return
-	}
+	p, sheet := PrincipalFrom(r.Context()), pathVar(r, "sheet")
+	dry := queryBool(r, "dry_run")
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -425,7 +374,7 @@ func (s *Server) handlePlacesImport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the file holds no rows")
 		return
 	}
-	if dry {
+	if dry != nil && *dry {
 		writeJSON(w, http.StatusOK, map[string]any{"dry_run": true, "rows": ch.Size()})
 		return
 	}
@@ -523,56 +472,6 @@ func (s *Server) complaintsNow(ctx context.Context, st *placesState) ([]places.C
 
 func pathVar(r *http.Request, name string) string { return mux.Vars(r)[name] }
 
-// placesRoutes are the places, volunteers and stations routes in the
-// registry (routes.go).
-func placesRoutes(s *Server) []Route {
-	s.reassessLoop()
-	return []Route{
-		{Method: "GET", Path: "/api/v1/property/rates", Tag: "Property", Summary: "The three rates (三率) of every area of a level on a day, with their change against a base day", Handler: s.handleRates},
-		{Method: "GET", Path: "/api/v1/property/rates/trend", Tag: "Property", Summary: "One area's three rates over time", Handler: s.handleRatesTrend},
-		{Method: "GET", Path: "/api/v1/property/ranking", Tag: "Property", Summary: "Areas ranked by a rate or by complaints per 1,000 households", Handler: s.handlePropertyRanking},
-		{Method: "GET", Path: "/api/v1/property/map", Tag: "Property", Summary: "Areas as GeoJSON with their rates, complaints and rank (choropleth)", Handler: s.handlePropertyMap},
-		{Method: "GET", Path: "/api/v1/property/compounds", Tag: "Property", Summary: "Compounds with their property service on a day", Handler: s.handlePropertyCompounds},
-		{Method: "GET", Path: "/api/v1/property/compounds/{code}", Tag: "Property", Summary: "One compound's property history, complaints and evaluations", Handler: s.handlePropertyCompound},
-		{Method: "PUT", Path: "/api/v1/property/compounds/{code}/records/{from}", Tag: "Property", Summary: "A compound's property service and owners' committee from a day", Roles: placesRoles, Handler: s.handlePutPropertyRecord},
-		{Method: "DELETE", Path: "/api/v1/property/compounds/{code}/records/{from}", Tag: "Property", Summary: "Delete a compound's property record", Roles: placesRoles, Handler: s.handleDeletePropertyRecord},
-		{Method: "GET", Path: "/api/v1/property/companies", Tag: "Property", Summary: "Property companies with their party organisation, service, complaints and evaluations", Handler: s.handleCompanies},
-		{Method: "GET", Path: "/api/v1/property/companies/{code}", Tag: "Property", Summary: "One property company", Handler: s.handleCompany},
-		{Method: "PUT", Path: "/api/v1/property/companies/{code}", Tag: "Property", Summary: "A property company's particulars", Roles: placesRoles, Handler: s.handlePutCompany},
-		{Method: "PUT", Path: "/api/v1/property/companies/{code}/records/{from}", Tag: "Property", Summary: "A company's party organisation from a day", Roles: placesRoles, Handler: s.handlePutCompanyRecord},
-		{Method: "DELETE", Path: "/api/v1/property/companies/{code}/records/{from}", Tag: "Property", Summary: "Delete a company's party organisation record", Roles: placesRoles, Handler: s.handleDeleteCompanyRecord},
-		{Method: "GET", Path: "/api/v1/property/complaints", Tag: "Property", Summary: "Property complaints by compound, company, area or property status, year on year", Handler: s.handleComplaints},
-		{Method: "GET", Path: "/api/v1/property/evaluations", Tag: "Property", Summary: "Yearly evaluations of companies and projects (红色物业标杆)", Handler: s.handleEvaluations},
-		{Method: "PUT", Path: "/api/v1/property/evaluations/{year}/{kind}/{subject}", Tag: "Property", Summary: "A yearly evaluation", Roles: placesRoles, Handler: s.handlePutEvaluation},
-		{Method: "DELETE", Path: "/api/v1/property/evaluations/{year}/{kind}/{subject}", Tag: "Property", Summary: "Delete a yearly evaluation", Roles: placesRoles, Handler: s.handleDeleteEvaluation},
-		{Method: "GET", Path: "/api/v1/volunteers/teams", Tag: "Volunteers", Summary: "The grids' party volunteer teams (names and phones masked by the policy)", Handler: s.handleTeams},
-		{Method: "GET", Path: "/api/v1/volunteers/teams/{grid}", Tag: "Volunteers", Summary: "One grid's volunteer team", Handler: s.handleTeam},
-		{Method: "PUT", Path: "/api/v1/volunteers/teams/{grid}", Tag: "Volunteers", Summary: "A grid's volunteer team", Roles: placesRoles, Handler: s.handlePutTeam},
-		{Method: "GET", Path: "/api/v1/volunteers/coverage", Tag: "Volunteers", Summary: "Service targets, teams and late visits counted by area (grid at the finest; no one named)", Handler: s.handleServiceCoverage},
-		{Method: "GET", Path: "/api/v1/volunteers/targets", Tag: "Volunteers", Summary: "Service targets with their coverage (personal data)", Roles: placesRoles, Handler: s.handleTargets},
-		{Method: "GET", Path: "/api/v1/volunteers/targets/{id}", Tag: "Volunteers", Summary: "One service target with its service logs (personal data)", Roles: placesRoles, Handler: s.handleTarget},
-		{Method: "PUT", Path: "/api/v1/volunteers/targets/{id}", Tag: "Volunteers", Summary: "A service target", Roles: placesRoles, Handler: s.handlePutTarget},
-		{Method: "GET", Path: "/api/v1/volunteers/overdue", Tag: "Volunteers", Summary: "Targets whose visit is late or who have no team (personal data)", Roles: placesRoles, Handler: s.handleOverdue},
-		{Method: "GET", Path: "/api/v1/volunteers/logs", Tag: "Volunteers", Summary: "Service logs: who, what, when, for whom", Roles: placesRoles, Handler: s.handleLogs},
-		{Method: "POST", Path: "/api/v1/volunteers/logs", Tag: "Volunteers", Summary: "Record a service", Roles: placesRoles, Handler: s.handlePostLog},
-		{Method: "DELETE", Path: "/api/v1/volunteers/logs/{id}", Tag: "Volunteers", Summary: "Delete a service log", Roles: placesRoles, Handler: s.handleDeleteLog},
-		{Method: "GET", Path: "/api/v1/volunteers/intervals", Tag: "Volunteers", Summary: "The visit intervals by target kind", Handler: s.handleIntervals},
-		{Method: "PUT", Path: "/api/v1/volunteers/intervals", Tag: "Volunteers", Summary: "Set the visit intervals", Roles: placesRoles, Handler: s.handlePutIntervals},
-		{Method: "GET", Path: "/api/v1/volunteers/items", Tag: "Volunteers", Summary: "The seven service items and the target kinds", Handler: s.handleServiceItems},
-		{Method: "GET", Path: "/api/v1/stations", Tag: "Stations", Summary: "Stations with their lifecycle, hours, functions and stars in force", Handler: s.handleStations},
-		{Method: "GET", Path: "/api/v1/stations/criteria", Tag: "Stations", Summary: "The star-rating checklist", Handler: s.handleCriteria},
-		{Method: "GET", Path: "/api/v1/stations/coverage", Tag: "Stations", Summary: "Grid coverage by the grid stations against the 70% goal", Handler: s.handleStationCoverage},
-		{Method: "POST", Path: "/api/v1/stations/reassess", Tag: "Stations", Summary: "Check every rated station against the criteria and record the downgrades due", Roles: placesRoles, Handler: s.handleReassess},
-		{Method: "GET", Path: "/api/v1/stations/{code}", Tag: "Stations", Summary: "One station with its history, rating history and criteria", Handler: s.handleStation},
-		{Method: "PUT", Path: "/api/v1/stations/{code}/records/{from}", Tag: "Stations", Summary: "A station's lifecycle step, hours, functions and area from a day", Roles: placesRoles, Handler: s.handlePutStationRecord},
-		{Method: "DELETE", Path: "/api/v1/stations/{code}/records/{from}", Tag: "Stations", Summary: "Delete a station record", Roles: placesRoles, Handler: s.handleDeleteStationRecord},
-		{Method: "POST", Path: "/api/v1/stations/{code}/ratings", Tag: "Stations", Summary: "Award stars after an inspection", Roles: placesRoles, Handler: s.handlePostRating},
-		{Method: "POST", Path: "/api/v1/places/changes", Tag: "Places", Summary: "Apply a change to the places records, all or nothing", Roles: placesRoles, Handler: s.handlePlacesChange},
-		{Method: "GET", Path: "/api/v1/places/export/{sheet}", Tag: "Places", Summary: "One list of the places records as CSV or .xlsx", Roles: placesRoles, Handler: s.handlePlacesExport},
-		{Method: "POST", Path: "/api/v1/places/import/{sheet}", Tag: "Places", Summary: "Import one list from CSV or .xlsx, all or nothing", Roles: placesRoles, Handler: s.handlePlacesImport},
-	}
-}
-
 // reassessEvery is how often the server checks the rated stations for
 // criteria that lapsed with time (an inspection a year old, activities
 // that stopped); a change checks at once.
@@ -609,10 +508,6 @@ func (s *Server) reassessLoop() {
 			cancel()
 		}
 	}()
-}
-
-func init() {
-	register(extension{name: "places-routes", routes: placesRoutes})
 }
 
 // PlacesKPIs are the wall map's places figures: the three rates today and

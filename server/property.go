@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/gridmap/gridmap/data"
@@ -82,17 +81,6 @@ type compoundPropertyJSON struct {
 	Complaints    int                 `json:"complaints_12m"`
 }
 
-// parsePropertyLevel reads an area level of the rates.
-func parseLevel(v string) (string, error) {
-	if v == "" {
-		return places.LevelCommunity, nil
-	}
-	if !slices.Contains(places.Levels, v) {
-		return "", fmt.Errorf("level must be community, street, district or city, not %q", v)
-	}
-	return v, nil
-}
-
 // handleRates is GET /api/v1/property/rates?level=&day=&base=&code=: the
 // three rates of every area of the level on day, and their change against
 // base (default 2020-01-01).
@@ -101,31 +89,13 @@ func (s *Server) handleRates(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	level, err := parseLevel(q.Get("level"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	day, err := s.placesDay(q.Get("day"), "day")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	base := q.Get("base")
-	if base == "" {
-		base = defaultRatesBase
-	}
-	if _, err := places.ParseDate(base); err != nil {
-		writeError(w, http.StatusBadRequest, "base: "+err.Error())
-		return
-	}
+	level, day, base := queryString(r, "level"), s.dayOf(r, "day"), queryString(r, "base")
 	ch, err := st.rater.Changes(level, base, day)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if code := q.Get("code"); code != "" {
+	if code := queryString(r, "code"); code != "" {
 		ch = slices.DeleteFunc(ch, func(c places.RateChange) bool { return c.Code != code })
 		if len(ch) == 0 {
 			writeError(w, http.StatusNotFound, fmt.Sprintf("no %s %q", level, code))
@@ -135,6 +105,19 @@ func (s *Server) handleRates(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"level": level, "day": day, "base": base, "definitions": RatesDefinitions, "areas": ch})
 }
 
+// ratePoint is one point of a rates trend.
+type ratePoint struct {
+	Day          string         `json:"day"`
+	Committee    places.Rate    `json:"committee_rate"`
+	Professional places.Rate    `json:"professional_rate"`
+	PartyOrg     places.Rate    `json:"party_org_rate"`
+	Compounds    int            `json:"compounds"`
+	ByStatus     map[string]int `json:"by_status"`
+}
+
+// trendSteps are the months between the points of a trend.
+var trendSteps = map[string]int{"month": 1, "quarter": 3, "year": 12}
+
 // handleRatesTrend is GET /api/v1/property/rates/trend?level=&code=&from=&to=&every=month|quarter|year:
 // one area's rates over time.
 func (s *Server) handleRatesTrend(w http.ResponseWriter, r *http.Request) {
@@ -142,75 +125,38 @@ func (s *Server) handleRatesTrend(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	level := q.Get("level")
-	if level == "" {
-		level = places.LevelCity
-	}
-	level, err := parseLevel(level)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	code := q.Get("code")
+	level, code := queryString(r, "level"), queryString(r, "code")
 	if level != places.LevelCity && code == "" {
-		writeError(w, http.StatusBadRequest, "code: the area's code is required below the city level")
+		writeError(w, http.StatusBadRequest, "query parameter code: the area's code is required below the city level")
 		return
 	}
-	from := q.Get("from")
-	if from == "" {
-		from = defaultRatesBase
-	}
-	if _, err := places.ParseDate(from); err != nil {
-		writeError(w, http.StatusBadRequest, "from: "+err.Error())
-		return
-	}
-	to, err := s.placesDay(q.Get("to"), "to")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	from, to := queryString(r, "from"), s.dayOf(r, "to")
 	if to < from {
-		writeError(w, http.StatusBadRequest, "to is before from")
+		writeError(w, http.StatusBadRequest, "query parameter to: "+to+" is before from "+from)
 		return
 	}
-	months := map[string]int{"": 3, "month": 1, "quarter": 3, "year": 12}[q.Get("every")]
-	if months == 0 {
-		writeError(w, http.StatusBadRequest, "every must be month, quarter or year")
-		return
-	}
-	type point struct {
-		Day          string         `json:"day"`
-		Committee    places.Rate    `json:"committee_rate"`
-		Professional places.Rate    `json:"professional_rate"`
-		PartyOrg     places.Rate    `json:"party_org_rate"`
-		Compounds    int            `json:"compounds"`
-		ByStatus     map[string]int `json:"by_status"`
-	}
-	var out []point
-	t, _ := places.ParseDate(from)
-	end, _ := places.ParseDate(to)
-	for n := 0; !t.After(end) && n < 400; n++ {
-		day := places.Day(t)
+	months := trendSteps[queryString(r, "every")]
+	var out []ratePoint
+	add := func(day string) {
 		rs, _ := st.rater.Rates(level, day)
 		for _, a := range rs {
 			if a.Code == code || level == places.LevelCity {
-				out = append(out, point{day, a.Committee, a.Professional, a.PartyOrg, a.Compounds, a.ByStatus})
+				out = append(out, ratePoint{day, a.Committee, a.Professional, a.PartyOrg, a.Compounds, a.ByStatus})
 			}
 		}
+	}
+	t, _ := places.ParseDate(from)
+	end, _ := places.ParseDate(to)
+	for n := 0; !t.After(end) && n < 400; n++ {
+		add(places.Day(t))
 		t = t.AddDate(0, months, 0)
 	}
 	if len(out) == 0 {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no %s %q", level, code))
 		return
 	}
-	if last := out[len(out)-1]; last.Day != to {
-		rs, _ := st.rater.Rates(level, to)
-		for _, a := range rs {
-			if a.Code == code || level == places.LevelCity {
-				out = append(out, point{to, a.Committee, a.Professional, a.PartyOrg, a.Compounds, a.ByStatus})
-			}
-		}
+	if out[len(out)-1].Day != to {
+		add(to)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"level": level, "code": code, "points": out})
 }
@@ -223,42 +169,11 @@ func (s *Server) handlePropertyCompounds(w http.ResponseWriter, r *http.Request)
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	day, err := s.placesDay(q.Get("day"), "day")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	limit, offset, err := pageParams(q, 100)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	status := q.Get("status")
-	if status != "" && !slices.Contains(data.PropertyStatuses, status) {
-		writeError(w, http.StatusBadRequest, "status must be one of managed, self, none, abandoned")
-		return
-	}
-	committee, err := boolParam(q.Get("committee"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "committee: "+err.Error())
-		return
-	}
-	share := q.Get("party_share")
-	if share != "" && share != "below" && share != "met" {
-		writeError(w, http.StatusBadRequest, "party_share must be below or met")
-		return
-	}
-	sortBy := q.Get("sort")
-	if sortBy != "" && sortBy != "code" && sortBy != "complaints" {
-		writeError(w, http.StatusBadRequest, "sort must be code or complaints")
-		return
-	}
-	area := q.Get("community") + q.Get("street") + q.Get("district") + q.Get("grid")
-	name := q.Get("q")
+	day, status, committee := s.dayOf(r, "day"), queryString(r, "status"), queryBool(r, "committee")
+	share, area, name := queryString(r, "party_share"), areaOf(r), queryString(r, "q")
 	counts, err := s.complaintCounts(r, st, places.LevelCompound, day)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, r, err)
 		return
 	}
 	hh := map[string]int{}
@@ -268,10 +183,7 @@ func (s *Server) handlePropertyCompounds(w http.ResponseWriter, r *http.Request)
 	var out []compoundPropertyJSON
 	for i := range st.city.Compounds {
 		cp := &st.city.Compounds[i]
-		if area != "" && !strings.HasPrefix(cp.Code, area) {
-			continue
-		}
-		if name != "" && !strings.Contains(cp.Name, name) {
+		if !area.holds(cp.Code) || name != "" && !strings.Contains(cp.Name, name) {
 			continue
 		}
 		rec, ok := st.prop.At(cp.Code, day)
@@ -295,25 +207,10 @@ func (s *Server) handlePropertyCompounds(w http.ResponseWriter, r *http.Request)
 		}
 		out = append(out, x)
 	}
-	if sortBy == "complaints" {
+	if queryString(r, "sort") == "complaints" {
 		sort.SliceStable(out, func(i, j int) bool { return out[i].Complaints > out[j].Complaints })
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "compounds": cut(out, limit, offset)})
-}
-
-// boolParam reads an optional true/false.
-func boolParam(v string) (*bool, error) {
-	switch v {
-	case "":
-		return nil, nil
-	case "true":
-		t := true
-		return &t, nil
-	case "false":
-		f := false
-		return &f, nil
-	}
-	return nil, fmt.Errorf("want true or false, not %q", v)
+	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "compounds": page(r, out)})
 }
 
 // complaintCounts counts the complaints of the twelve months to the end
@@ -347,11 +244,7 @@ func (s *Server) handlePropertyCompound(w http.ResponseWriter, r *http.Request) 
 		writeError(w, http.StatusNotFound, "no compound "+code)
 		return
 	}
-	day, err := s.placesDay(r.URL.Query().Get("day"), "day")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	day := s.dayOf(r, "day")
 	var hist []propertyRecordJSON
 	for _, rec := range st.prop.History(code) {
 		hist = append(hist, st.recordJSON(rec))
@@ -363,7 +256,7 @@ func (s *Server) handlePropertyCompound(w http.ResponseWriter, r *http.Request) 
 	}
 	cs, err := s.complaintsNow(r.Context(), st)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, r, err)
 		return
 	}
 	var mine []places.Complaint
@@ -391,7 +284,7 @@ type propertyRecordIn struct {
 	CompanyCode string       `json:"company_code"`
 	Committee   bool         `json:"committee"`
 	Members     []memberJSON `json:"members"`
-	Note        string       `json:"note"`
+	Note        string       `json:"note" privacy:"text"`
 }
 
 // handlePutPropertyRecord is PUT /api/v1/property/compounds/{code}/records/{from}:
@@ -504,33 +397,12 @@ func (s *Server) handleCompanies(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	day, err := s.placesDay(q.Get("day"), "day")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	limit, offset, err := pageParams(q, 500)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	po := q.Get("party_org")
-	if po != "" && !slices.Contains(data.PartyOrgForms, po) && po != "any" {
-		writeError(w, http.StatusBadRequest, "party_org must be none, independent, joint or any")
-		return
-	}
-	serving, err := boolParam(q.Get("serving"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "serving: "+err.Error())
-		return
-	}
+	day, po, serving, district := s.dayOf(r, "day"), queryString(r, "party_org"), queryBool(r, "serving"), queryString(r, "district")
 	cf, err := s.companyComplaints(r, st, day)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, r, err)
 		return
 	}
-	district := q.Get("district")
 	var out []companyJSON
 	for _, co := range st.prop.Companies() {
 		if district != "" && co.DistrictCode != district {
@@ -546,7 +418,7 @@ func (s *Server) handleCompanies(w http.ResponseWriter, r *http.Request) {
 		out = append(out, x)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Compounds > out[j].Compounds })
-	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "companies": cut(out, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "companies": page(r, out)})
 }
 
 // handleCompany is GET /api/v1/property/companies/{code}.
@@ -561,14 +433,10 @@ func (s *Server) handleCompany(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no company "+code)
 		return
 	}
-	day, err := s.placesDay(r.URL.Query().Get("day"), "day")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	day := s.dayOf(r, "day")
 	cf, err := s.companyComplaints(r, st, day)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, r, err)
 		return
 	}
 	var evs []propertyEvaluationJSON
@@ -577,13 +445,9 @@ func (s *Server) handleCompany(w http.ResponseWriter, r *http.Request) {
 			evs = append(evs, st.propertyEvaluationJSON(e))
 		}
 	}
-	type servedJSON struct {
-		Code string `json:"code"`
-		Name string `json:"name"`
-	}
-	var served []servedJSON
+	var served []namedCode
 	for _, c := range st.prop.Served(code, day) {
-		served = append(served, servedJSON{c, st.city.Compound(c).Name})
+		served = append(served, namedCode{c, st.city.Compound(c).Name})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"company": st.companyJSON(co, day, cf), "day": day, "history": st.prop.CompanyHistory(code),
 		"compounds": served, "evaluations": evs, "complaints": cf[code]})
@@ -613,7 +477,7 @@ type companyRecordIn struct {
 	PartyOrg     string `json:"party_org"`
 	PartyOrgName string `json:"party_org_name"`
 	PartyMembers int    `json:"party_members"`
-	Note         string `json:"note"`
+	Note         string `json:"note" privacy:"text"`
 }
 
 // handlePutCompanyRecord is PUT /api/v1/property/companies/{code}/records/{from}:
@@ -643,32 +507,14 @@ func (s *Server) handleComplaints(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	level := q.Get("level")
-	if level == "" {
-		level = places.LevelCommunity
-	}
+	level, months := queryString(r, "level"), queryInt(r, "months")
 	end := s.now()
-	if v := q.Get("end"); v != "" {
-		if _, err := places.ParseDate(v); err != nil {
-			writeError(w, http.StatusBadRequest, "end: "+err.Error())
-			return
-		}
+	if v := queryString(r, "end"); v != "" {
 		end = places.EndOfDay(v)
-	}
-	months, err := intParam(q.Get("months"), 12, 1, 60)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "months: "+err.Error())
-		return
-	}
-	limit, offset, err := pageParams(q, 100)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
 	}
 	cs, err := s.complaintsNow(r.Context(), st)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, r, err)
 		return
 	}
 	fs, err := places.ComplaintReport(st.city, st.prop, cs, places.ComplaintQuery{Level: level, End: end, Months: months})
@@ -677,7 +523,7 @@ func (s *Server) handleComplaints(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"level": level, "end": end, "months": months, "links": places.LinkSummary(cs),
-		"total": len(fs), "figures": cut(fs, limit, offset),
+		"total": len(fs), "figures": page(r, fs),
 		"definition": "a property complaint is an incident of a property category (property or property.…), tied to the compound whose outline holds its point, else to the compound its address resolves to; count is the twelve months before end, prior the twelve before that, yoy (count − prior) / prior"})
 }
 
@@ -715,27 +561,7 @@ func (s *Server) handleEvaluations(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	year, err := intParam(q.Get("year"), 0, 2000, 2200)
-	if err != nil && q.Get("year") != "" {
-		writeError(w, http.StatusBadRequest, "year: "+err.Error())
-		return
-	}
-	kind := q.Get("kind")
-	if kind != "" && kind != data.EvalCompany && kind != data.EvalProject {
-		writeError(w, http.StatusBadRequest, "kind must be company or project")
-		return
-	}
-	bench, err := boolParam(q.Get("benchmark"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "benchmark: "+err.Error())
-		return
-	}
-	limit, offset, err := pageParams(q, 500)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	year, kind, bench := queryInt(r, "year"), queryString(r, "kind"), queryBool(r, "benchmark")
 	var out []propertyEvaluationJSON
 	for _, e := range st.p.Evaluations {
 		if (year != 0 && e.Year != year) || (kind != "" && e.Kind != kind) || (bench != nil && e.Benchmark != *bench) {
@@ -749,7 +575,7 @@ func (s *Server) handleEvaluations(w http.ResponseWriter, r *http.Request) {
 		}
 		return out[i].Score > out[j].Score
 	})
-	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "evaluations": cut(out, limit, offset),
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "evaluations": page(r, out),
 		"criteria": fmt.Sprintf("benchmarks score at least %d; a 红色物业标杆企业 has a party organisation at the year's end and serves a compound then; a 红色物业标杆项目 is professionally managed at the year's end by a company with a party organisation and has an owners' committee of at least 60%% party members", places.BenchmarkScore)})
 }
 
@@ -759,36 +585,27 @@ type evaluationIn struct {
 	Note      string  `json:"note"`
 }
 
-func evaluationKey(r *http.Request) (data.PropertyEvaluation, error) {
-	year, err := strconv.Atoi(pathVar(r, "year"))
-	if err != nil {
-		return data.PropertyEvaluation{}, fmt.Errorf("year %q is not a number", pathVar(r, "year"))
-	}
-	return data.PropertyEvaluation{Year: year, Kind: pathVar(r, "kind"), SubjectCode: pathVar(r, "subject")}, nil
+// evaluationKey is the evaluation a path names (the guard checked the
+// year is an integer in range and the kind company or project).
+func evaluationKey(r *http.Request) data.PropertyEvaluation {
+	year, _ := parseInteger(pathVar(r, "year"))
+	return data.PropertyEvaluation{Year: year, Kind: pathVar(r, "kind"), SubjectCode: pathVar(r, "subject")}
 }
 
 // handlePutEvaluation is PUT /api/v1/property/evaluations/{year}/{kind}/{subject}.
 func (s *Server) handlePutEvaluation(w http.ResponseWriter, r *http.Request) {
-	e, err := evaluationKey(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
 	var in evaluationIn
 	if !decodeJSON(w, r, &in) {
 		return
 	}
+	e := evaluationKey(r)
 	e.Score, e.Benchmark, e.Note = in.Score, in.Benchmark, in.Note
 	s.writeChange(w, r, "property.evaluation.put", fmt.Sprintf("%d/%s/%s", e.Year, e.Kind, e.SubjectCode), &places.Change{Evaluations: []data.PropertyEvaluation{e}}, http.StatusOK)
 }
 
 // handleDeleteEvaluation is DELETE /api/v1/property/evaluations/{year}/{kind}/{subject}.
 func (s *Server) handleDeleteEvaluation(w http.ResponseWriter, r *http.Request) {
-	e, err := evaluationKey(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	e := evaluationKey(r)
 	k := places.Key{Sheet: places.SheetEvaluations, Code: e.SubjectCode, From: fmt.Sprintf("%d/%s", e.Year, e.Kind)}
 	s.writeChange(w, r, "property.evaluation.delete", fmt.Sprintf("%d/%s/%s", e.Year, e.Kind, e.SubjectCode), &places.Change{Delete: []places.Key{k}}, http.StatusOK)
 }
@@ -860,58 +677,19 @@ func (s *Server) ranking(r *http.Request, st *placesState, level, measure, day s
 	return out, nil
 }
 
-func mapParams(q map[string][]string) (level, measure string, err error) {
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
-	level = get("level")
-	if level == "" {
-		level = places.LevelCommunity
-	}
-	if level != places.LevelCommunity && level != places.LevelStreet && level != places.LevelDistrict {
-		return "", "", fmt.Errorf("level must be community, street or district, not %q", level)
-	}
-	measure = get("measure")
-	if measure == "" {
-		measure = "professional"
-	}
-	if !slices.Contains(propertyMeasures, measure) {
-		return "", "", fmt.Errorf("measure must be one of %s, not %q", strings.Join(propertyMeasures, ", "), measure)
-	}
-	return level, measure, nil
-}
-
 // handlePropertyRanking is GET /api/v1/property/ranking?level=&measure=&day=&limit=.
 func (s *Server) handlePropertyRanking(w http.ResponseWriter, r *http.Request) {
 	st := s.places(w)
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	level, measure, err := mapParams(q)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	day, err := s.placesDay(q.Get("day"), "day")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	limit, offset, err := pageParams(q, 300)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	level, measure, day := queryString(r, "level"), queryString(r, "measure"), s.dayOf(r, "day")
 	rk, err := s.ranking(r, st, level, measure, day)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"level": level, "measure": measure, "day": day, "total": len(rk), "areas": cut(rk, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"level": level, "measure": measure, "day": day, "total": len(rk), "areas": page(r, rk)})
 }
 
 // handlePropertyMap is GET /api/v1/property/map?level=&measure=&day=: the
@@ -922,20 +700,10 @@ func (s *Server) handlePropertyMap(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	level, measure, err := mapParams(q)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	day, err := s.placesDay(q.Get("day"), "day")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	level, measure, day := queryString(r, "level"), queryString(r, "measure"), s.dayOf(r, "day")
 	rk, err := s.ranking(r, st, level, measure, day)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, r, err)
 		return
 	}
 	fc := geojson.NewFeatureCollection()
@@ -968,7 +736,7 @@ func (s *Server) handlePropertyMap(w http.ResponseWriter, r *http.Request) {
 	fc.ExtraMembers = geojson.Properties{"level": level, "measure": measure, "day": day}
 	b, err := fc.MarshalJSON()
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/geo+json")

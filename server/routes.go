@@ -112,7 +112,8 @@ type Param struct {
 	Name string
 	In   string // "query" (default), "path" or "header"
 	// Type is string (default), integer, number, boolean, list (a comma
-	// list of strings) or datetime (RFC 3339).
+	// list of strings), datetime (RFC 3339) or date (a calendar day,
+	// yyyy-mm-dd, of the years 1949..2200).
 	Type     string
 	Desc     string
 	Required bool
@@ -581,6 +582,10 @@ func (p *Param) checkOne(v string, limit int) string {
 	case "datetime":
 		if _, err := time.Parse(time.RFC3339, v); err != nil {
 			return p.what() + ": want an RFC 3339 time such as 2026-11-26T08:00:00+08:00"
+		}
+	case "date":
+		if !isDay(v) {
+			return fmt.Sprintf("%s: %s is not a day yyyy-mm-dd of the years %d..%d", p.what(), echo(v), minDayYear, maxDayYear)
 		}
 	}
 	return ""

@@ -364,6 +364,7 @@ type routeFixture struct {
 	version   int64
 	mergeEdit string
 	rules     string
+	places    placesFixture
 	mu        sync.Mutex
 }
 
@@ -580,6 +581,7 @@ func answers(rt Route, who string, code int) bool {
 // answers exactly the status its declaration says.
 func TestRouteRoleTable(t *testing.T) {
 	fx := newRouteFixture(t)
+	fx.seedPlaces()
 	routes := fx.s.Routes()
 	n := 0
 	for _, rt := range routes {
@@ -611,12 +613,17 @@ func TestRouteRoleTable(t *testing.T) {
 
 // TestPersonalDataScanner: every GET route, as anonymous and as viewer,
 // over a store whose incidents carry names, phones in five formats and ID
-// numbers in their descriptions, addresses, callers and notes, answers
-// without any of them.
+// numbers in their descriptions, addresses, callers and notes, and whose
+// places records carry volunteers', committee members' and service
+// targets' names and phones, answers without any of them; and as every
+// caller but the organiser and admin, without any service target's
+// personal data (names, guardians, phones, the ID number in a note).
 func TestPersonalDataScanner(t *testing.T) {
 	fx := newRouteFixture(t)
+	fx.seedPlaces()
+	checkPlacesSeeds(t, fx)
 	c := fx.s.Current().City
-	values := slices.Clone(personalValues)
+	values := slices.Concat(personalValues, placesContacts, targetSecrets)
 	// the people who serve the seeded incidents' grid, by full name and phone
 	if res := fx.s.Current().Index.Locate(orb.Point(fx.point)); res.Grid >= 0 {
 		g := &c.Grids[res.Grid]
@@ -625,6 +632,7 @@ func TestPersonalDataScanner(t *testing.T) {
 			values = append(values, cd.Name, cd.Phone)
 		}
 	}
+	targets := targetScanner(t, fx)
 	scanned := 0
 	for _, rt := range fx.s.Routes() {
 		if rt.Method != http.MethodGet {
@@ -635,7 +643,7 @@ func TestPersonalDataScanner(t *testing.T) {
 			t.Errorf("route %s has no example", rt.Path)
 			continue
 		}
-		for _, who := range []string{"", RoleViewer} {
+		for _, who := range []string{"", RoleViewer, RoleDispatcher, RolePlanner} {
 			code, body := fx.call(who, rt.Method, ex(fx, who))
 			if code >= 300 {
 				if expected(rt, who) < 300 {
@@ -645,6 +653,12 @@ func TestPersonalDataScanner(t *testing.T) {
 			}
 			scanned++
 			text := string(body)
+			if hit := targets.find(text); hit != "" || strings.Contains(text, "370402193801011237") {
+				t.Errorf("%s as %q shows a service target's %q", ex(fx, who).path, who, hit)
+			}
+			if who != "" && who != RoleViewer {
+				continue // the personal-data roles see the rest
+			}
 			for _, v := range values {
 				if len([]rune(v)) > 1 && strings.Contains(text, v) {
 					t.Errorf("%s as %q shows %q", ex(fx, who).path, who, v)
@@ -658,12 +672,141 @@ func TestPersonalDataScanner(t *testing.T) {
 			}
 		}
 	}
-	// the personal roles do see the text as written
+	// the personal roles do see the text as written, and the organiser the
+	// service targets, so the scans would find them
 	_, body := fx.call(RoleDispatcher, http.MethodGet, exampleReq{path: "/api/v1/incidents/" + fx.incidents[0]})
 	if !strings.Contains(string(body), "13912345678") || !strings.Contains(string(body), "370402199001011234") {
 		t.Errorf("a dispatcher does not see the description as written: %.300s", body)
 	}
-	t.Logf("%d GET answers scanned", scanned)
+	_, body = fx.call(RoleOrganiser, http.MethodGet, exampleReq{path: "/api/v1/volunteers/targets?limit=10000&all=true"})
+	if targets.find(string(body)) == "" {
+		t.Error("the organiser's list of service targets holds none the scan looks for")
+	}
+	t.Logf("%d GET answers scanned; %d service targets' names and %d phones looked for", scanned, len(targets.names), len(targets.phones))
+}
+
+// targetScanner finds the service targets' personal data: the seeded
+// target's, and every target's name, guardian and phone that no one else
+// in the city bears (staff, cadres, volunteers, committee members,
+// units' secretaries, incident callers and the people the seeded
+// incidents' text names).
+func targetScanner(t *testing.T, fx *routeFixture) *secretScanner {
+	t.Helper()
+	c := fx.s.Current().City
+	others := map[string]bool{}
+	for _, v := range slices.Concat(personalValues, placesContacts) {
+		others[v] = true
+	}
+	for _, g := range c.Grids {
+		others[g.Head.Name], others[g.Head.Phone] = true, true
+		for _, p := range g.Team {
+			others[p.Name], others[p.Phone] = true, true
+		}
+	}
+	for _, p := range c.Cadres {
+		others[p.Name], others[p.Phone] = true, true
+	}
+	for _, p := range c.Staff {
+		others[p.Name], others[p.Phone] = true, true
+	}
+	for _, u := range c.ReportingUnits {
+		others[u.Secretary], others[u.Phone] = true, true
+	}
+	recs, _, err := fx.st.Incidents(context.Background(), store.IncidentFilter{Limit: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs {
+		others[rec.Caller.Name], others[rec.Caller.Phone] = true, true
+	}
+	for _, tm := range c.Places.Teams {
+		others[tm.Leader], others[tm.LeaderPhone] = true, true
+		for _, m := range tm.Members {
+			others[m.Name], others[m.Phone] = true, true
+		}
+	}
+	for _, pr := range c.Places.Property {
+		for _, m := range pr.Members {
+			others[m.Name], others[m.Phone] = true, true
+		}
+	}
+	sc := newSecretScanner()
+	name := func(n string) {
+		if k := len([]rune(n)); k >= 3 && k <= 4 && !others[n] {
+			sc.names[n] = true
+		}
+	}
+	for _, tg := range c.Places.Targets {
+		name(tg.Name)
+		name(tg.Guardian)
+		if d := digitsOf(tg.Phone); len(d) == 11 && !others[tg.Phone] {
+			sc.phones[d] = true
+		}
+	}
+	for _, v := range targetSecrets {
+		name(v)
+		if d := digitsOf(v); len(d) >= 11 && len(d) <= 13 {
+			sc.phones[d[len(d)-11:]] = true
+		}
+	}
+	if len(sc.names) < 1000 || len(sc.phones) < 1000 {
+		t.Fatalf("only %d names and %d phones to look for", len(sc.names), len(sc.phones))
+	}
+	return sc
+}
+
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// secretScanner finds, in linear time, any of a set of names (3 or 4
+// Chinese characters) and phone numbers (11 digits, in any grouping) in a
+// text.
+type secretScanner struct {
+	names, phones map[string]bool
+}
+
+func newSecretScanner() *secretScanner {
+	return &secretScanner{names: map[string]bool{}, phones: map[string]bool{}}
+}
+
+func (sc *secretScanner) find(s string) string {
+	rs := []rune(s)
+	for i := range rs {
+		for _, n := range []int{3, 4} {
+			if i+n <= len(rs) && sc.names[string(rs[i:i+n])] {
+				return string(rs[i : i+n])
+			}
+		}
+	}
+	var digits []rune
+	flush := func() string {
+		defer func() { digits = digits[:0] }()
+		for i := 0; i+11 <= len(digits); i++ {
+			if sc.phones[string(digits[i:i+11])] {
+				return string(digits[i : i+11])
+			}
+		}
+		return ""
+	}
+	for _, r := range rs {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = append(digits, r)
+		case r == ' ' || r == '-':
+		default:
+			if hit := flush(); hit != "" {
+				return hit
+			}
+		}
+	}
+	return flush()
 }
 
 // TestOpenAPIListsEveryRoute: every route the router serves is in the

@@ -3,9 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gridmap/gridmap/data"
@@ -83,38 +81,11 @@ func (s *Server) handleStations(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	day, err := s.placesDay(q.Get("day"), "day")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
+	day, kind, status, lapsed := s.dayOf(r, "day"), queryString(r, "kind"), queryString(r, "status"), queryBool(r, "lapsed")
+	stars, area := -1, areaOf(r)
+	if queryString(r, "stars") != "" {
+		stars = queryInt(r, "stars")
 	}
-	limit, offset, err := pageParams(q, 1000)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	kind := q.Get("kind")
-	if kind != "" && kind != data.StationGrid && kind != data.StationCommunityCentre {
-		writeError(w, http.StatusBadRequest, "kind must be grid_station or community_centre")
-		return
-	}
-	status := q.Get("status")
-	if status != "" && !slices.Contains(data.StationLifecycle, status) {
-		writeError(w, http.StatusBadRequest, "status must be planned, under_construction or built")
-		return
-	}
-	stars, err := intParam(q.Get("stars"), -1, 0, 5)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "stars: "+err.Error())
-		return
-	}
-	lapsed, err := boolParam(q.Get("lapsed"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "lapsed: "+err.Error())
-		return
-	}
-	area := q.Get("community") + q.Get("street") + q.Get("district") + q.Get("grid")
 	at := s.atDay(day)
 	acts := places.ActivityCounts(st.p.Logs, at)
 	var out []stationJSON
@@ -122,7 +93,7 @@ func (s *Server) handleStations(w http.ResponseWriter, r *http.Request) {
 	byStatus := map[string]int{}
 	for i := range st.city.Stations {
 		x := &st.city.Stations[i]
-		if (kind != "" && x.Kind != kind) || (area != "" && !strings.HasPrefix(x.GridCode, area)) {
+		if (kind != "" && x.Kind != kind) || !area.holds(x.GridCode) {
 			continue
 		}
 		j := st.stationJSON(x, day, at, acts, false)
@@ -135,7 +106,7 @@ func (s *Server) handleStations(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, j)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "by_status": byStatus, "by_stars": byStars, "stations": cut(out, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"day": day, "total": len(out), "by_status": byStatus, "by_stars": byStars, "stations": page(r, out)})
 }
 
 // handleStation is GET /api/v1/stations/{code}: one station with its
@@ -151,18 +122,18 @@ func (s *Server) handleStation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no station "+code)
 		return
 	}
-	day, err := s.placesDay(r.URL.Query().Get("day"), "day")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	day := s.dayOf(r, "day")
 	at := s.atDay(day)
 	acts := places.ActivityCounts(st.p.Logs, at)
 	var logs []logJSON
 	for j := range st.p.Logs {
 		if st.p.Logs[j].StationCode == code {
+			// A public view: who was served is not the station's business,
+			// nor the note of a service to one person (it is about them).
 			l := st.logJSON(&st.p.Logs[j])
-			l.TargetID = "" // who was served is not the station's business
+			if l.TargetID != "" {
+				l.TargetID, l.Note = "", ""
+			}
 			logs = append(logs, l)
 		}
 	}
@@ -176,7 +147,7 @@ type stationRecordIn struct {
 	Hours     string   `json:"hours"`
 	Functions []string `json:"functions"`
 	AreaM2    int      `json:"area_m2"`
-	Note      string   `json:"note"`
+	Note      string   `json:"note" privacy:"text"`
 }
 
 // handlePutStationRecord is PUT /api/v1/stations/{code}/records/{from}: the
@@ -200,17 +171,14 @@ func (s *Server) handleDeleteStationRecord(w http.ResponseWriter, r *http.Reques
 type ratingIn struct {
 	Stars    int      `json:"stars"`
 	Criteria []string `json:"criteria"`
-	Note     string   `json:"note"`
+	Note     string   `json:"note" privacy:"text"`
 }
 
 // handlePostRating is POST /api/v1/stations/{code}/ratings: award stars
 // after an inspection, naming the inspected criteria found met; refused
 // with the unmet criteria when the station does not support the stars.
 func (s *Server) handlePostRating(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, placesRoles)
-	if !ok {
-		return
-	}
+	p := PrincipalFrom(r.Context())
 	var in ratingIn
 	if !decodeJSON(w, r, &in) {
 		return
@@ -223,11 +191,7 @@ func (s *Server) handlePostRating(w http.ResponseWriter, r *http.Request) {
 // handleReassess is POST /api/v1/stations/reassess: check every rated
 // station against the criteria now and record the downgrades due.
 func (s *Server) handleReassess(w http.ResponseWriter, r *http.Request) {
-	p, ok := require(w, r, placesRoles)
-	if !ok {
-		return
-	}
-	done, err := s.reassess(r, p)
+	done, err := s.reassess(r, PrincipalFrom(r.Context()))
 	if err != nil {
 		writePlacesError(w, err)
 		return

@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -71,13 +70,7 @@ func (s *Server) handleTeams(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	limit, offset, err := pageParams(q, 200)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	area := q.Get("community") + q.Get("street") + q.Get("district") + q.Get("grid")
+	area := areaOf(r)
 	_, _, grids := s.coverageNow(st, places.Day(s.now()))
 	byGrid := map[string]*places.GridServices{}
 	for i := range grids {
@@ -86,7 +79,7 @@ func (s *Server) handleTeams(w http.ResponseWriter, r *http.Request) {
 	var out []teamJSON
 	for i := range st.p.Teams {
 		t := &st.p.Teams[i]
-		if area != "" && !strings.HasPrefix(t.GridCode, area) {
+		if !area.holds(t.GridCode) {
 			continue
 		}
 		out = append(out, st.teamJSON(t, byGrid[t.GridCode]))
@@ -94,11 +87,11 @@ func (s *Server) handleTeams(w http.ResponseWriter, r *http.Request) {
 	sort.Slice(out, func(i, j int) bool { return out[i].GridCode < out[j].GridCode })
 	var without []string
 	for _, g := range grids {
-		if !g.Team && (area == "" || strings.HasPrefix(g.GridCode, area)) {
+		if !g.Team && area.holds(g.GridCode) {
 			without = append(without, g.GridCode)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "teams": cut(out, limit, offset), "grids_without_team": without})
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "teams": page(r, out), "grids_without_team": without})
 }
 
 // handleTeam is GET /api/v1/volunteers/teams/{grid}.
@@ -130,8 +123,8 @@ func (s *Server) handleTeam(w http.ResponseWriter, r *http.Request) {
 
 type teamIn struct {
 	Name        string          `json:"name"`
-	Leader      string          `json:"leader"`
-	LeaderPhone string          `json:"leader_phone"`
+	Leader      string          `json:"leader" privacy:"name"`
+	LeaderPhone string          `json:"leader_phone" privacy:"phone"`
 	Founded     string          `json:"founded"`
 	Members     []volunteerJSON `json:"members"`
 }
@@ -187,35 +180,11 @@ func (st *placesState) targetJSON(t *data.ServiceTarget, tc *places.TargetCovera
 // the service targets served today (all: also those no longer served),
 // with their coverage. Organiser and admin only.
 func (s *Server) handleTargets(w http.ResponseWriter, r *http.Request) {
-	if _, ok := require(w, r, placesRoles); !ok {
-		return
-	}
 	st := s.places(w)
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	limit, offset, err := pageParams(q, 200)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	kind := q.Get("kind")
-	if kind != "" && !slices.Contains(data.TargetKinds, kind) {
-		writeError(w, http.StatusBadRequest, "kind must be one of "+strings.Join(data.TargetKinds, ", "))
-		return
-	}
-	overdue, err := boolParam(q.Get("overdue"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "overdue: "+err.Error())
-		return
-	}
-	all, err := boolParam(q.Get("all"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "all: "+err.Error())
-		return
-	}
-	area := q.Get("community") + q.Get("street") + q.Get("district") + q.Get("grid")
+	kind, overdue, all, area := queryString(r, "kind"), queryBool(r, "overdue"), queryBool(r, "all"), areaOf(r)
 	tc, sum, _ := s.coverageNow(st, places.Day(s.now()))
 	cov := map[string]*places.TargetCoverage{}
 	for i := range tc {
@@ -228,7 +197,7 @@ func (s *Server) handleTargets(w http.ResponseWriter, r *http.Request) {
 		if c == nil && (all == nil || !*all) {
 			continue
 		}
-		if area != "" && !strings.HasPrefix(t.BuildingCode, area) {
+		if !area.holds(t.BuildingCode) {
 			continue
 		}
 		if kind != "" && t.Kind != kind {
@@ -239,15 +208,12 @@ func (s *Server) handleTargets(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, st.targetJSON(t, c))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "summary": sum, "targets": cut(out, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "summary": sum, "targets": page(r, out)})
 }
 
 // handleTarget is GET /api/v1/volunteers/targets/{id}: one target with its
 // coverage and its service logs. Organiser and admin only.
 func (s *Server) handleTarget(w http.ResponseWriter, r *http.Request) {
-	if _, ok := require(w, r, placesRoles); !ok {
-		return
-	}
 	st := s.places(w)
 	if st == nil {
 		return
@@ -280,18 +246,18 @@ func (s *Server) handleTarget(w http.ResponseWriter, r *http.Request) {
 
 type targetIn struct {
 	Kind         string   `json:"kind"`
-	Name         string   `json:"name"`
-	Gender       string   `json:"gender"`
-	BirthYear    int      `json:"birth_year"`
-	Phone        string   `json:"phone"`
-	Guardian     string   `json:"guardian"`
+	Name         string   `json:"name" privacy:"name"`
+	Gender       string   `json:"gender" privacy:"personal"`
+	BirthYear    int      `json:"birth_year" privacy:"personal"`
+	Phone        string   `json:"phone" privacy:"phone"`
+	Guardian     string   `json:"guardian" privacy:"name"`
 	BuildingCode string   `json:"building_code"`
-	Room         string   `json:"room"`
+	Room         string   `json:"room" privacy:"personal"`
 	Items        []string `json:"items"`
 	IntervalDays int      `json:"interval_days"`
 	Since        string   `json:"since"`
 	Until        string   `json:"until"`
-	Note         string   `json:"note"`
+	Note         string   `json:"note" privacy:"text"`
 }
 
 // handlePutTarget is PUT /api/v1/volunteers/targets/{id}: a target,
@@ -335,39 +301,18 @@ func (st *placesState) logJSON(l *data.ServiceLog) logJSON {
 // handleLogs is GET /api/v1/volunteers/logs?grid=&target=&station=&item=&from=&to=:
 // service logs, newest first. Organiser and admin only.
 func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
-	if _, ok := require(w, r, placesRoles); !ok {
-		return
-	}
 	st := s.places(w)
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	limit, offset, err := pageParams(q, 200)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
 	var from, to time.Time
-	if v := q.Get("from"); v != "" {
-		if from, err = places.ParseDate(v); err != nil {
-			writeError(w, http.StatusBadRequest, "from: "+err.Error())
-			return
-		}
+	if v := queryString(r, "from"); v != "" {
+		from, _ = places.ParseDate(v)
 	}
-	if v := q.Get("to"); v != "" {
-		if _, err = places.ParseDate(v); err != nil {
-			writeError(w, http.StatusBadRequest, "to: "+err.Error())
-			return
-		}
+	if v := queryString(r, "to"); v != "" {
 		to = places.EndOfDay(v)
 	}
-	item := q.Get("item")
-	if item != "" && item != data.ItemActivity && !slices.Contains(data.ServiceItems, item) {
-		writeError(w, http.StatusBadRequest, "item must be one of "+strings.Join(append(slices.Clone(data.ServiceItems), data.ItemActivity), ", "))
-		return
-	}
-	grid, target, station := q.Get("grid"), q.Get("target"), q.Get("station")
+	item, grid, target, station := queryString(r, "item"), queryString(r, "grid"), queryString(r, "target"), queryString(r, "station")
 	kinds := map[string]string{}
 	for i := range st.p.Targets {
 		kinds[st.p.Targets[i].ID] = st.p.Targets[i].Kind
@@ -384,7 +329,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		out = append(out, j)
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].At.After(out[b].At) })
-	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "logs": cut(out, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "logs": page(r, out)})
 }
 
 type logIn struct {
@@ -395,8 +340,8 @@ type logIn struct {
 	Item        string    `json:"item"`
 	At          time.Time `json:"at"`
 	Minutes     int       `json:"minutes"`
-	Volunteers  []string  `json:"volunteers"`
-	Note        string    `json:"note"`
+	Volunteers  []string  `json:"volunteers" privacy:"name"`
+	Note        string    `json:"note" privacy:"text"`
 }
 
 // handlePostLog is POST /api/v1/volunteers/logs: record a service (201).
@@ -476,20 +421,7 @@ func (s *Server) handleServiceCoverage(w http.ResponseWriter, r *http.Request) {
 	if st == nil {
 		return
 	}
-	q := r.URL.Query()
-	level := q.Get("level")
-	if level == "" {
-		level = places.LevelCity
-	}
-	if level != "grid" && !slices.Contains(places.Levels, level) {
-		writeError(w, http.StatusBadRequest, "level must be grid, community, street, district or city")
-		return
-	}
-	day, err := s.placesDay(q.Get("day"), "day")
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
+	level, day := queryString(r, "level"), s.dayOf(r, "day")
 	tc, sum, grids := s.coverageNow(st, day)
 	key := func(grid string) string {
 		switch level {
@@ -588,16 +520,8 @@ func areaName(c *data.City, level, code string) string {
 // is late or who have no team, the longest late first. Organiser and
 // admin only.
 func (s *Server) handleOverdue(w http.ResponseWriter, r *http.Request) {
-	if _, ok := require(w, r, placesRoles); !ok {
-		return
-	}
 	st := s.places(w)
 	if st == nil {
-		return
-	}
-	limit, offset, err := pageParams(r.URL.Query(), 200)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	tc, sum, _ := s.coverageNow(st, places.Day(s.now()))
@@ -610,7 +534,7 @@ func (s *Server) handleOverdue(w http.ResponseWriter, r *http.Request) {
 	for i := range od {
 		out = append(out, st.targetJSON(byID[od[i].TargetID], &od[i]))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "summary": sum, "targets": cut(out, limit, offset)})
+	writeJSON(w, http.StatusOK, map[string]any{"total": len(out), "summary": sum, "targets": page(r, out)})
 }
 
 // handleIntervals is GET /api/v1/volunteers/intervals: the visit
@@ -639,16 +563,12 @@ func (s *Server) handlePutIntervals(w http.ResponseWriter, r *http.Request) {
 // handleServiceItems is GET /api/v1/volunteers/items: the seven service
 // items and the target kinds with their Chinese names.
 func (s *Server) handleServiceItems(w http.ResponseWriter, r *http.Request) {
-	type named struct {
-		Code string `json:"code"`
-		Name string `json:"name"`
-	}
-	var items, kinds []named
+	var items, kinds []namedCode
 	for _, it := range data.ServiceItems {
-		items = append(items, named{it, places.ServiceItemNames[it]})
+		items = append(items, namedCode{it, places.ServiceItemNames[it]})
 	}
 	for _, k := range data.TargetKinds {
-		kinds = append(kinds, named{k, places.TargetKindNames[k]})
+		kinds = append(kinds, namedCode{k, places.TargetKindNames[k]})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "target_kinds": kinds,
 		"note": "居家环境, 生活照料, 跑腿代办 and 托管教育 are the city's; 健康关爱, 精神慰藉 and 安全守护 are gridmap's own, from common practice"})
