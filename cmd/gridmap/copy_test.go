@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/features"
 	"github.com/gridmap/gridmap/data/store"
 	"github.com/gridmap/gridmap/data/store/backends"
 	"github.com/gridmap/gridmap/data/store/pgtest"
@@ -66,19 +67,31 @@ func storeRecords(t *testing.T, target string) map[string]any {
 	return out
 }
 
-// exports runs `gridmap export --personal` of every layer.
+// exports writes every layer of target with its personal fields, as
+// `gridmap export --personal` does, from one load of the store; the grids
+// go through the command line itself (the store named by a path or a URL).
 func exports(t *testing.T, target string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
+	st, c, err := openCity(context.Background(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 	for _, l := range []string{data.LayerDistricts, data.LayerStreets, data.LayerCommunities, data.LayerGrids, data.LayerCompounds,
 		data.LayerBuildings, data.LayerRoads, data.LayerStations, data.LayerIncidents, data.LayerCadres, data.LayerReportingUnits} {
-		for _, f := range []string{"geojson"} {
-			code, o, e := gridmap(t, "export", "--data", target, "--layer", l, "--format", f, "--personal")
-			if code != 0 {
-				t.Fatalf("export %s %s: %s", target, l, e)
-			}
-			out[l+"."+f] = o
+		var b strings.Builder
+		if err := features.Write(&b, c, l, features.FormatGeoJSON, features.Options{ShowPersonal: true}); err != nil {
+			t.Fatalf("export %s %s: %v", target, l, err)
 		}
+		out[l+".geojson"] = b.String()
+	}
+	code, o, e := gridmap(t, "export", "--data", target, "--layer", data.LayerGrids, "--format", "geojson", "--personal")
+	if code != 0 {
+		t.Fatalf("gridmap export %s grids: %s", target, e)
+	}
+	if o != out[data.LayerGrids+".geojson"] {
+		t.Fatalf("gridmap export %s grids differs from the layer's write", target)
 	}
 	return out
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gridmap/gridmap/data"
+	"github.com/gridmap/gridmap/data/features"
 	"github.com/gridmap/gridmap/data/store/pgtest"
 )
 
@@ -105,7 +107,9 @@ func TestValidateDemoCity(t *testing.T) {
 }
 
 // TestExportDeterministic generates the same seed twice into two stores and
-// compares every layer's export byte for byte.
+// compares every layer's export byte for byte. Each store is loaded once
+// and every layer written in every format from it (features.Write, what the
+// command runs); the command line itself exports one layer per format.
 func TestExportDeterministic(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.gpkg"), filepath.Join(dir, "b.gpkg")
@@ -114,15 +118,37 @@ func TestExportDeterministic(t *testing.T) {
 			t.Fatal(e)
 		}
 	}
+	formats := []string{features.FormatGeoJSON, features.FormatGeoJSONSeq, features.FormatCSV}
+	for _, format := range formats {
+		_, x, e1 := gridmap(t, "export", "--data", a, "--layer", "grids", "--format", format)
+		_, y, e2 := gridmap(t, "export", "--data", b, "--layer", "grids", "--format", format)
+		if e1 != "" || e2 != "" {
+			t.Fatalf("export grids: %s %s", e1, e2)
+		}
+		if x != y || len(x) < 100 {
+			t.Errorf("gridmap export grids --format %s: exports differ or are empty (%d, %d bytes)", format, len(x), len(y))
+		}
+	}
+	load := func(p string) *data.City {
+		st, c, err := openCity(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		return c
+	}
+	ca, cb := load(a), load(b)
 	for _, layer := range []string{"districts", "streets", "communities", "grids", "compounds", "buildings", "roads", "stations", "incidents", "cadres", "reporting_units"} {
-		for _, format := range []string{"geojson", "geojsonseq", "csv"} {
-			_, x, e1 := gridmap(t, "export", "--data", a, "--layer", layer, "--format", format)
-			_, y, e2 := gridmap(t, "export", "--data", b, "--layer", layer, "--format", format)
-			if e1 != "" || e2 != "" {
-				t.Fatalf("export %s: %s %s", layer, e1, e2)
+		for _, format := range formats {
+			var x, y bytes.Buffer
+			if err := features.Write(&x, ca, layer, format, features.Options{}); err != nil {
+				t.Fatalf("%s %s: %v", layer, format, err)
 			}
-			if x != y || len(x) < 100 {
-				t.Errorf("%s %s: exports differ or are empty (%d, %d bytes)", layer, format, len(x), len(y))
+			if err := features.Write(&y, cb, layer, format, features.Options{}); err != nil {
+				t.Fatalf("%s %s: %v", layer, format, err)
+			}
+			if !bytes.Equal(x.Bytes(), y.Bytes()) || x.Len() < 100 {
+				t.Errorf("%s %s: exports differ or are empty (%d, %d bytes)", layer, format, x.Len(), y.Len())
 			}
 		}
 	}

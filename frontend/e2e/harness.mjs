@@ -125,6 +125,19 @@ export async function openPage(browser, base, viewport = { width: 1920, height: 
     return route.abort();
   });
   const page = await ctx.newPage();
+  if (process.env.E2E_TIMING) {
+    // E2E_TIMING=1: how long each screenshot and waitForFunction takes.
+    for (const name of ['screenshot', 'waitForFunction', 'goto', 'click', 'evaluate']) {
+      const orig = page[name].bind(page);
+      page[name] = async (...args) => {
+        const t0 = Date.now();
+        try { return await orig(...args); } finally {
+          const ms = Date.now() - t0;
+          if (ms > 500) console.log(`timing ${name} ${ms} ms ${String(args[0]).slice(0, 80).replace(/\s+/g, ' ')}`);
+        }
+      };
+    }
+  }
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   return { ctx, page, external, consoleErrors, errors: () => consoleErrors.filter((e) => !/favicon/.test(e)) };
@@ -192,11 +205,11 @@ export function centre(geom) {
 
 // useBrowser registers the before/after hooks of a browser test file: a
 // demo city served (startCity opts), Chromium, and opts.pages pages (default
-// one) opened on it; then ready(state) runs, state being { city, browser,
+// one) opened on it (opts.viewport, default openPage's 1920×1080); then ready(state) runs, state being { city, browser,
 // pages: [opened…], skip } (skip: why Chromium is missing, else ''). The
 // file must register no other before hook (node:test may run a hook
 // registered while another runs at once).
-export function useBrowser({ pages = 1, ready = () => {}, ...opts } = {}) {
+export function useBrowser({ pages = 1, viewport, ready = () => {}, ...opts } = {}) {
   const s = { city: null, browser: null, pages: [], skip: '' };
   before(async () => {
     s.city = await startCity(opts);
@@ -205,7 +218,7 @@ export function useBrowser({ pages = 1, ready = () => {}, ...opts } = {}) {
       s.skip = b.skip;
     } else {
       s.browser = b.browser;
-      for (let i = 0; i < pages; i++) s.pages.push(await openPage(s.browser, s.city.base));
+      for (let i = 0; i < pages; i++) s.pages.push(await openPage(s.browser, s.city.base, viewport));
     }
     await ready(s);
   }, { timeout: 600_000 });

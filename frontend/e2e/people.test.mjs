@@ -58,6 +58,9 @@ test('the organiser manages people, assignments and pairings', { timeout: 900_00
   // The rules report; a click on the headless grid opens its assignments.
   await page.click('[data-tab=rules]');
   await page.waitForSelector('#rules-table tr[data-subject]');
+  const reasons = await page.textContent('#rules-table tbody');
+  assert.match(reasons, /网格无网格长/, 'the count rules are said in Chinese');
+  assert.match(reasons, /干部帮包 \d+ 个网格（上限 \d+ 个）/);
   // The rules form: a looser limit of grids per cadre clears the
   // cadre's violation, rules that cannot hold are refused with the reason
   // and change nothing, and the limit goes back.

@@ -440,11 +440,26 @@ const RULE_LABEL = {
   municipal_units: '市直单位报到数', pairing: '结对记录', contact_point: '联系点', grade_cap: '书记等次封顶', commitment: '承诺事项', staff: '人员记录',
 };
 
+// The report's reasons are English (the API's language); the rules whose
+// reason is a count against a limit are said in Chinese here, from the
+// violation's count and the rules in force. Others show the API's reason.
+function ruleReason(v, r) {
+  const range = (x) => (x.max === 0 ? `至少 ${x.min}` : x.min === x.max ? `${x.min}` : `${x.min}–${x.max}`);
+  switch (v.rule) {
+    case 'grid_head': return v.count === 0 ? '网格无网格长' : `网格有 ${v.count} 名网格长（应为 1 名）`;
+    case 'grid_worker': return `网格有 ${v.count} 名责任网格员，至少需 ${r.min_workers_per_grid} 名`;
+    case 'cadre_load': return `干部帮包 ${v.count} 个网格（上限 ${r.max_grids_per_cadre} 个）`;
+    case 'district_units': return `${v.count} 个区直单位到社区报到（规则：${range(r.district_units_per_community)} 个）`;
+    case 'municipal_units': return `${v.count} 个市直单位到社区报到（规则：${range(r.municipal_units_per_community)} 个）`;
+    default: return v.reason;
+  }
+}
+
 async function loadRules() {
   const rep = await api('/api/v1/people/report');
   $('rules-report').innerHTML = `<p>${rep.ok ? '<span class="ok">全部规则符合</span>' : `<span class="warn">${rep.violations.length} 项问题</span>`}（${esc(rep.day.slice(0, 10))}；干部最多帮包 ${rep.rules.max_grids_per_cadre} 个网格，每个网格至少 ${rep.rules.min_workers_per_grid} 名网格员，每个社区区直单位 ${rep.rules.district_units_per_community.min}–${rep.rules.district_units_per_community.max} 个）</p>
     <table class="list" id="rules-table"><thead><tr><th>规则</th><th>对象</th><th>名称</th><th>说明</th></tr></thead><tbody>${
-    rep.violations.map((v) => `<tr data-subject="${esc(v.subject)}"><td>${esc(RULE_LABEL[v.rule] || v.rule)}</td><td>${esc(v.subject)}</td><td>${esc(v.name)}</td><td>${esc(v.reason)}</td></tr>`).join('')
+    rep.violations.map((v) => `<tr data-subject="${esc(v.subject)}"><td>${esc(RULE_LABEL[v.rule] || v.rule)}</td><td>${esc(v.subject)}</td><td>${esc(v.name)}</td><td title="${esc(v.reason)}">${esc(ruleReason(v, rep.rules))}</td></tr>`).join('')
   }</tbody></table><p class="hint">另有 ${rep.findings.length} 项提示（如待结对单位、服务户数较多的人员），不属违规。</p>`;
   fillRules(rep.rules);
   $('rules-table').querySelectorAll('tr[data-subject]').forEach((tr) => {

@@ -333,6 +333,17 @@ func (l loader) places(c *data.City) error {
 			return nil
 		}},
 	}
+	// Capacity hints: the service logs alone are tens of thousands of rows,
+	// and growing their slice by appends was a fifth of a load.
+	p.Companies = withCap[data.PropertyCompany](l.count(TableCompanies))
+	p.CompanyRecords = withCap[data.CompanyRecord](l.count(TableCompanyRecords))
+	p.Property = withCap[data.PropertyRecord](l.count(TableProperty))
+	p.Evaluations = withCap[data.PropertyEvaluation](l.count(TableEvaluations))
+	p.Teams = withCap[data.VolunteerTeam](l.count(TableTeams))
+	p.Targets = withCap[data.ServiceTarget](l.count(TableTargets))
+	p.Logs = withCap[data.ServiceLog](l.count(TableLogs))
+	p.Stations = withCap[data.StationRecord](l.count(TableStationRecords))
+	p.Ratings = withCap[data.StarRating](l.count(TableRatings))
 	for _, st := range steps {
 		if err := l.each(st.table, st.q, st.scan); err != nil {
 			return err
@@ -531,4 +542,13 @@ func sortStrings(s []string) {
 			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
+}
+
+// withCap is an empty slice with room for n, or nil when n is 0 (an empty
+// table loads as it did before: no records, a nil slice).
+func withCap[T any](n int) []T {
+	if n <= 0 {
+		return nil
+	}
+	return make([]T, 0, n)
 }
