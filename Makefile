@@ -137,8 +137,9 @@ plan-eval-busy: build
 	  sleep 2; uptime; ./$(BIN) $(PLAN_EVAL); rc=$$?; uptime; exit $$rc
 
 # Every Go fuzz target in the tree (func Fuzz* in a _test.go), FUZZTIME
-# each (default 10 minutes), one after the other; plain `go test` (make
-# test) runs their seed corpora.
+# each (default 10 minutes), one after the other; FUZZJOBS=2 runs two at a
+# time with a core each, FUZZ=REGEXP picks targets by name. Plain `go test`
+# (make test) runs their seed corpora.
 FUZZTIME ?= 10m
 .PHONY: fuzz
 fuzz:

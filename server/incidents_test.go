@@ -79,7 +79,7 @@ func (e *dispatchEnv) auth(role string) []string {
 // its grid (the centre of the building).
 func buildingInGrid(t testing.TB, i int) (data.Building, [2]float64) {
 	t.Helper()
-	b := demo.Buildings[i]
+	b := demoCity(t).Buildings[i]
 	p, q := b.Geom[0][0], b.Geom[0][2]
 	return b, [2]float64{(p[0] + q[0]) / 2, (p[1] + q[1]) / 2}
 }

@@ -54,7 +54,8 @@ type placesState struct {
 	covOnce sync.Once
 	cov     *stationCoverage // stations.go
 
-	kpis *PlacesKPIs // the wall map's figures, cached (under mu)
+	kpis   *PlacesKPIs // the wall map's figures, cached (under mu)
+	kpiRun sync.Mutex  // one computation of them at a time
 }
 
 type complaintCache struct {
@@ -535,13 +536,22 @@ type PlacesKPIs struct {
 	seq              int64       // the incident store's last event then
 }
 
-// placesKPIs computes the figures, kept a minute per snapshot (and until
-// the next incident event).
+// kpiFresh is how long the wall map's places figures stand while new
+// incidents keep arriving: recomputing them links every property
+// complaint again, which grows with the incident history, and a soak
+// with a complaint every few milliseconds made every /api/v1/stats do it.
+const kpiFresh = 5 * time.Second
+
+// placesKPIs computes the figures, kept a minute per snapshot while no
+// incident event arrives, and kpiFresh when they do. One caller computes;
+// the others wait for its answer.
 func (s *Server) placesKPIs(ctx context.Context) (*PlacesKPIs, error) {
 	st, _ := s.Current().Ext("places").(*placesState)
 	if st == nil {
 		return nil, errors.New("places not ready")
 	}
+	st.kpiRun.Lock()
+	defer st.kpiRun.Unlock()
 	now := s.now()
 	var seq int64
 	if s.ops != nil && s.ops.inc != nil {
@@ -551,7 +561,7 @@ func (s *Server) placesKPIs(ctx context.Context) (*PlacesKPIs, error) {
 		}
 	}
 	st.mu.Lock()
-	if k := st.kpis; k != nil && k.seq == seq && now.Sub(k.computed) < time.Minute && now.After(k.computed) {
+	if k := st.kpis; k != nil && now.After(k.computed) && (k.seq == seq && now.Sub(k.computed) < time.Minute || now.Sub(k.computed) < kpiFresh) {
 		st.mu.Unlock()
 		return k, nil
 	}

@@ -27,7 +27,8 @@ var (
 	demo     *data.City
 )
 
-func testServer(t testing.TB, cfg Config) *Server {
+// demoCity generates the tests' demo city once (seed 1, 50 incidents).
+func demoCity(t testing.TB) *data.City {
 	t.Helper()
 	demoOnce.Do(func() {
 		c, err := synth.City(synth.Options{Seed: 1, Incidents: 50})
@@ -36,7 +37,15 @@ func testServer(t testing.TB, cfg Config) *Server {
 		}
 		demo = c
 	})
-	cfg.Store = memStore{demo}
+	if demo == nil {
+		t.Fatal("the demo city was not generated")
+	}
+	return demo
+}
+
+func testServer(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	cfg.Store = memStore{demoCity(t)}
 	if cfg.HeavyAnonRate == 0 {
 		cfg.HeavyAnonRate = -1 // the tests of the limit set their own
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	timeout := fs.Duration("request-timeout", 30*time.Second, "timeout of each request (event streams and batch locate exempt)")
 	escalate := fs.Duration("escalation-interval", 30*time.Second, "how often overdue incidents are escalated to their street")
 	logLevel := fs.String("log-level", "info", "debug (every request), info, warn or error")
+	debugAddr := fs.String("debug-addr", "", "serve Go's runtime profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; keep it on loopback (no auth); empty: off")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -72,6 +74,16 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	hs.RegisterOnShutdown(srv.CloseEvents) // event streams never end by themselves
+	if *debugAddr != "" {
+		dln, err := net.Listen("tcp", *debugAddr)
+		if err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		ds := &http.Server{Handler: debugMux(), ReadHeaderTimeout: 10 * time.Second}
+		defer ds.Close()
+		go ds.Serve(dln)
+		log.Info("runtime profiles", "url", "http://"+dln.Addr().String()+"/debug/pprof/")
+	}
 	host := ln.Addr().(*net.TCPAddr)
 	fmt.Fprintf(stdout, "gridmap serving %s on http://localhost:%d/ (map) — Ctrl-C to stop\n", backends.Describe(*path), host.Port)
 	errc := make(chan error, 1)
@@ -95,3 +107,15 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// debugMux serves net/http/pprof's profiles on their own mux, so that they
+// never reach the public listener (and its route registry).
+func debugMux() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("/debug/pprof/", pprof.Index)
+	m.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	m.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	m.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	m.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return m
+}

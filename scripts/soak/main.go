@@ -2,7 +2,11 @@
 // tiles, incident reports and reads, live-event (SSE) streams — and prints
 // the server's resident memory and goroutines once a minute. After the
 // warm-up both must stay flat: growth of at most -max-growth (5%) over the
-// value at the end of the warm-up, else it exits 1.
+// value at the end of the warm-up, else it exits 1. Memory is read under
+// load; goroutines with the request loops held for a moment (the event
+// streams stay open), so that requests in flight, which grow when requests
+// slow down, are not taken for a leak; the goroutine stacks that changed
+// after the warm-up are listed (the server runs with --debug-addr).
 //
 //	go run ./scripts/soak -bin bin/gridmap -duration 10m
 //
@@ -80,7 +84,11 @@ func run(bin string, dur, every, warm time.Duration, maxGrowth float64, workers,
 	if err != nil {
 		return err
 	}
-	srv := exec.Command(bin, "serve", "--data", data, "--addr", addr, "--heavy-anon-rate", "-1")
+	debug, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	srv := exec.Command(bin, "serve", "--data", data, "--addr", addr, "--heavy-anon-rate", "-1", "--debug-addr", debug)
 	srv.Stdout, srv.Stderr = io.Discard, io.Discard
 	if err := srv.Start(); err != nil {
 		return err
@@ -101,6 +109,9 @@ func run(bin string, dur, every, warm time.Duration, maxGrowth float64, workers,
 	defer cancel()
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var reqs, errs atomic.Int64
+	// measure holds the gate to count goroutines between requests: the
+	// requests in flight grow when requests slow down, which is not a leak
+	var gate sync.RWMutex
 	var wg sync.WaitGroup
 	// a fixed working set of tiles, as a wall map and consoles keep asking for
 	tiles := make([]string, 0, 400)
@@ -153,7 +164,9 @@ func run(bin string, dur, every, warm time.Duration, maxGrowth float64, workers,
 				default:
 					req, _ = http.NewRequestWithContext(ctx, "GET", base+"/api/v1/stats", nil)
 				}
+				gate.RLock()
 				do(req)
+				gate.RUnlock()
 			}
 		}(w)
 	}
@@ -183,19 +196,100 @@ func run(bin string, dur, every, warm time.Duration, maxGrowth float64, workers,
 	fmt.Printf("%8s %10s %10s %10s %12s %8s\n", "minute", "rss_mb", "goroutines", "heap_mb", "requests", "errors")
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	var warmStacks map[string]int
 	for i := 0; i < int(dur/every); i++ {
 		<-tick.C
-		s, err := measure(base, srv.Process.Pid)
+		s, err := measure(base, srv.Process.Pid, &gate)
 		if err != nil {
 			return err
 		}
 		s.at, s.requests, s.errors = time.Since(start).Round(time.Second), reqs.Load(), errs.Load()
+		if s.at <= warm+time.Second { // the samples judge takes as the warm-up's
+			warmStacks = heldStacks(&gate, "http://"+debug)
+		}
 		samples = append(samples, s)
 		fmt.Printf("%8.1f %10.1f %10d %10.1f %12d %8d\n", s.at.Minutes(), mb(s.rss), s.goroutines, mb(s.heap), s.requests, s.errors)
 	}
+	endStacks := heldStacks(&gate, "http://"+debug)
 	cancel()
 	wg.Wait()
+	printGrown(warmStacks, endStacks)
 	return judge(samples, warm, maxGrowth)
+}
+
+// heldStacks reads the goroutine profile with the request loops held.
+func heldStacks(gate *sync.RWMutex, base string) map[string]int {
+	gate.Lock()
+	defer gate.Unlock()
+	time.Sleep(300 * time.Millisecond)
+	return goroutineStacks(base)
+}
+
+// goroutineStacks reads the server's goroutine profile (debug=1: one
+// group per distinct stack with its count) as count by stack, the
+// stack's function names alone (no addresses, which differ per group).
+func goroutineStacks(base string) map[string]int {
+	resp, err := http.Get(base + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "soak: goroutine profile:", err)
+		return nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	out := map[string]int{}
+	for _, group := range strings.Split(string(b), "\n\n") {
+		lines := strings.Split(strings.TrimSpace(group), "\n")
+		n, _, ok := strings.Cut(lines[0], " @ ")
+		count, err := strconv.Atoi(n)
+		if !ok || err != nil {
+			continue
+		}
+		var fns []string
+		for _, l := range lines[1:] {
+			f := strings.Fields(strings.TrimPrefix(l, "#"))
+			if len(f) >= 2 {
+				fn, _, _ := strings.Cut(f[1], "+")
+				fns = append(fns, fn)
+			}
+		}
+		out[strings.Join(fns, " < ")] += count
+	}
+	return out
+}
+
+// printGrown lists the stacks with more goroutines at the end than at the
+// end of the warm-up, so that growth has a name.
+func printGrown(before, after map[string]int) {
+	if before == nil || after == nil {
+		return
+	}
+	type grown struct {
+		stack    string
+		from, to int
+	}
+	var gs []grown
+	for k, v := range after {
+		if v > before[k] {
+			gs = append(gs, grown{k, before[k], v})
+		}
+	}
+	for k, v := range before {
+		if _, ok := after[k]; !ok {
+			gs = append(gs, grown{k, v, 0})
+		}
+	}
+	if len(gs) == 0 {
+		fmt.Println("goroutines by stack: none grew after the warm-up")
+		return
+	}
+	fmt.Println("goroutines by stack, end of warm-up → end (changed ones):")
+	for _, g := range gs {
+		st := g.stack
+		if len(st) > 300 {
+			st = st[:300] + "…"
+		}
+		fmt.Printf("  %3d → %3d  %s\n", g.from, g.to, st)
+	}
 }
 
 // judge compares the end of the run with the end of the warm-up: the mean
@@ -247,7 +341,7 @@ func judge(samples []sample, warm time.Duration, maxGrowth float64) error {
 	return nil
 }
 
-func measure(base string, pid int) (sample, error) {
+func measure(base string, pid int, gate *sync.RWMutex) (sample, error) {
 	var s sample
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -259,8 +353,11 @@ func measure(base string, pid int) (sample, error) {
 			s.rss = kb << 10
 		}
 	}
-	// goroutines: the least of a few reads, so that requests in flight
-	// do not count
+	// goroutines: with the request loops held (the live-event streams
+	// stay open), the least of a few reads
+	gate.Lock()
+	defer gate.Unlock()
+	time.Sleep(300 * time.Millisecond)
 	for i := 0; i < 5; i++ {
 		g, heap, err := readMetrics(base)
 		if err != nil {
