@@ -345,9 +345,10 @@ func (s *Server) watchChanges(ch <-chan store.Change) {
 				return
 			case heard = <-reload:
 			}
-			// A write made through this server reloads right after its
-			// commit (plan apply): give it a moment, and skip the reload
-			// when one began after the change was heard.
+			// A write made through this server reloads (or swaps its
+			// snapshot) right after its commit — plan apply, places and
+			// people writes: give it a moment, and skip the reload when one
+			// began after the change was learned (Change.At).
 			select {
 			case <-o.stop:
 				return
@@ -379,7 +380,14 @@ func (s *Server) watchChanges(ch <-chan store.Change) {
 			case <-reload:
 			default:
 			}
-			reload <- time.Now()
+			// when the change was learned, not when this loop got to it: a
+			// write through this server reloads (or swaps its snapshot) right
+			// after its commit, and that must not be repeated
+			at := c.At
+			if at.IsZero() {
+				at = time.Now()
+			}
+			reload <- at
 		}
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Change tells that a write committed: what kind of state changed, so that
@@ -13,6 +14,11 @@ type Change struct {
 	// Seq is, for ChangeEvents, the sequence number of the last event the
 	// write committed.
 	Seq int64
+	// At is when this process learned of the commit (Hub.Publish stamps
+	// it): right after the commit for a write made through this process,
+	// on receipt for one heard from the database. A read of the store that
+	// began after At sees the change.
+	At time.Time
 }
 
 // Kinds of changes.
@@ -67,6 +73,9 @@ func (h *Hub) Watch(ctx context.Context) <-chan Change {
 // Publish hands c to every subscriber without blocking: one whose buffer
 // is full gets ChangeAll once there is room, which covers what it missed.
 func (h *Hub) Publish(c Change) {
+	if c.At.IsZero() {
+		c.At = time.Now()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
